@@ -1,0 +1,7 @@
+"""``python -m sut``: see ``sut.cli``."""
+
+from __future__ import annotations
+
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,153 @@
+"""``python -m sut``: list the scenarios, run one and read why it held or broke.
+
+Exit codes: 0 the invariants held, 1 one was violated, 2 bad usage or input
+(one line on stderr naming the problem, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from . import registry
+from .runtime import DEFAULT_TIMEOUT, START_METHODS, Result, Violation, default_start_method
+from .runtime.params import describe_params, parse_params
+from .scenarios import ticket
+
+EXIT_HELD, EXIT_VIOLATED, EXIT_USAGE = 0, 1, 2
+# The timeline printed under a verdict stops after this many events.
+TIMELINE_LIMIT = 40
+
+
+class UsageError(Exception):
+    """Bad usage or input: reported as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m sut", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    listing = commands.add_parser("list", help="the scenarios, their variants and verdicts")
+    listing.add_argument("--json", action="store_true", help="print one JSON object")
+
+    run = commands.add_parser("run", help="run one variant of a scenario and check it")
+    run.add_argument("scenario", help="a scenario name (see `list`)")
+    run.add_argument("--variant", required=True, help="a variant of the scenario")
+    run.add_argument("params", nargs="*", metavar="KEY=VALUE",
+                     help="scenario parameters; unspecified ones get their defaults")
+    run.add_argument("--start-method", choices=START_METHODS, default=default_start_method(),
+                     help="how worker processes start (default: %(default)s)")
+    run.add_argument("--seed", type=int, default=0, help="seed of the jitter (default: 0)")
+    run.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                     help="seconds before live workers count as hung (default: %(default)s)")
+    run.add_argument("--db", metavar="PATH",
+                     help="ticket only: take the starting count from this database file "
+                          "(it is read, never written)")
+    run.add_argument("--json", action="store_true", help="print one JSON object")
+    return parser
+
+
+def _list(as_json: bool) -> int:
+    catalogue = [{
+        "name": scenario.name,
+        "description": scenario.description,
+        "params": {field.name: field.default for field in dataclasses.fields(scenario.params)},
+        "variants": [{"name": v.name, "description": v.description, "expected": v.expected}
+                     for v in scenario.variants],
+    } for scenario in registry.scenarios()]
+    if as_json:
+        print(json.dumps({"scenarios": catalogue}, indent=2))
+        return EXIT_HELD
+    for entry in catalogue:
+        defaults = " ".join(f"{key}={value}" for key, value in entry["params"].items())
+        print(f"{entry['name']}: {entry['description']}")
+        print(f"  params: {defaults}")
+        for variant in entry["variants"]:
+            print(f"  {variant['name']:<12} {variant['expected']:<9} {variant['description']}")
+    return EXIT_HELD
+
+
+def _params(scenario: registry.Scenario, pairs: list[str], db: str | None) -> Any:
+    if db is not None:
+        if scenario.name != "ticket":
+            raise UsageError("--db only applies to the ticket scenario")
+        if any(pair.startswith("tickets=") for pair in pairs):
+            raise UsageError("give tickets=N or --db PATH, not both")
+        pairs = [*pairs, f"tickets={ticket.read_database(db)}"]
+    return parse_params(scenario.params, pairs)
+
+
+def _timeline(result: Result) -> list[str]:
+    if not result.events:
+        return ["  (no events)"]
+    origin = result.events[0].t_ns
+    shown = [e for e in result.events if e.label != "torn"]
+    torn = len(result.events) - len(shown)
+    lines = [f"  {(event.t_ns - origin) / 1e6:9.1f} ms  {event.describe()}"
+             for event in shown[:TIMELINE_LIMIT] if event.label != "crash"]
+    if len(shown) > TIMELINE_LIMIT:
+        lines.append(f"  ... {len(shown) - TIMELINE_LIMIT} more events")
+    if torn:
+        lines.append(f"  ({torn} torn reads not shown)")
+    return lines
+
+
+def _report(result: Result, violations: list[Violation], params: Any) -> str:
+    header = (f"{result.scenario} --variant {result.variant} {describe_params(params)}"
+              f"  [{result.start_method}, seed {result.seed}]")
+    if violations:
+        verdict = [f"VIOLATED: {len(violations)} invariant violation"
+                   f"{'s' if len(violations) != 1 else ''}"]
+        verdict += [f"  {v.invariant}: {v.detail}" for v in violations]
+    else:
+        verdict = ["HELD: every invariant held"]
+    return "\n".join([header, *verdict, "timeline:", *_timeline(result)])
+
+
+def _run(args: argparse.Namespace) -> int:
+    scenario = registry.get(args.scenario)
+    variant = scenario.variant(args.variant)
+    params = _params(scenario, args.params, args.db)
+    if not args.timeout > 0:
+        raise UsageError(f"--timeout must be > 0 seconds, got {args.timeout}")
+    result, violations = scenario.evaluate(params, variant.name, start_method=args.start_method,
+                                           seed=args.seed, timeout=args.timeout)
+    if args.json:
+        document = result.to_json()
+        document["holds"] = not violations
+        document["violations"] = [dataclasses.asdict(v) for v in violations]
+        print(json.dumps(document, ensure_ascii=False))
+    else:
+        print(_report(result, violations, params))
+    return EXIT_VIOLATED if violations else EXIT_HELD
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m sut``; returns the exit code."""
+    try:
+        # KEY=VALUE pairs may stand before, between or after the options;
+        # argparse only takes one run of positionals, so the rest come back here.
+        args, extra = _build_parser().parse_known_args(argv)
+        unknown = [arg for arg in extra if args.command != "run" or arg.startswith("-")]
+        if unknown:
+            raise UsageError(f"unrecognized arguments: {' '.join(unknown)}")
+        if args.command == "run":
+            args.params += extra
+        if args.command == "list":
+            return _list(args.json)
+        return _run(args)
+    except (UsageError, ValueError) as exc:
+        print(f"sut: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("sut: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,71 @@
+"""The scenarios and their variants: one list for the CLI, the tests and the demo."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .runtime import DEFAULT_TIMEOUT, Result, Violation
+
+Verdict = Literal["holds", "violates"]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One version of a scenario's program and the verdict it should get.
+
+    ``wiring`` is what makes this version differ from its siblings - the
+    primitive it wires in; only the scenario's own module reads it.
+    """
+
+    name: str
+    description: str
+    expected: Verdict
+    wiring: Any = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A scenario's whole contract: its parameters, variants, runner and checker."""
+
+    name: str
+    description: str
+    params: type
+    variants: Sequence[Variant]
+    run: Callable[..., Result]
+    check: Callable[[Result], list[Violation]]
+
+    def variant(self, name: str) -> Variant:
+        """The variant called ``name``; ``ValueError`` naming the known ones otherwise."""
+        for variant in self.variants:
+            if variant.name == name:
+                return variant
+        known = ", ".join(variant.name for variant in self.variants)
+        raise ValueError(f"unknown variant {name!r} of {self.name} (known: {known})")
+
+    def evaluate(self, params: Any, variant: str, *, start_method: str, seed: int = 0,
+                 timeout: float = DEFAULT_TIMEOUT) -> tuple[Result, list[Violation]]:
+        """Run ``variant`` once with ``params`` and check the result."""
+        result = self.run(params, self.variant(variant), start_method=start_method,
+                          seed=seed, timeout=timeout)
+        return result, self.check(result)
+
+
+def _all() -> dict[str, Scenario]:
+    from .scenarios import ktv, ticket
+
+    return {scenario.name: scenario for scenario in (ticket.SCENARIO, ktv.SCENARIO)}
+
+
+def scenarios() -> list[Scenario]:
+    """Every registered scenario, in catalogue order."""
+    return list(_all().values())
+
+
+def get(name: str) -> Scenario:
+    """The scenario called ``name``; ``ValueError`` naming the known ones otherwise."""
+    known = _all()
+    if name not in known:
+        raise ValueError(f"unknown scenario {name!r} (known: {', '.join(known)})")
+    return known[name]

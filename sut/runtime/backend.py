@@ -1,0 +1,106 @@
+"""Where workers run: one start method, and the primitives of its context.
+
+Every process and synchronization primitive a scenario uses comes from a
+:class:`Backend`, so the start method is chosen in one place and never through
+the global ``set_start_method``. The backend remembers the queues and pipe
+ends it handed out and closes them in :meth:`Backend.close`.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import multiprocessing.queues
+import warnings
+from collections.abc import Callable
+from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
+from multiprocessing.synchronize import Barrier, Event, Lock, Semaphore
+from typing import Any
+
+START_METHODS = ("fork", "forkserver", "spawn")
+
+
+def default_start_method() -> str:
+    """The platform's default start method (``fork`` on Linux before 3.14)."""
+    return multiprocessing.get_all_start_methods()[0]
+
+
+def validate_start_method(name: str) -> str:
+    """``name`` if this platform has that start method, else ``ValueError``."""
+    available = multiprocessing.get_all_start_methods()
+    if name not in available:
+        raise ValueError(f"unknown start method {name!r} (this platform has: {', '.join(available)})")
+    return name
+
+
+class Backend:
+    """Processes and primitives of one ``multiprocessing`` start method."""
+
+    def __init__(self, start_method: str) -> None:
+        self.start_method = validate_start_method(start_method)
+        self.context: BaseContext = multiprocessing.get_context(start_method)
+        self._queues: list[multiprocessing.queues.Queue[Any]] = []
+        self._connections: list[multiprocessing.connection.Connection] = []
+
+    def Process(self, target: Callable[..., object], args: tuple[Any, ...], name: str) -> BaseProcess:  # noqa: N802
+        # daemon: if the harness itself dies, its workers die with it.
+        return self.context.Process(target=target, args=args, name=name, daemon=True)  # type: ignore[attr-defined,no-any-return]
+
+    def start(self, process: BaseProcess) -> None:
+        """Start ``process``.
+
+        Python 3.12+ warns when forking a process that has threads. The test
+        process has some that are not ours (xdist's I/O thread, the faulthandler
+        watchdog); the forked workers only run scenario code, which touches no
+        lock those threads could hold, and ``fork`` is a start method under
+        test - so the warning is silenced here, and only here.
+        """
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r".*use of fork\(\) may lead to deadlocks",
+                                    category=DeprecationWarning)
+            process.start()
+
+    def Lock(self) -> Lock:  # noqa: N802
+        return self.context.Lock()
+
+    def Semaphore(self, value: int) -> Semaphore:  # noqa: N802
+        return self.context.Semaphore(value)
+
+    def Event(self) -> Event:  # noqa: N802
+        return self.context.Event()
+
+    def Barrier(self, parties: int) -> Barrier:  # noqa: N802
+        return self.context.Barrier(parties)
+
+    def Queue(self, maxsize: int = 0) -> multiprocessing.queues.Queue[Any]:  # noqa: N802
+        queue: multiprocessing.queues.Queue[Any] = self.context.Queue(maxsize)
+        self._queues.append(queue)
+        return queue
+
+    def JoinableQueue(self, maxsize: int = 0) -> multiprocessing.queues.JoinableQueue[Any]:  # noqa: N802
+        queue: multiprocessing.queues.JoinableQueue[Any] = self.context.JoinableQueue(maxsize)
+        self._queues.append(queue)
+        return queue
+
+    def Pipe(self, duplex: bool = True) -> tuple[  # noqa: N802
+            multiprocessing.connection.Connection, multiprocessing.connection.Connection]:
+        left, right = self.context.Pipe(duplex)
+        self._connections += [left, right]
+        return left, right
+
+    def close(self) -> None:
+        """Close every queue and pipe end handed out.
+
+        Called after every worker is gone. A queue may still hold items no one
+        will read, so its feeder thread is not waited for (it would block on a
+        full pipe forever); closing drops what is left.
+        """
+        for queue in self._queues:
+            queue.cancel_join_thread()
+            queue.close()
+            queue.join_thread()
+        for connection in self._connections:
+            connection.close()
+        self._queues.clear()
+        self._connections.clear()

@@ -1,0 +1,46 @@
+"""Guards a variant can wire in where a ``multiprocessing`` primitive would go."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+
+class NoGuard:
+    """A lock that does not lock: what an unguarded variant wires in."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        return None
+
+
+class FileLock:
+    """An exclusive ``flock`` on a lock file.
+
+    Unlike a ``multiprocessing.Lock``, the kernel releases it when the process
+    holding it dies, so one worker killed inside cannot block all the others.
+    Picklable: the descriptor is opened by whoever enters.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"path": self.path, "_fd": None}
+
+    def __enter__(self) -> None:
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        assert self._fd is not None
+        os.close(self._fd)  # closing the only descriptor releases the flock
+        self._fd = None

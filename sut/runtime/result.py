@@ -1,0 +1,98 @@
+"""What a run leaves behind: events, worker outcomes, final state, violations.
+
+These are plain, immutable data. A scenario's ``check`` reads a :class:`Result`
+and returns :class:`Violation` objects; nothing here touches a process, so the
+checkers can be unit-tested on hand-made results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Status = Literal["ok", "crashed", "hung", "killed", "failed"]
+
+
+@dataclass(frozen=True)
+class Event:
+    """One named point reached by one worker, at a system-wide monotonic time."""
+
+    t_ns: int
+    worker: str
+    label: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """``buyer 0 read count=1``: the worker, the point and its payload."""
+        payload = " ".join(f"{key}={value!r}" if isinstance(value, str) else f"{key}={value}"
+                           for key, value in self.data.items())
+        return f"{self.worker} {self.label}" + (f" {payload}" if payload else "")
+
+
+@dataclass(frozen=True)
+class WorkerOutcome:
+    """How one worker process ended.
+
+    ``status`` is ``ok`` (exit code 0), ``crashed`` (an exception escaped the
+    worker; ``error`` and ``traceback`` say which), ``hung`` (still alive at the
+    run's deadline, then terminated; ``last_point`` says where it was),
+    ``killed`` (ended by a signal) or ``failed`` (any other exit code).
+    ``injected`` marks the worker a run deliberately killed to test recovery.
+    """
+
+    name: str
+    status: Status
+    exitcode: int | None
+    last_point: str | None = None
+    error: str | None = None
+    traceback: str | None = None
+    injected: bool = False
+
+    def describe(self) -> str:
+        where = f" at {self.last_point!r}" if self.last_point else " before its first point"
+        if self.status == "ok":
+            return f"{self.name} exited cleanly"
+        if self.status == "hung":
+            return f"{self.name} hung{where} and was stopped at the deadline"
+        if self.status == "crashed":
+            return f"{self.name} crashed{where}: {self.error}"
+        if self.status == "killed":
+            return f"{self.name} was killed by signal {-(self.exitcode or 0)}{where}"
+        return f"{self.name} exited with code {self.exitcode}{where}"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A broken invariant and the evidence, in one readable sentence."""
+
+    invariant: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything one run of a scenario produced."""
+
+    scenario: str
+    variant: str
+    params: dict[str, Any]
+    start_method: str
+    seed: int
+    events: tuple[Event, ...]
+    workers: tuple[WorkerOutcome, ...]
+    final: dict[str, Any] = field(default_factory=dict)
+
+    def events_of(self, label: str) -> list[Event]:
+        """The events with this label, in time order."""
+        return [event for event in self.events if event.label == label]
+
+    def worker(self, name: str) -> WorkerOutcome:
+        """The outcome of the worker called ``name``."""
+        for outcome in self.workers:
+            if outcome.name == name:
+                return outcome
+        raise KeyError(name)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict of the whole result."""
+        return asdict(self)

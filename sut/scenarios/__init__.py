@@ -1,0 +1,1 @@
+"""One module per scenario: its params, workers, variants and invariants."""

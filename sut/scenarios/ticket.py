@@ -1,0 +1,271 @@
+"""Ticket office - the tutorial's 12306 example: a JSON file guarded by a lock.
+
+The database is a file holding ``{"count": N}``. Every buyer first queries the
+count (the tutorial's ``check_ticket``, outside any lock), then buys: reads the
+count, and if a ticket is left writes the count minus one. Optional readers
+keep querying while the sale runs, and a buyer can be killed (SIGKILL) at one
+of its points to see what a crash leaves behind.
+
+Variants differ only in the lock and the write they wire in:
+
+- ``seed``: the tutorial's program - a ``multiprocessing.Lock`` around
+  read-sleep-decrement-write, and a write that truncates the file and then
+  dumps the new document. A reader outside the lock can see the empty file in
+  between, and a buyer killed while holding the Lock never releases it.
+- ``unlocked``: the same without the lock: two buyers read the same count and
+  both sell the last ticket.
+- ``locked``: an ``flock`` on a lock file (the kernel releases it when its
+  holder dies, which a ``multiprocessing.Lock`` never is) and a write to a
+  temporary file that then atomically replaces the database, so any reader at
+  any moment sees a whole document, the old one or the new one.
+
+Invariants: sold <= tickets; final count = tickets - sold; no count below
+zero; every buyer exits cleanly and reports bought or sold out; the file is a
+valid document at every moment and after a buyer dies mid-purchase.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from ..registry import Scenario, Variant
+from ..runtime import DEFAULT_TIMEOUT, Backend, Jitter, Kill, Probe, Result, Run, Violation
+from ..runtime.guards import FileLock, NoGuard
+from ..runtime.invariants import clean_exit, names
+from ..runtime.params import non_negative_int, one_of, positive_int, seconds
+
+# The points of a buyer, in order; ``kill_at`` names one of them.
+BUYER_POINTS = ("query", "read", "writing")
+# A reader re-reads the file this often: far shorter than any write window.
+READER_INTERVAL = 0.001
+MAX_JITTER = 1.0
+
+
+@dataclass(frozen=True)
+class Params:
+    """Parameters of one sale. ``tickets=0`` is a sold-out office."""
+
+    buyers: int = 5
+    tickets: int = 3
+    jitter: float = 0.05
+    readers: int = 0
+    kill_at: str = ""
+
+    def __post_init__(self) -> None:
+        positive_int("buyers", self.buyers)
+        non_negative_int("tickets", self.tickets)
+        seconds("jitter", self.jitter, at_most=MAX_JITTER)
+        non_negative_int("readers", self.readers)
+        one_of("kill_at", self.kill_at, ("", *BUYER_POINTS))
+
+
+def parse_database(text: str, source: str) -> int:
+    """The count in a database document; ``ValueError`` naming ``source`` otherwise."""
+    try:
+        document = json.loads(text)
+    except ValueError:
+        raise ValueError(f"{source} is not a JSON document: {text[:40]!r}") from None
+    count = document.get("count") if isinstance(document, dict) else None
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise ValueError(f'{source} must hold an object with a whole-number "count" >= 0, '
+                         f"got {text[:40]!r}")
+    return count
+
+
+def read_database(path: str | Path) -> int:
+    """The ticket count in the database file at ``path`` (read, never written).
+
+    Raises:
+        ValueError: the file is missing, unreadable, or not a valid database.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ValueError(f"database file {str(path)!r} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"database file {str(path)!r} cannot be read: {exc}") from None
+    return parse_database(text, f"database file {str(path)!r}")
+
+
+# --- the program -----------------------------------------------------------
+
+def read_count(db: Path, probe: Probe) -> int:
+    """Read the count; a torn document is recorded as evidence, then raised."""
+    text = db.read_text(encoding="utf-8")
+    try:
+        return parse_database(text, "the database")
+    except ValueError:
+        probe.record("torn", text=text)
+        raise
+
+
+def write_truncating(db: Path, count: int, probe: Probe) -> None:
+    """The tutorial's write: ``open(..., 'w')`` empties the file before the dump."""
+    with open(db, "w", encoding="utf-8") as file:
+        probe.point("writing", count=count)  # the file is empty right now
+        json.dump({"count": count}, file)
+
+
+def write_atomic(db: Path, count: int, probe: Probe) -> None:
+    """Write a temporary file, then rename it over the database in one step.
+
+    No fsync: the fault model is a killed process, and the page cache outlives
+    it; only a power cut would need the data on disk.
+    """
+    temporary = db.with_name(f"{db.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps({"count": count}), encoding="utf-8")
+    probe.point("writing", count=count)  # the new document exists only beside the old
+    os.replace(temporary, db)
+
+
+def buyer(probe: Probe, db: Path, lock: Any, write: Callable[[Path, int, Probe], None],
+          start: Any, start_timeout: float) -> None:
+    start.wait(start_timeout)  # all contenders start together
+    probe.point("query", count=read_count(db, probe))  # check_ticket: outside the lock
+    with lock:
+        count = read_count(db, probe)
+        probe.point("read", count=count)  # the race window: others may read this count too
+        if count > 0:
+            write(db, count - 1, probe)
+            probe.record("bought", left=count - 1)
+        else:
+            probe.record("sold-out")
+
+
+def reader(probe: Probe, db: Path, start: Any, sale_over: Any, start_timeout: float) -> None:
+    """Query the count over and over until the sale is over, as a waiting customer would."""
+    start.wait(start_timeout)
+    queries = 0
+    while not sale_over.wait(READER_INTERVAL):
+        try:
+            read_count(db, probe)
+        except ValueError:
+            pass  # recorded as "torn" evidence
+        queries += 1
+    probe.record("queries", count=queries)
+
+
+# --- variants and run ------------------------------------------------------
+
+@dataclass(frozen=True)
+class Wiring:
+    lock: Literal["none", "process", "file"]
+    write: Callable[[Path, int, Probe], None]
+
+
+VARIANTS = (
+    Variant("seed", "the tutorial's program: a Lock around read-sleep-write, and a write "
+            "that truncates the file first", "violates", Wiring("process", write_truncating)),
+    Variant("unlocked", "the tutorial's program without the lock", "violates",
+            Wiring("none", write_truncating)),
+    Variant("locked", "an flock the kernel frees if its holder dies, and atomic "
+            "write-then-rename", "holds", Wiring("file", write_atomic)),
+)
+
+
+def _make_lock(kind: str, backend: Backend, workdir: Path) -> Any:
+    if kind == "process":
+        return backend.Lock()
+    if kind == "file":
+        return FileLock(workdir / "ticket.lock")
+    return NoGuard()
+
+
+def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
+        timeout: float = DEFAULT_TIMEOUT) -> Result:
+    """Run one sale and return what happened."""
+    wiring: Wiring = variant.wiring
+    backend = Backend(start_method)
+    kill = Kill("buyer 0", params.kill_at) if params.kill_at else None
+    with Run(backend, "ticket", variant.name, asdict(params), mode=Jitter(params.jitter),
+             seed=seed, timeout=timeout, kill=kill) as sale:
+        db = sale.workdir / "ticket.json"
+        db.write_text(json.dumps({"count": params.tickets}), encoding="utf-8")
+        lock = _make_lock(wiring.lock, backend, sale.workdir)
+        start = backend.Barrier(params.buyers + params.readers)
+        sale_over = backend.Event()
+        buyers = [f"buyer {i}" for i in range(params.buyers)]
+        for name in buyers:
+            sale.spawn(name, buyer, db, lock, wiring.write, start, timeout)
+        for i in range(params.readers):
+            sale.spawn(f"reader {i}", reader, db, start, sale_over, timeout)
+        sale.wait(buyers)
+        sale_over.set()
+        text = db.read_text(encoding="utf-8")
+        try:
+            count: int | None = parse_database(text, "the database")
+        except ValueError:
+            count = None
+        return sale.result(final={"text": text, "count": count})
+
+
+# --- invariants ------------------------------------------------------------
+
+def _shared_reads(result: Result) -> str:
+    """Evidence of a lost update: ``buyer 0 and buyer 1 both read count=1``."""
+    readers_of: dict[int, list[str]] = defaultdict(list)
+    for event in result.events_of("read"):
+        readers_of[event.data["count"]].append(event.worker)
+    shared = [f"{names(who)} {'both' if len(who) == 2 else 'all'} read count={count}"
+              for count, who in sorted(readers_of.items(), reverse=True) if len(who) > 1]
+    return "; ".join(shared) if shared else "no two buyers read the same count"
+
+
+def check(result: Result) -> list[Violation]:
+    """The ticket invariants, from the events and the final file alone."""
+    tickets: int = result.params["tickets"]
+    violations = clean_exit(result)
+    sold = len(result.events_of("bought"))
+
+    for outcome in result.workers:
+        if outcome.name.startswith("buyer") and outcome.status == "ok":
+            reports = [event for event in result.events
+                       if event.worker == outcome.name and event.label in ("bought", "sold-out")]
+            if len(reports) != 1:
+                violations.append(Violation(
+                    "buyer-reports", f"{outcome.name} reported {len(reports)} outcomes, not one"))
+
+    if sold > tickets:
+        violations.append(Violation(
+            "no-oversell", f"sold {sold} of {tickets} ticket{'s' if tickets != 1 else ''}: {_shared_reads(result)}"))
+
+    final = result.final.get("count")
+    if final is None:
+        violations.append(Violation(
+            "valid-file", f"after the run the database holds {result.final.get('text')!r}, "
+                          "not a valid document"))
+    elif final != tickets - sold:
+        violations.append(Violation(
+            "consistent-count", f"final count is {final}, but {tickets} - {sold} sold "
+                                f"= {tickets - sold}: {_shared_reads(result)}"))
+
+    counts = [event.data["count"] for event in result.events_of("read")]
+    if final is not None:
+        counts.append(final)
+    if any(count < 0 for count in counts):
+        violations.append(Violation("count-not-negative", f"the count went to {min(counts)}"))
+
+    torn: dict[str, list[str]] = defaultdict(list)
+    for event in result.events_of("torn"):
+        torn[event.worker].append(event.data["text"])
+    for worker, texts in torn.items():
+        times = f" ({len(texts)} reads)" if len(texts) > 1 else ""
+        violations.append(Violation(
+            "valid-file", f"{worker} read {texts[0]!r}{times} while the file was being rewritten"))
+    return violations
+
+
+SCENARIO = Scenario(
+    name="ticket",
+    description="buyers race for tickets in a JSON file guarded by a lock (the 12306 example)",
+    params=Params,
+    variants=VARIANTS,
+    run=run,
+    check=check,
+)
