@@ -49,7 +49,7 @@ class WorkerOutcome:
     injected: bool = False
 
     def describe(self) -> str:
-        where = f" at {self.last_point!r}" if self.last_point else " before its first point"
+        where = f" after {self.last_point!r}" if self.last_point else " before its first point"
         if self.status == "ok":
             return f"{self.name} exited cleanly"
         if self.status == "hung":

@@ -53,6 +53,8 @@ def _worker_main(target: Callable[..., object], probe: Probe, args: tuple[Any, .
     """Run ``target`` and record a crash as an event instead of printing it."""
     try:
         target(probe, *args)
+    except SystemExit:
+        raise  # an exit code is the worker's own answer, not a crash
     except BaseException as exc:
         probe.record("crash", error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
         raise SystemExit(1) from None

@@ -37,7 +37,7 @@ from typing import Any, Literal
 from ..registry import Scenario, Variant
 from ..runtime import DEFAULT_TIMEOUT, Backend, Jitter, Kill, Probe, Result, Run, Violation
 from ..runtime.guards import FileLock, NoGuard
-from ..runtime.invariants import clean_exit, names
+from ..runtime.invariants import amount, clean_exit, names
 from ..runtime.params import non_negative_int, one_of, positive_int, seconds
 
 # The points of a buyer, in order; ``kill_at`` names one of them.
@@ -233,7 +233,7 @@ def check(result: Result) -> list[Violation]:
 
     if sold > tickets:
         violations.append(Violation(
-            "no-oversell", f"sold {sold} of {tickets} ticket{'s' if tickets != 1 else ''}: {_shared_reads(result)}"))
+            "no-oversell", f"sold {sold} of {amount(tickets, 'ticket')}: {_shared_reads(result)}"))
 
     final = result.final.get("count")
     if final is None:

@@ -1,0 +1,136 @@
+"""The runtime: outcomes of crashes, hangs and kills, bounded waits, no leftovers."""
+
+from __future__ import annotations
+
+import pickle
+import random
+import re
+import time
+
+import pytest
+
+from sut.runtime import Backend, Jitter, Kill, Probe, Quiet, Run
+from sut.runtime.params import describe_params, parse_params
+from sut.scenarios import ticket
+from tests import workers
+
+
+def test_events_come_back_in_time_order_with_payloads(start_method: str) -> None:
+    with Run(Backend(start_method), "test", "steps", {}) as run:
+        run.spawn("a", workers.steps, 3)
+        run.spawn("b", workers.steps, 2)
+        result = run.result()
+    assert [outcome.status for outcome in result.workers] == ["ok", "ok"]
+    times = [event.t_ns for event in result.events]
+    assert times == sorted(times)
+    assert [e.data["i"] for e in result.events if e.worker == "a"] == [0, 1, 2]
+    assert result.start_method == start_method
+
+
+def test_a_crash_is_an_outcome_with_its_traceback(start_method: str) -> None:
+    with Run(Backend(start_method), "test", "crash", {}) as run:
+        run.spawn("crasher", workers.crash)
+        result = run.result()
+    outcome = result.worker("crasher")
+    assert outcome.status == "crashed"
+    assert outcome.exitcode == 1
+    assert outcome.error == "RuntimeError: the worker broke on purpose"
+    assert outcome.traceback is not None and "raise RuntimeError" in outcome.traceback
+    assert outcome.last_point == "before"
+
+
+def test_a_hang_is_reported_at_the_deadline_and_stopped(start_method: str) -> None:
+    began = time.monotonic()
+    with Run(Backend(start_method), "test", "hang", {}, timeout=1.0) as run:
+        run.spawn("sleeper", workers.hang)
+        run.spawn("quick", workers.steps, 1)
+        result = run.result()
+    assert time.monotonic() - began < 1.0 + 3.0  # deadline plus the terminate grace
+    assert result.worker("sleeper").status == "hung"
+    assert result.worker("sleeper").last_point == "stuck here"
+    assert "hung after 'stuck here'" in result.worker("sleeper").describe()
+    assert result.worker("quick").status == "ok"
+
+
+def test_an_exit_code_is_a_failed_outcome() -> None:
+    with Run(Backend("fork"), "test", "exit", {}) as run:
+        run.spawn("quitter", workers.exit_with, 3)
+        result = run.result()
+    assert (result.worker("quitter").status, result.worker("quitter").exitcode) == ("failed", 3)
+
+
+def test_an_injected_kill_stops_the_worker_at_that_point(start_method: str) -> None:
+    with Run(Backend(start_method), "test", "kill", {}, kill=Kill("victim", "step")) as run:
+        run.spawn("victim", workers.steps, 3)
+        result = run.result()
+    outcome = result.worker("victim")
+    assert (outcome.status, outcome.exitcode, outcome.injected) == ("killed", -9, True)
+    assert [event.label for event in result.events] == ["step", "killed"]
+
+
+def test_leaving_the_run_early_stops_workers_and_removes_its_files() -> None:
+    with Run(Backend("fork"), "test", "early", {}, timeout=30) as run:
+        run.spawn("sleeper", workers.hang)
+        workdir = run.workdir
+    assert not workdir.exists()
+    # The leak guard fails this test if the sleeper survived.
+
+
+def test_worker_names_are_unique() -> None:
+    with Run(Backend("fork"), "test", "names", {}) as run:
+        run.spawn("same", workers.steps, 0)
+        with pytest.raises(ValueError, match="'same' already exists"):
+            run.spawn("same", workers.steps, 0)
+        run.result()
+
+
+def test_a_bad_start_method_or_timeout_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="unknown start method 'threads'"):
+        Backend("threads")
+    with pytest.raises(ValueError, match="timeout must be > 0"):
+        Run(Backend("fork"), "test", "bad", {}, timeout=0)
+
+
+def test_jitter_pauses_are_seeded_and_within_three_quarters_to_all_of_the_width() -> None:
+    mode = Jitter(0.2)
+    first = [mode.pause(random.Random("7/buyer 0")) for _ in range(50)]
+    again = [mode.pause(random.Random("7/buyer 0")) for _ in range(50)]
+    assert first == again
+    assert all(0.15 <= pause <= 0.2 for pause in first)
+    assert Quiet().pause(random.Random(0)) == 0.0
+    with pytest.raises(ValueError, match="jitter width"):
+        Jitter(-1)
+
+
+def test_a_probe_survives_pickling_without_its_open_file(tmp_path) -> None:
+    probe = Probe("w", tmp_path / "log", Quiet())
+    probe.record("here")
+    copy = pickle.loads(pickle.dumps(probe))
+    assert copy._fd is None and copy.worker == "w"
+    probe.close()
+
+
+def test_params_parse_from_key_value_pairs_and_name_every_problem() -> None:
+    params = parse_params(ticket.Params, ["buyers=2", "tickets=1", "jitter=0.1"])
+    assert params == ticket.Params(buyers=2, tickets=1, jitter=0.1)
+    assert describe_params(params) == "buyers=2 tickets=1 jitter=0.1 readers=0"
+    for pairs, message in [
+        (["buyers=0"], "buyers must be a whole number >= 1, got 0"),
+        (["buyers=-3"], "buyers must be a whole number >= 1, got -3"),
+        (["buyers=two"], "buyers must be a whole number, got 'two'"),
+        (["jitter=fast"], "jitter must be a number, got 'fast'"),
+        (["jitter=nan"], "jitter must be a number of seconds from 0 to 1.0, got nan"),
+        (["colour=red"], "unknown parameter 'colour'"),
+        (["buyers"], "parameters are KEY=VALUE, got 'buyers'"),
+        (["buyers=1", "buyers=2"], "parameter 'buyers' given twice"),
+        (["kill_at=nowhere"], "kill_at must be one of"),
+    ]:
+        with pytest.raises(ValueError, match=re.escape(message)):
+            parse_params(ticket.Params, pairs)
+
+
+def test_params_reject_wrong_types_in_the_api() -> None:
+    with pytest.raises(ValueError, match="buyers must be a whole number >= 1, got True"):
+        ticket.Params(buyers=True)
+    with pytest.raises(ValueError, match="tickets must be a whole number >= 0, got 1.5"):
+        ticket.Params(tickets=1.5)  # type: ignore[arg-type]
