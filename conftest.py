@@ -55,7 +55,8 @@ def _children() -> dict[int, str]:
         except OSError:
             continue  # gone meanwhile
         # The command may hold spaces and parentheses: split after the last ')'.
-        command, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        command = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
         if int(fields[1]) == me:
             found[int(entry.name)] = f"{command} (state {fields[0]})"
     return found

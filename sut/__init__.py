@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .registry import Scenario as Scenario
 from .registry import Variant as Variant
+from .registry import catalogue as catalogue
 from .registry import get as get
-from .registry import scenarios as scenarios
 from .runtime import Result as Result
 from .runtime import Violation as Violation

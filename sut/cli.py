@@ -57,13 +57,13 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _list(as_json: bool) -> int:
-    catalogue = [{
+    catalogue: list[dict[str, Any]] = [{
         "name": scenario.name,
         "description": scenario.description,
         "params": {field.name: field.default for field in dataclasses.fields(scenario.params)},
         "variants": [{"name": v.name, "description": v.description, "expected": v.expected}
                      for v in scenario.variants],
-    } for scenario in registry.scenarios()]
+    } for scenario in registry.catalogue()]
     if as_json:
         print(json.dumps({"scenarios": catalogue}, indent=2))
         return EXIT_HELD

@@ -58,7 +58,7 @@ def _all() -> dict[str, Scenario]:
     return {scenario.name: scenario for scenario in (ticket.SCENARIO, ktv.SCENARIO)}
 
 
-def scenarios() -> list[Scenario]:
+def catalogue() -> list[Scenario]:
     """Every registered scenario, in catalogue order."""
     return list(_all().values())
 

@@ -35,7 +35,8 @@ def test_a_crash_is_an_outcome_with_its_traceback(start_method: str) -> None:
     assert outcome.status == "crashed"
     assert outcome.exitcode == 1
     assert outcome.error == "RuntimeError: the worker broke on purpose"
-    assert outcome.traceback is not None and "raise RuntimeError" in outcome.traceback
+    assert outcome.traceback is not None
+    assert "raise RuntimeError" in outcome.traceback
     assert outcome.last_point == "before"
 
 
@@ -60,12 +61,25 @@ def test_an_exit_code_is_a_failed_outcome() -> None:
 
 
 def test_an_injected_kill_stops_the_worker_at_that_point(start_method: str) -> None:
-    with Run(Backend(start_method), "test", "kill", {}, kill=Kill("victim", "step")) as run:
+    with Run(Backend(start_method), "test", "kill", {}, kill=Kill("step", "victim")) as run:
         run.spawn("victim", workers.steps, 3)
+        run.spawn("bystander", workers.steps, 2)
         result = run.result()
     outcome = result.worker("victim")
     assert (outcome.status, outcome.exitcode, outcome.injected) == ("killed", -9, True)
-    assert [event.label for event in result.events] == ["step", "killed"]
+    assert [e.label for e in result.events if e.worker == "victim"] == ["step", "killed"]
+    assert result.worker("bystander").status == "ok"
+
+
+def test_an_unnamed_kill_takes_exactly_one_worker_the_first_there() -> None:
+    with Run(Backend("fork"), "test", "kill", {}, kill=Kill("step")) as run:
+        for i in range(4):
+            run.spawn(f"w{i}", workers.steps, 2)
+        result = run.result()
+    killed = [outcome.name for outcome in result.workers if outcome.status == "killed"]
+    assert len(killed) == 1
+    assert result.worker(killed[0]).injected
+    assert [e.label for e in result.events if e.worker == killed[0]] == ["step", "killed"]
 
 
 def test_leaving_the_run_early_stops_workers_and_removes_its_files() -> None:
@@ -106,7 +120,8 @@ def test_a_probe_survives_pickling_without_its_open_file(tmp_path) -> None:
     probe = Probe("w", tmp_path / "log", Quiet())
     probe.record("here")
     copy = pickle.loads(pickle.dumps(probe))
-    assert copy._fd is None and copy.worker == "w"
+    assert copy._fd is None
+    assert copy.worker == "w"
     probe.close()
 
 
@@ -132,5 +147,5 @@ def test_params_parse_from_key_value_pairs_and_name_every_problem() -> None:
 def test_params_reject_wrong_types_in_the_api() -> None:
     with pytest.raises(ValueError, match="buyers must be a whole number >= 1, got True"):
         ticket.Params(buyers=True)
-    with pytest.raises(ValueError, match="tickets must be a whole number >= 0, got 1.5"):
+    with pytest.raises(ValueError, match=r"tickets must be a whole number >= 0, got 1\.5"):
         ticket.Params(tickets=1.5)  # type: ignore[arg-type]

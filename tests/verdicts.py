@@ -47,16 +47,18 @@ def minimal_counterexample(scenario: Scenario, variant: str,
     ``hypothesis.errors.NoSuchExample`` if the variant never breaks - which
     fails the calling test: a broken variant must stay caught.
     """
+    latest: dict[tuple[Any, int], list[Violation]] = {}
+
     def breaks(trial: tuple[Any, int]) -> bool:
         params, seed = trial
         _, violations = scenario.evaluate(params, variant, start_method=start_method,
                                           seed=seed, timeout=timeout)
-        return any(invariants is None or v.invariant in invariants for v in violations)
+        latest[trial] = [v for v in violations if invariants is None or v.invariant in invariants]
+        return bool(latest[trial])
 
     phases = (Phase.generate, Phase.shrink) if shrink else (Phase.generate,)
     search = settings(database=None, derandomize=True, max_examples=max_examples,
                       deadline=None, phases=phases)
     params, seed = find(trials, breaks, settings=search)
-    _, violations = scenario.evaluate(params, variant, start_method=start_method, seed=seed,
-                                      timeout=timeout)
-    return params, seed, violations
+    # find has already replayed the minimal trial; its violations are the last run's.
+    return params, seed, latest[params, seed]

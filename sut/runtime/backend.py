@@ -30,7 +30,8 @@ def validate_start_method(name: str) -> str:
     """``name`` if this platform has that start method, else ``ValueError``."""
     available = multiprocessing.get_all_start_methods()
     if name not in available:
-        raise ValueError(f"unknown start method {name!r} (this platform has: {', '.join(available)})")
+        raise ValueError(f"unknown start method {name!r} "
+                         f"(this platform has: {', '.join(available)})")
     return name
 
 
@@ -43,9 +44,12 @@ class Backend:
         self._queues: list[multiprocessing.queues.Queue[Any]] = []
         self._connections: list[multiprocessing.connection.Connection] = []
 
-    def Process(self, target: Callable[..., object], args: tuple[Any, ...], name: str) -> BaseProcess:  # noqa: N802
+    def Process(self, target: Callable[..., object], args: tuple[Any, ...],
+                name: str) -> BaseProcess:
         # daemon: if the harness itself dies, its workers die with it.
-        return self.context.Process(target=target, args=args, name=name, daemon=True)  # type: ignore[attr-defined,no-any-return]
+        process: BaseProcess = self.context.Process(  # type: ignore[attr-defined]
+            target=target, args=args, name=name, daemon=True)
+        return process
 
     def start(self, process: BaseProcess) -> None:
         """Start ``process``.
@@ -61,29 +65,29 @@ class Backend:
                                     category=DeprecationWarning)
             process.start()
 
-    def Lock(self) -> Lock:  # noqa: N802
+    def Lock(self) -> Lock:
         return self.context.Lock()
 
-    def Semaphore(self, value: int) -> Semaphore:  # noqa: N802
+    def Semaphore(self, value: int) -> Semaphore:
         return self.context.Semaphore(value)
 
-    def Event(self) -> Event:  # noqa: N802
+    def Event(self) -> Event:
         return self.context.Event()
 
-    def Barrier(self, parties: int) -> Barrier:  # noqa: N802
+    def Barrier(self, parties: int) -> Barrier:
         return self.context.Barrier(parties)
 
-    def Queue(self, maxsize: int = 0) -> multiprocessing.queues.Queue[Any]:  # noqa: N802
+    def Queue(self, maxsize: int = 0) -> multiprocessing.queues.Queue[Any]:
         queue: multiprocessing.queues.Queue[Any] = self.context.Queue(maxsize)
         self._queues.append(queue)
         return queue
 
-    def JoinableQueue(self, maxsize: int = 0) -> multiprocessing.queues.JoinableQueue[Any]:  # noqa: N802
+    def JoinableQueue(self, maxsize: int = 0) -> multiprocessing.queues.JoinableQueue[Any]:
         queue: multiprocessing.queues.JoinableQueue[Any] = self.context.JoinableQueue(maxsize)
         self._queues.append(queue)
         return queue
 
-    def Pipe(self, duplex: bool = True) -> tuple[  # noqa: N802
+    def Pipe(self, duplex: bool = True) -> tuple[
             multiprocessing.connection.Connection, multiprocessing.connection.Connection]:
         left, right = self.context.Pipe(duplex)
         self._connections += [left, right]

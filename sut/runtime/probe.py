@@ -45,7 +45,7 @@ class Quiet:
 
 @dataclass(frozen=True)
 class Jitter:
-    """Pause at every point for ``width * U(0.75, 1)`` seconds, drawn from the probe's seeded RNG."""
+    """Pause at every point for ``width * U(0.75, 1)`` seconds, from the probe's seeded RNG."""
 
     width: float
 
@@ -68,12 +68,13 @@ class Probe:
     """
 
     def __init__(self, worker: str, log_path: Path, mode: Mode, *,
-                 seed: int = 0, kill_at: str | None = None) -> None:
+                 seed: int = 0, kill_at: str | None = None, kill_token: Path | None = None) -> None:
         self.worker = worker
         self.log_path = log_path
         self.mode = mode
         self.seed = seed
         self.kill_at = kill_at
+        self.kill_token = kill_token
         self._fd: int | None = None
         self._rng: random.Random | None = None
 
@@ -93,12 +94,12 @@ class Probe:
     def point(self, label: str, **data: Any) -> None:
         """Record ``label``, then pause as the mode says (a scheduling point).
 
-        If this worker was chosen to die at ``label`` it is killed here with
-        SIGKILL, right after the event is recorded: nothing it would have done
-        next happens, as with a real crash.
+        If this worker may die at ``label`` and is the first of the run to get
+        there, it is killed here with SIGKILL right after the event is
+        recorded: nothing it would have done next happens, as in a real crash.
         """
         self.record(label, **data)
-        if label == self.kill_at:
+        if label == self.kill_at and self._claim_kill():
             self.record("killed", at=label)
             os.kill(os.getpid(), signal.SIGKILL)
         if self._rng is None:
@@ -107,6 +108,16 @@ class Probe:
         delay = self.mode.pause(self._rng)
         if delay:
             time.sleep(delay)
+
+    def _claim_kill(self) -> bool:
+        """Take the run's one kill: creating the token file succeeds for one worker only."""
+        if self.kill_token is None:
+            return True
+        try:
+            os.close(os.open(self.kill_token, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            return False
+        return True
 
     def close(self) -> None:
         """Close the log file (the parent's own probe; workers close theirs by exiting)."""

@@ -43,10 +43,14 @@ _TERMINATE_GRACE = 1.0
 
 @dataclass(frozen=True)
 class Kill:
-    """Kill ``worker`` with SIGKILL when it reaches the point ``at``."""
+    """Kill with SIGKILL the first worker to reach the point ``at``.
 
-    worker: str
+    ``worker`` limits it to the worker of that name. One worker dies at most:
+    the first one there, whoever that is in this run's interleaving.
+    """
+
     at: str
+    worker: str | None = None
 
 
 def _worker_main(target: Callable[..., object], probe: Probe, args: tuple[Any, ...]) -> None:
@@ -56,7 +60,8 @@ def _worker_main(target: Callable[..., object], probe: Probe, args: tuple[Any, .
     except SystemExit:
         raise  # an exit code is the worker's own answer, not a crash
     except BaseException as exc:
-        probe.record("crash", error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
+        probe.record("crash", error=f"{type(exc).__name__}: {exc}",
+                     traceback=traceback.format_exc())
         raise SystemExit(1) from None
 
 
@@ -108,8 +113,11 @@ class Run:
         if any(worker.name == name for worker in self._workers):
             raise ValueError(f"a worker called {name!r} already exists in this run")
         log_path = self.workdir / f"events-{len(self._workers)}.jsonl"
-        kill_at = self.kill.at if self.kill is not None and self.kill.worker == name else None
-        probe = Probe(name, log_path, self.mode, seed=self.seed, kill_at=kill_at)
+        kill_at = None
+        if self.kill is not None and self.kill.worker in (None, name):
+            kill_at = self.kill.at
+        probe = Probe(name, log_path, self.mode, seed=self.seed, kill_at=kill_at,
+                      kill_token=self.workdir / "kill-token")
         process = self.backend.Process(_worker_main, (target, probe, args), name=name)
         self._workers.append(_Worker(name, process, log_path))
         self.backend.start(process)
@@ -150,7 +158,6 @@ class Run:
         points = [event.label for event in events if event.label not in ("crash", "killed")]
         last_point = points[-1] if points else None
         exitcode = worker.process.exitcode
-        injected = self.kill is not None and self.kill.worker == worker.name
         crash = next((event for event in events if event.label == "crash"), None)
         status: Status
         if worker.hung:
@@ -167,7 +174,7 @@ class Run:
             name=worker.name, status=status, exitcode=exitcode, last_point=last_point,
             error=crash.data.get("error") if crash else None,
             traceback=crash.data.get("traceback") if crash else None,
-            injected=injected and any(event.label == "killed" for event in events),
+            injected=any(event.label == "killed" for event in events),
         )
 
     def _stop_stragglers(self) -> None:

@@ -127,7 +127,8 @@ def check(result: Result) -> list[Violation]:
             inside.remove(event.worker)
     if len(crowd) > rooms:
         violations.append(Violation(
-            "capacity", f"{len(crowd)} people inside {amount(rooms, 'room')} at once: {names(crowd)}"))
+            "capacity",
+            f"{len(crowd)} people inside {amount(rooms, 'room')} at once: {names(crowd)}"))
 
     for outcome in result.workers:
         if outcome.status != "ok":

@@ -1,0 +1,44 @@
+"""The catalogue: every registered variant gets the verdict it declares."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis.errors import NoSuchExample
+
+import sut
+from tests.strategies import EVERY_TRIAL
+from tests.verdicts import TEST_TIMEOUT, minimal_counterexample
+
+CATALOGUE = [(scenario.name, variant.name) for scenario in sut.catalogue()
+             for variant in scenario.variants]
+# How many trials a variant declared correct must pass here (its own module's
+# properties test it further, under every start method).
+HOLDS_EXAMPLES = 6
+# A broken variant must be caught within this many trials.
+VIOLATES_EXAMPLES = 30
+# Broken variants may hang; a shorter deadline keeps the search quick, and a
+# hang is a violation anyway.
+BROKEN_TIMEOUT = 2.0
+
+
+def test_every_scenario_has_a_strategy_for_its_whole_parameter_space() -> None:
+    assert set(EVERY_TRIAL) == {scenario.name for scenario in sut.catalogue()}
+
+
+def test_every_scenario_has_a_correct_and_a_broken_variant() -> None:
+    for scenario in sut.catalogue():
+        assert {variant.expected for variant in scenario.variants} == {"holds", "violates"}
+
+
+@pytest.mark.parametrize(("scenario", "variant"), CATALOGUE)
+def test_variant_gets_its_declared_verdict(scenario: str, variant: str) -> None:
+    chosen = sut.get(scenario)
+    if chosen.variant(variant).expected == "violates":
+        _, _, violations = minimal_counterexample(
+            chosen, variant, EVERY_TRIAL[scenario], "fork", shrink=False,
+            max_examples=VIOLATES_EXAMPLES, timeout=BROKEN_TIMEOUT)
+        assert violations
+    else:
+        with pytest.raises(NoSuchExample):
+            minimal_counterexample(chosen, variant, EVERY_TRIAL[scenario], "fork", shrink=False,
+                                   max_examples=HOLDS_EXAMPLES, timeout=TEST_TIMEOUT)

@@ -1,0 +1,128 @@
+"""``python -m sut``: exit codes, JSON, human reports, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from sut.cli import main
+
+
+def _sut(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sut", *args], capture_output=True, text=True,
+                          timeout=60, check=False)
+
+
+def test_quickstart_command_shows_the_race_and_exits_1() -> None:
+    shown = _sut("run", "ticket", "--variant", "unlocked", "buyers=2", "tickets=1")
+    assert shown.returncode == 1, shown.stderr
+    assert "VIOLATED" in shown.stdout
+    assert "no-oversell: sold 2 of 1 ticket: buyer 0 and buyer 1 both read count=1" in shown.stdout
+    assert "buyer 0 read count=1" in shown.stdout  # the timeline
+    assert shown.stderr == ""
+
+
+def test_a_correct_variant_exits_0(capsys) -> None:
+    assert main(["run", "ktv", "--variant", "semaphore", "people=3", "rooms=2",
+                 "--start-method", "spawn"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("ktv --variant semaphore people=3 rooms=2 jitter=0.05  [spawn, seed 0]")
+    assert "HELD: every invariant held" in out
+
+
+def test_run_json_is_one_object_with_the_contracted_keys(capsys) -> None:
+    assert main(["run", "ticket", "buyers=2", "--variant", "unlocked", "tickets=1", "--json",
+                 "--seed", "3"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert {"scenario", "variant", "params", "start_method", "holds", "violations",
+            "events"} <= set(document)
+    assert document["params"]["buyers"] == 2
+    assert (document["holds"], document["seed"]) == (False, 3)
+    assert {"invariant": "no-oversell",
+            "detail": "sold 2 of 1 ticket: buyer 0 and buyer 1 both read count=1"} \
+        in document["violations"]
+    assert {"t_ns", "worker", "label", "data"} == set(document["events"][0])
+
+
+def test_list_names_every_variant_with_its_verdict(capsys) -> None:
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "ticket: " in out
+    assert "ktv: " in out
+    assert "unlocked     violates" in out
+    assert "semaphore    holds" in out
+    assert main(["list", "--json"]) == 0
+    catalogue = json.loads(capsys.readouterr().out)["scenarios"]
+    ticket = next(entry for entry in catalogue if entry["name"] == "ticket")
+    assert ticket["params"]["buyers"] == 5
+    assert {"name": "locked", "expected": "holds"}.items() <= ticket["variants"][2].items()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["run", "ticket", "--variant", "unlocked", "buyers=0"],
+     "buyers must be a whole number >= 1, got 0"),
+    (["run", "ticket", "--variant", "unlocked", "buyers=-1"],
+     "buyers must be a whole number >= 1, got -1"),
+    (["run", "ticket", "--variant", "unlocked", "buyers=many"],
+     "buyers must be a whole number, got 'many'"),
+    (["run", "ktv", "--variant", "semaphore", "floors=3"], "unknown parameter 'floors'"),
+    (["run", "ticket", "--variant", "sometimes"], "unknown variant 'sometimes' of ticket"),
+    (["run", "lottery", "--variant", "x"], "unknown scenario 'lottery'"),
+    (["run", "ticket"], "the following arguments are required: --variant"),
+    (["run", "ticket", "--variant", "locked", "--frobnicate"], "unrecognized arguments"),
+    (["run", "ticket", "--variant", "locked", "--timeout", "-1"], "--timeout must be > 0"),
+    (["run", "ktv", "--variant", "lock", "--db", "x.json"], "--db only applies to the ticket"),
+    (["list", "extra"], "unrecognized arguments: extra"),
+    ([], "the following arguments are required: command"),
+])
+def test_bad_input_is_one_line_and_exit_2(capsys, args, message) -> None:
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("sut: error: ")
+    assert message in captured.err
+    assert captured.err.count("\n") == 1
+
+
+def test_bad_input_from_the_shell_has_no_traceback() -> None:
+    shown = _sut("run", "ticket", "--variant", "locked", "jitter=soon")
+    assert (shown.returncode, shown.stdout) == (2, "")
+    assert shown.stderr == "sut: error: jitter must be a number, got 'soon'\n"
+
+
+def test_db_gives_the_starting_count_and_is_never_written(tmp_path, capsys) -> None:
+    db = tmp_path / "ticket"
+    db.write_text('{"count": 3}')
+    assert main(["run", "ticket", "--variant", "locked", "buyers=4", "--db", str(db)]) == 0
+    assert "tickets=3" in capsys.readouterr().out
+    assert db.read_text() == '{"count": 3}'
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (None, "does not exist"),
+    ("{count: 3}", "is not a JSON document"),
+    ('{"count": -1}', 'must hold an object with a whole-number "count" >= 0'),
+    ('{"count": "3"}', 'must hold an object with a whole-number "count" >= 0'),
+    ("[3]", 'must hold an object with a whole-number "count" >= 0'),
+    (b"\xff\xfe", "cannot be read"),
+])
+def test_a_bad_database_file_is_one_line_and_exit_2(tmp_path, capsys, content, message) -> None:
+    db = tmp_path / "ticket"
+    if isinstance(content, bytes):
+        db.write_bytes(content)
+    elif content is not None:
+        db.write_text(content)
+    assert main(["run", "ticket", "--variant", "locked", "--db", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"sut: error: database file '{db}' ")
+    assert message in err
+
+
+def test_db_and_tickets_together_are_refused(tmp_path, capsys) -> None:
+    db = tmp_path / "ticket"
+    db.write_text('{"count": 3}')
+    assert main(["run", "ticket", "--variant", "locked", "tickets=2", "--db", str(db)]) == 2
+    assert "give tickets=N or --db PATH, not both" in capsys.readouterr().err
