@@ -68,7 +68,7 @@ def _list(as_json: bool) -> int:
         print(json.dumps({"scenarios": catalogue}, indent=2))
         return EXIT_HELD
     for entry in catalogue:
-        defaults = " ".join(f"{key}={value}" for key, value in entry["params"].items())
+        defaults = " ".join(f"{key}={json.dumps(value)}" for key, value in entry["params"].items())
         print(f"{entry['name']}: {entry['description']}")
         print(f"  params: {defaults}")
         for variant in entry["variants"]:

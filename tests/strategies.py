@@ -34,21 +34,23 @@ def ticket_trials(draw: st.DrawFn, *, buyers: st.SearchStrategy[int] = st.intege
                   tickets: st.SearchStrategy[int] = st.integers(0, 4),
                   jitter: st.SearchStrategy[float] | None = None,
                   readers: st.SearchStrategy[int] = st.just(0),
-                  kill_at: st.SearchStrategy[str] = st.just("")) -> Trial:
+                  kill_at: st.SearchStrategy[str] = st.just(""),
+                  seeds: st.SearchStrategy[int] = SEEDS) -> Trial:
     params = ticket.Params(
         buyers=draw(buyers), tickets=draw(tickets),
         jitter=draw(jitter if jitter is not None else any_jitter()),
         readers=draw(readers), kill_at=draw(kill_at))
-    return params, draw(SEEDS)
+    return params, draw(seeds)
 
 
 @st.composite
 def ktv_trials(draw: st.DrawFn, *, people: st.SearchStrategy[int] = st.integers(1, 5),
                rooms: st.SearchStrategy[int] = st.integers(1, 4),
-               jitter: st.SearchStrategy[float] | None = None) -> Trial:
+               jitter: st.SearchStrategy[float] | None = None,
+               seeds: st.SearchStrategy[int] = SEEDS) -> Trial:
     params = ktv.Params(people=draw(people), rooms=draw(rooms),
                         jitter=draw(jitter if jitter is not None else any_jitter()))
-    return params, draw(SEEDS)
+    return params, draw(seeds)
 
 
 # Each scenario's whole parameter space, for the catalogue test.

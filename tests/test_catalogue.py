@@ -18,7 +18,7 @@ HOLDS_EXAMPLES = 6
 VIOLATES_EXAMPLES = 30
 # Broken variants may hang; a shorter deadline keeps the search quick, and a
 # hang is a violation anyway.
-BROKEN_TIMEOUT = 2.0
+BROKEN_TIMEOUT = 1.5
 
 
 def test_every_scenario_has_a_strategy_for_its_whole_parameter_space() -> None:

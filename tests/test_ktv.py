@@ -48,11 +48,11 @@ def test_check_wants_everyone_to_enter_and_leave_once() -> None:
 
 
 def test_check_finds_rooms_that_never_filled() -> None:
-    evening = _evening(("person 0", "enter", {}), ("person 0", "alone", {"waited": 0.55}),
+    evening = _evening(("person 0", "enter", {}), ("person 0", "alone", {"waited": 0.35}),
                        ("person 0", "leave", {}), ("person 1", "enter", {}),
                        ("person 1", "leave", {}), rooms=2)
     assert [(v.invariant, v.detail) for v in check(evening)] == [(
-        "rooms-fill-up", "person 0 waited 0.55 s in a room for company while 1 other person "
+        "rooms-fill-up", "person 0 waited 0.35 s in a room for company while 1 other person "
                          "was kept at the door (2 of 2 rooms should have filled)")]
 
 
@@ -82,9 +82,12 @@ def test_unguarded_lets_two_people_into_one_room(start_method) -> None:
 
 
 def test_lock_uses_one_of_two_rooms_while_people_wait(start_method) -> None:
+    # Over-serialization is structural, not a matter of timing: only the
+    # counts are searched, which spares the shrinker the slow (timed-out)
+    # evaluations that jitter and seed would add.
     params, seed, violations = minimal_counterexample(
         KTV, "lock", ktv_trials(people=st.integers(1, 4), rooms=st.integers(1, 3),
-                                jitter=race_jitter()),
+                                jitter=st.just(RACE_JITTER), seeds=st.just(0)),
         start_method, invariants={"rooms-fill-up"})
     assert (params, seed) == (Params(people=2, rooms=2, jitter=RACE_JITTER), 0)
     assert [v.invariant for v in violations] == ["rooms-fill-up"]

@@ -38,7 +38,7 @@ def test_check_finds_an_oversold_ticket_and_names_who_read_what() -> None:
                  ("buyer 0", "bought", {"left": 0}), ("buyer 1", "bought", {"left": 0}), final=0)
     found = {v.invariant: v.detail for v in check(sale)}
     assert found["no-oversell"] == "sold 2 of 1 ticket: buyer 0 and buyer 1 both read count=1"
-    assert found["consistent-count"].startswith("final count is 0, but 1 - 2 sold = -1")
+    assert found["consistent-count"].startswith("final count is 0, but 1 ticket - 2 sold = -1")
 
 
 def test_check_finds_a_lost_update_without_overselling() -> None:

@@ -34,7 +34,7 @@ from ..runtime.params import positive_int, seconds
 # How long the first people in wait for the others to join them, beyond the
 # jitter (they arrive at most a quarter of it apart). It only detects a guard
 # that admits too few: a correct one lets them all in at once.
-FILL_GRACE = 0.5
+FILL_GRACE = 0.3
 MAX_JITTER = 1.0
 
 

@@ -241,8 +241,9 @@ def check(result: Result) -> list[Violation]:
                           "not a valid document"))
     elif final != tickets - sold:
         violations.append(Violation(
-            "consistent-count", f"final count is {final}, but {tickets} - {sold} sold "
-                                f"= {tickets - sold}: {_shared_reads(result)}"))
+            "consistent-count",
+            f"final count is {final}, but {amount(tickets, 'ticket')} - {sold} sold "
+            f"= {tickets - sold}: {_shared_reads(result)}"))
 
     counts = [event.data["count"] for event in result.events_of("read")]
     if final is not None:
