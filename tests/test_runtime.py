@@ -10,6 +10,7 @@ import time
 import pytest
 
 from sut.runtime import Backend, Jitter, Kill, Probe, Quiet, Run
+from sut.runtime.backend import drain, join_queue
 from sut.runtime.params import describe_params, parse_params
 from sut.scenarios import ticket
 from tests import workers
@@ -149,3 +150,54 @@ def test_params_reject_wrong_types_in_the_api() -> None:
         ticket.Params(buyers=True)
     with pytest.raises(ValueError, match=r"tickets must be a whole number >= 0, got 1\.5"):
         ticket.Params(tickets=1.5)  # type: ignore[arg-type]
+
+
+def test_drain_takes_what_writers_left_and_closing_leaves_no_thread(start_method) -> None:
+    backend = Backend(start_method)
+    with Run(backend, "test", "queue", {}) as run:
+        queue = backend.Queue()
+        run.spawn("writer", workers.put_all, queue, list(range(100)))
+        result = run.result()
+        assert drain(queue) == list(range(100))
+    assert result.worker("writer").status == "ok"
+
+
+def test_a_parent_side_probe_joins_the_events(start_method) -> None:
+    with Run(Backend(start_method), "test", "main", {}) as run:
+        main = run.probe("main")
+        main.record("before")
+        run.spawn("w", workers.steps, 1)
+        run.wait()
+        main.record("after")
+        result = run.result()
+    assert [e.worker for e in result.events] == ["main", "w", "main"]
+    with Run(Backend("fork"), "test", "names", {}) as run:
+        run.probe("main")
+        with pytest.raises(ValueError, match="'main' already exists"):
+            run.spawn("main", workers.steps, 0)
+
+
+def test_join_queue_is_bounded_and_true_once_every_task_is_done() -> None:
+    backend = Backend("fork")
+    with Run(backend, "test", "join", {}) as run:
+        tasks = backend.JoinableQueue()
+        for item in range(3):
+            tasks.put(item)
+        began = time.monotonic()
+        assert not join_queue(tasks, 0.2)
+        assert 0.2 <= time.monotonic() - began < 2
+        run.spawn("taker", workers.take_tasks, tasks, 3)
+        assert join_queue(tasks, 5)
+        run.result()
+
+
+def test_a_worker_that_cannot_start_is_a_crashed_outcome() -> None:
+    import threading
+
+    with Run(Backend("spawn"), "test", "unpicklable", {}) as run:
+        run.spawn("w", workers.steps, threading.Lock())  # spawn cannot pickle it
+        result = run.result()
+    outcome = result.worker("w")
+    assert outcome.status == "crashed"
+    assert outcome.error is not None
+    assert outcome.error.startswith("could not start: TypeError: cannot pickle")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from sut.runtime import Probe
 
@@ -25,3 +26,14 @@ def hang(probe: Probe) -> None:
 def exit_with(probe: Probe, code: int) -> None:
     probe.point("exiting")
     raise SystemExit(code)
+
+
+def put_all(probe: Probe, queue: Any, items: list[Any]) -> None:
+    for item in items:
+        queue.put(item)
+
+
+def take_tasks(probe: Probe, queue: Any, count: int) -> None:
+    for _ in range(count):
+        queue.get(timeout=5)
+        queue.task_done()

@@ -11,6 +11,8 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.connection
 import multiprocessing.queues
+import queue as queue_module
+import time
 import warnings
 from collections.abc import Callable
 from multiprocessing.context import BaseContext
@@ -33,6 +35,40 @@ def validate_start_method(name: str) -> str:
         raise ValueError(f"unknown start method {name!r} "
                          f"(this platform has: {', '.join(available)})")
     return name
+
+
+def drain(queue: multiprocessing.queues.Queue[Any], settle: float = 0.05) -> list[Any]:
+    """Take every item left in ``queue``, once its writers are gone.
+
+    ``empty()`` and ``qsize()`` are not facts about a multiprocessing queue
+    (items travel through a feeder thread and a pipe), so this reads until
+    nothing more arrives for ``settle`` seconds. Draining also keeps the
+    feeder thread from dying on a closed pipe with a traceback on stderr.
+    """
+    left = []
+    while True:
+        try:
+            left.append(queue.get(timeout=settle))
+        except queue_module.Empty:
+            return left
+
+
+def join_queue(queue: multiprocessing.queues.JoinableQueue[Any], timeout: float) -> bool:
+    """``queue.join()`` bounded by ``timeout``: whether every task was marked done.
+
+    ``JoinableQueue.join`` takes no timeout; this waits on the same condition
+    and counter it uses (private attributes, stable since Python 3.4).
+    """
+    deadline = time.monotonic() + timeout
+    condition = queue._cond  # type: ignore[attr-defined]
+    unfinished = queue._unfinished_tasks  # type: ignore[attr-defined]
+    with condition:
+        while not unfinished._semlock._is_zero():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            condition.wait(remaining)
+    return True
 
 
 class Backend:

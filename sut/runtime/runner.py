@@ -71,6 +71,7 @@ class _Worker:
     process: BaseProcess
     log_path: Path
     hung: bool = False
+    start_error: str | None = None
 
 
 class Run:
@@ -92,6 +93,7 @@ class Run:
         self.workdir = Path(tempfile.mkdtemp(prefix=f"sut-{scenario}-"))
         self._deadline = time.monotonic() + timeout
         self._workers: list[_Worker] = []
+        self._participants: dict[str, Probe] = {}
         self._closed = False
 
     def __enter__(self) -> Run:
@@ -110,7 +112,7 @@ class Run:
 
         ``target`` must be a module-level function (picklable under spawn).
         """
-        if any(worker.name == name for worker in self._workers):
+        if name in self._participants or any(worker.name == name for worker in self._workers):
             raise ValueError(f"a worker called {name!r} already exists in this run")
         log_path = self.workdir / f"events-{len(self._workers)}.jsonl"
         kill_at = None
@@ -119,8 +121,25 @@ class Run:
         probe = Probe(name, log_path, self.mode, seed=self.seed, kill_at=kill_at,
                       kill_token=self.workdir / "kill-token")
         process = self.backend.Process(_worker_main, (target, probe, args), name=name)
-        self._workers.append(_Worker(name, process, log_path))
-        self.backend.start(process)
+        worker = _Worker(name, process, log_path)
+        self._workers.append(worker)
+        try:
+            self.backend.start(process)
+        except Exception as exc:
+            # E.g. an argument spawn cannot pickle: the program's failure, so an outcome.
+            worker.start_error = f"could not start: {type(exc).__name__}: {exc}"
+
+    def probe(self, name: str) -> Probe:
+        """A probe for code the calling process runs itself, e.g. ``main``.
+
+        Its events join the workers' in the Result. The caller must bound its
+        own blocking calls, with :meth:`remaining` as the timeout.
+        """
+        if name in self._participants or any(worker.name == name for worker in self._workers):
+            raise ValueError(f"a worker called {name!r} already exists in this run")
+        probe = Probe(name, self.workdir / f"events-{name}.jsonl", self.mode, seed=self.seed)
+        self._participants[name] = probe
+        return probe
 
     def wait(self, names: Iterable[str] | None = None) -> bool:
         """Wait, until the deadline at most, for the named workers (default: all) to end.
@@ -131,7 +150,7 @@ class Run:
         wanted = set(names) if names is not None else None
         finished = True
         for worker in self._workers:
-            if wanted is not None and worker.name not in wanted:
+            if (wanted is not None and worker.name not in wanted) or worker.start_error:
                 continue
             worker.process.join(self.remaining())
             if worker.process.is_alive():
@@ -149,6 +168,9 @@ class Run:
             own = read_log(worker.name, worker.log_path)
             events += own
             outcomes.append(self._outcome(worker, own))
+        for probe in self._participants.values():
+            probe.close()
+            events += read_log(probe.worker, probe.log_path)
         events.sort(key=lambda event: event.t_ns)
         return Result(scenario=self.scenario, variant=self.variant, params=dict(self.params),
                       start_method=self.backend.start_method, seed=self.seed,
@@ -160,7 +182,9 @@ class Run:
         exitcode = worker.process.exitcode
         crash = next((event for event in events if event.label == "crash"), None)
         status: Status
-        if worker.hung:
+        if worker.start_error is not None:
+            status = "crashed"
+        elif worker.hung:
             status = "hung"
         elif crash is not None:
             status = "crashed"
@@ -172,7 +196,7 @@ class Run:
             status = "failed"
         return WorkerOutcome(
             name=worker.name, status=status, exitcode=exitcode, last_point=last_point,
-            error=crash.data.get("error") if crash else None,
+            error=worker.start_error or (crash.data.get("error") if crash else None),
             traceback=crash.data.get("traceback") if crash else None,
             injected=any(event.label == "killed" for event in events),
         )
@@ -196,6 +220,8 @@ class Run:
             self._stop_stragglers()
             for worker in self._workers:
                 worker.process.close()  # releases its sentinel fd; reaps it if need be
+            for probe in self._participants.values():
+                probe.close()
             self.backend.close()
         finally:
             shutil.rmtree(self.workdir, ignore_errors=True)
