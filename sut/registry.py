@@ -53,9 +53,10 @@ class Scenario:
 
 
 def _all() -> dict[str, Scenario]:
-    from .scenarios import ktv, ticket
+    from .scenarios import bakery, event, ktv, pipes, printing, queues, ticket, traffic
 
-    return {scenario.name: scenario for scenario in (ticket.SCENARIO, ktv.SCENARIO)}
+    ordered = (ticket, ktv, printing, event, traffic, queues, bakery, pipes)
+    return {module.SCENARIO.name: module.SCENARIO for module in ordered}
 
 
 def catalogue() -> list[Scenario]:

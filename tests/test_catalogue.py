@@ -35,7 +35,7 @@ def test_variant_gets_its_declared_verdict(scenario: str, variant: str) -> None:
     chosen = sut.get(scenario)
     if chosen.variant(variant).expected == "violates":
         _, _, violations = minimal_counterexample(
-            chosen, variant, EVERY_TRIAL[scenario], "fork", shrink=False,
+            chosen, variant, EVERY_TRIAL[scenario], "fork", shrink=False, replay=False,
             max_examples=VIOLATES_EXAMPLES, timeout=BROKEN_TIMEOUT)
         assert violations
     else:

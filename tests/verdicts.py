@@ -38,7 +38,7 @@ def assert_holds(scenario: Scenario, variant: str, trial: tuple[Any, int],
 def minimal_counterexample(scenario: Scenario, variant: str,
                            trials: st.SearchStrategy[tuple[Any, int]], start_method: str, *,
                            invariants: Collection[str] | None = None, max_examples: int = 50,
-                           shrink: bool = True,
+                           shrink: bool = True, replay: bool = True,
                            timeout: float = TEST_TIMEOUT) -> tuple[Any, int, list[Violation]]:
     """The smallest trial on which ``variant`` breaks one of ``invariants`` (default: any).
 
@@ -46,10 +46,17 @@ def minimal_counterexample(scenario: Scenario, variant: str,
     database, so every run starts cold and walks the same path. Raises
     ``hypothesis.errors.NoSuchExample`` if the variant never breaks - which
     fails the calling test: a broken variant must stay caught.
+
+    Hypothesis replays a breaking trial to confirm it (``FlakyFailure`` if it
+    then holds). ``replay=False`` runs each trial once and keeps its first
+    verdict: for asking whether a variant breaks at all, across trials some
+    of whose races are only likely.
     """
     latest: dict[tuple[Any, int], list[Violation]] = {}
 
     def breaks(trial: tuple[Any, int]) -> bool:
+        if not replay and trial in latest:
+            return bool(latest[trial])
         params, seed = trial
         _, violations = scenario.evaluate(params, variant, start_method=start_method,
                                           seed=seed, timeout=timeout)

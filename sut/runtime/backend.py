@@ -132,12 +132,14 @@ class Backend:
     def close(self) -> None:
         """Close every queue and pipe end handed out.
 
-        Called after every worker is gone. A queue may still hold items no one
-        will read, so its feeder thread is not waited for (it would block on a
-        full pipe forever); closing drops what is left.
+        Called after every worker is gone. Each queue's feeder thread is waited
+        for: it owns the queue's write end until it exits, so returning earlier
+        would leave that descriptor open behind the run. The wait is bounded:
+        with every reader closed, a write of items no one will read fails at
+        once (EPIPE) instead of blocking - scenarios ``drain`` first, so there
+        are normally none.
         """
         for queue in self._queues:
-            queue.cancel_join_thread()
             queue.close()
             queue.join_thread()
         for connection in self._connections:

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
-from .result import Result, Violation
+from collections.abc import Callable
+
+from .result import Result, Violation, WorkerOutcome
 
 
-def clean_exit(result: Result) -> list[Violation]:
+def clean_exit(result: Result, *,
+               waiting_for: Callable[[WorkerOutcome], str] | None = None) -> list[Violation]:
     """Every worker finished on its own with exit code 0 and no traceback.
 
-    A worker the run killed on purpose (``injected``) is exempt: its death is
-    the fault under test, not a failure of the program.
+    A worker still alive at the deadline breaks ``no-hang``; ``waiting_for``
+    may add what it was waiting for, as the scenario can tell from the
+    events (``", waiting for EOF after message 2"``). Any other bad end breaks
+    ``clean-exit``. A worker the run killed on purpose (``injected``) is
+    exempt: its death is the fault under test, not a failure of the program.
     """
-    return [Violation("clean-exit", outcome.describe())
-            for outcome in result.workers
-            if outcome.status != "ok" and not outcome.injected]
+    violations = []
+    for outcome in result.workers:
+        if outcome.status == "ok" or outcome.injected:
+            continue
+        if outcome.status == "hung":
+            waiting = waiting_for(outcome) if waiting_for is not None else ""
+            violations.append(Violation("no-hang", outcome.describe() + waiting))
+        else:
+            violations.append(Violation("clean-exit", outcome.describe()))
+    return violations
 
 
 def _worker_order(name: str) -> tuple[str, int]:

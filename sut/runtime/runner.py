@@ -129,6 +129,10 @@ class Run:
             # E.g. an argument spawn cannot pickle: the program's failure, so an outcome.
             worker.start_error = f"could not start: {type(exc).__name__}: {exc}"
 
+    def started(self, name: str) -> bool:
+        """Whether the worker ``name`` was started (spawn may fail to pickle its arguments)."""
+        return any(worker.name == name and worker.start_error is None for worker in self._workers)
+
     def probe(self, name: str) -> Probe:
         """A probe for code the calling process runs itself, e.g. ``main``.
 

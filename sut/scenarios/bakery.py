@@ -1,0 +1,298 @@
+"""Bakery - the tutorial's producer/consumer model: buns passed through a Queue.
+
+Producers (the cooks) bake ``buns`` buns each and put them on one queue;
+consumers (the eaters) get buns off it and eat them. Main is the test process
+itself: it starts every worker, then plays the tutorial's ``__main__``. All
+workers meet at a barrier before the first bun is put, so every consumer is
+already waiting when the baking starts.
+
+The whole difficulty is the end: a consumer blocked in ``q.get()`` cannot tell
+"no bun yet" from "no bun ever", so someone has to tell it, with a ``None``
+(the sentinel). Variants differ only in the queue and in who sends the
+sentinels:
+
+- ``no-sentinel``: the tutorial's first program. Nobody sends one: once the
+  buns are eaten every consumer waits in ``get()`` forever, and the
+  tutorial's main, which joins its children at exit, never ends.
+- ``one-sentinel``: the tutorial's fix. Each producer puts one ``None`` after
+  its buns. Right only when there are as many producers as consumers: with
+  more consumers, some never get a ``None`` and wait forever; with more
+  producers, a consumer stops at the first ``None`` it sees, leaving the
+  other Nones - and usually buns still coming behind them - in the queue.
+- ``sentinel-per-consumer``: the tutorial's closing remark done right: main
+  joins the producers, and only then puts one ``None`` per consumer. Every
+  bun is in the queue ahead of every ``None``.
+- ``joinable-queue``: a ``JoinableQueue``: consumers mark every item done,
+  main joins the producers, waits until every bun is done, then sends one
+  ``None`` per consumer and waits for the consumers.
+
+Every wait of main is bounded by the run's deadline: a wait that runs out is
+recorded (``gave-up``), the consumer still alive at the deadline is a hung
+outcome, stuck after its ``get`` point. Once everyone has ended on their own,
+main drains the queue to see what was left in it.
+
+Invariants: every bun eaten exactly once; each consumer sees each producer's
+buns in the order they were baked; every consumer ends through a ``None`` it
+got itself; main finishes (none of its waits runs out); the queue is empty at
+the end; clean exits.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from ..registry import Scenario, Variant
+from ..runtime import DEFAULT_TIMEOUT, Backend, Jitter, Probe, Result, Run, Violation
+from ..runtime.backend import drain, join_queue
+from ..runtime.invariants import amount, clean_exit, names
+from ..runtime.params import positive_int, seconds
+
+MAX_JITTER = 1.0
+
+
+@dataclass(frozen=True)
+class Params:
+    """One cook baking 3 buns for one eater, as in the tutorial (with fewer buns)."""
+
+    producers: int = 1
+    consumers: int = 1
+    buns: int = 3  # per producer
+    jitter: float = 0.05
+
+    def __post_init__(self) -> None:
+        positive_int("producers", self.producers)
+        positive_int("consumers", self.consumers)
+        positive_int("buns", self.buns)
+        seconds("jitter", self.jitter, at_most=MAX_JITTER)
+
+
+# --- the program -----------------------------------------------------------
+
+def producer(probe: Probe, queue: Any, index: int, buns: int, sends_none: bool,
+             start: Any, start_timeout: float) -> None:
+    start.wait(start_timeout)  # every consumer is waiting before the first bun is put
+    for bun in range(buns):
+        probe.point("bake", bun=bun)  # the baking time: time.sleep(random.randint(1, 3))
+        queue.put((index, bun))
+        probe.record("put", bun=bun)
+    if sends_none:
+        queue.put(None)  # the tutorial's v2: q.put(None), "send the end signal"
+        probe.record("put-none")
+
+
+def consumer(probe: Probe, queue: Any, joinable: bool, start: Any, start_timeout: float) -> None:
+    start.wait(start_timeout)
+    while True:
+        # Recorded before blocking: a consumer that waits forever is hung after 'get'.
+        probe.record("get")
+        item = queue.get()
+        if item is None:  # the tutorial's v2: if res is None: break
+            probe.record("got-none")
+            if joinable:
+                queue.task_done()
+            return
+        maker, bun = item
+        probe.point("eat", producer=maker, bun=bun)  # the eating time
+        if joinable:
+            queue.task_done()
+
+
+# --- variants and run ------------------------------------------------------
+
+@dataclass(frozen=True)
+class Wiring:
+    """The queue, and who puts the Nones: nobody, each producer after its
+    buns, or main once the producers are gone (one per consumer)."""
+
+    queue: Literal["queue", "joinable"]
+    nones: Literal["none", "per-producer", "per-consumer"]
+
+
+VARIANTS = (
+    Variant("no-sentinel", "the tutorial's first program: consumers loop on get() forever",
+            "violates", Wiring("queue", "none")),
+    Variant("one-sentinel", "the tutorial's fix: each producer puts one None after its buns",
+            "violates", Wiring("queue", "per-producer")),
+    Variant("sentinel-per-consumer", "main joins the producers, then puts one None per "
+            "consumer", "holds", Wiring("queue", "per-consumer")),
+    Variant("joinable-queue", "a JoinableQueue: main joins the producers, waits until every "
+            "bun is done, then puts one None per consumer", "holds",
+            Wiring("joinable", "per-consumer")),
+)
+
+
+def _as_json(item: Any) -> Any:
+    """A drained item as JSON keeps it: ``[producer, bun]`` or ``None``."""
+    return None if item is None else list(item)
+
+
+def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
+        timeout: float = DEFAULT_TIMEOUT) -> Result:
+    """Bake, eat, and return what happened."""
+    wiring: Wiring = variant.wiring
+    backend = Backend(start_method)
+    with Run(backend, "bakery", variant.name, asdict(params), mode=Jitter(params.jitter),
+             seed=seed, timeout=timeout) as bakery:
+        main = bakery.probe("main")
+        joinable = wiring.queue == "joinable"
+        queue = backend.JoinableQueue() if joinable else backend.Queue()
+        start = backend.Barrier(params.producers + params.consumers)
+        producers = [f"producer {i}" for i in range(params.producers)]
+        consumers = [f"consumer {i}" for i in range(params.consumers)]
+        for name in consumers:
+            bakery.spawn(name, consumer, queue, joinable, start, timeout)
+        for i, name in enumerate(producers):
+            bakery.spawn(name, producer, queue, i, params.buns, wiring.nones == "per-producer",
+                         start, timeout)
+
+        if wiring.nones == "per-consumer":
+            _send_nones_after_producers(bakery, main, queue, joinable, producers, consumers)
+        # The tutorial's main joins its children when it exits (they are not
+        # daemons): waiting for everyone here is that join, bounded.
+        everyone_gone = _wait_for(bakery, main, consumers + producers)
+        # A consumer still blocked in get() holds the queue's read lock (and
+        # would race main for what is left); stopped there, it dies holding
+        # it. So the queue is drained only once everyone has ended on their
+        # own; otherwise what it held is unknown (None) and not judged.
+        leftover = [_as_json(item) for item in drain(queue)] if everyone_gone else None
+        return bakery.result(final={"leftover": leftover})
+
+
+def _send_nones_after_producers(bakery: Run, main: Probe, queue: Any, joinable: bool,
+                                producers: list[str], consumers: list[str]) -> None:
+    """Main's part in the correct variants: join the producers, then one None per consumer.
+
+    The tutorial: "the None can be sent by main too, but only once the
+    producers are done". Joined, the producers have flushed every bun into
+    the queue, so each None is behind all of them.
+    """
+    if not _wait_for(bakery, main, producers):
+        return
+    main.record("producers-joined")
+    if joinable:
+        if not join_queue(queue, bakery.remaining()):
+            main.record("gave-up", waiting_for="every bun to be marked done")
+            return
+        main.record("buns-done")
+    for _ in consumers:
+        queue.put(None)
+    main.record("put-none", count=len(consumers))
+
+
+def _wait_for(bakery: Run, main: Probe, workers: list[str]) -> bool:
+    """Wait (until the deadline at most) for ``workers``; record those main gave up on."""
+    stuck = [name for name in workers if not bakery.wait([name])]
+    if stuck:
+        main.record("gave-up", waiting_for=names(stuck))
+    return not stuck
+
+
+# --- invariants ------------------------------------------------------------
+
+def _bun(maker: int, bun: int) -> str:
+    return f"bun {bun} of producer {maker}"
+
+
+def _listing(items: list[str]) -> str:
+    """``a``; ``a and b``; ``a, b and c``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _nones(count: int) -> str:
+    return "no None" if count == 0 else f"{count} None" + ("" if count == 1 else "s")
+
+
+def _nones_sent(result: Result) -> int:
+    """Producers put one None each; main records how many it put at once."""
+    return sum(event.data.get("count", 1) for event in result.events_of("put-none"))
+
+
+def check(result: Result) -> list[Violation]:
+    """The bakery invariants, from the events and what was left in the queue."""
+    producers: int = result.params["producers"]
+    consumers: int = result.params["consumers"]
+    buns: int = result.params["buns"]
+    violations = clean_exit(result)
+    eaten = result.events_of("eat")
+
+    # Every bun eaten exactly once.
+    eaters: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for event in eaten:
+        eaters[event.data["producer"], event.data["bun"]].append(event.worker)
+    baked = [(maker, bun) for maker in range(producers) for bun in range(buns)]
+    never = [_bun(*key) for key in baked if key not in eaters]
+    if never:
+        violations.append(Violation(
+            "exactly-once", f"{_listing(never)} {'was' if len(never) == 1 else 'were'} "
+                            "never eaten"))
+    for key, who in sorted(eaters.items()):
+        if len(who) > 1:
+            violations.append(Violation(
+                "exactly-once", f"{_bun(*key)} was eaten {len(who)} times: by {names(who)}"))
+
+    # Per-producer order, as each consumer sees it. A FIFO queue hands a
+    # producer's buns out in the order they were put, and one consumer's
+    # successive gets take them in that order. Across consumers there is no
+    # such promise: two consumers may get bun 0 and bun 1 in that order and
+    # record their "eat" in the other, so a merged timeline of all consumers
+    # is not the queue's order - only each consumer's own is.
+    last_seen: dict[tuple[str, int], int] = {}
+    for event in eaten:
+        maker, bun = event.data["producer"], event.data["bun"]
+        before = last_seen.get((event.worker, maker))
+        if before is not None and bun <= before:
+            violations.append(Violation(
+                "producer-order", f"{event.worker} ate {_bun(maker, bun)} after bun {before}"))
+        last_seen[event.worker, maker] = bun
+
+    # Every consumer ends through a None it got itself.
+    sent = _nones_sent(result)
+    for outcome in result.workers:
+        if not outcome.name.startswith("consumer"):
+            continue
+        own = [event for event in result.events if event.worker == outcome.name]
+        if any(event.label == "got-none" for event in own):
+            continue
+        last = [event for event in own if event.label == "eat"]
+        after = (f"after eating {_bun(last[-1].data['producer'], last[-1].data['bun'])}"
+                 if last else "before eating any bun")
+        state = ("was still waiting in get() " + after + " at the deadline"
+                 if outcome.status == "hung" else f"ended ({outcome.status}) {after}")
+        violations.append(Violation(
+            "ends-by-sentinel", f"{outcome.name} never got a None: it {state} "
+                                f"({_nones(sent)} sent for {amount(consumers, 'consumer')})"))
+
+    # Main finishes: a bounded wait that ran out is where the tutorial's main hangs.
+    for event in result.events_of("gave-up"):
+        violations.append(Violation(
+            "main-finishes", f"main gave up waiting for {event.data['waiting_for']} at the "
+                             "deadline: unbounded, it would wait forever"))
+
+    # The queue is empty once everyone is gone (not judged if someone never went).
+    leftover = result.final.get("leftover")
+    if leftover:
+        nones = sum(item is None for item in leftover)
+        if nones:
+            violations.append(Violation(
+                "queue-empty", f"{_nones(nones)} {'was' if nones == 1 else 'were'} left in "
+                               f"the queue ({_nones(sent)} sent for "
+                               f"{amount(consumers, 'consumer')})"))
+        left = [_bun(*item) for item in leftover if item is not None]
+        if left:
+            violations.append(Violation(
+                "queue-empty", f"{_listing(left)} {'was' if len(left) == 1 else 'were'} left "
+                               "in the queue"))
+    return violations
+
+
+SCENARIO = Scenario(
+    name="bakery",
+    description="producers and consumers pass buns through a Queue and must all stop "
+                "(sentinels)",
+    params=Params,
+    variants=VARIANTS,
+    run=run,
+    check=check,
+)

@@ -1,0 +1,207 @@
+"""Printing - the tutorial's first Lock example: processes fight over the terminal.
+
+Each worker runs the tutorial's ``work(n)``: print ``"n : pid is running"``,
+sleep, print ``"n : pid is done"``. The terminal is a file in the run's
+workdir, and every line goes to it in one ``os.write`` on an ``O_APPEND``
+descriptor - as ``print`` does with a line-buffered terminal - so no line is
+ever torn and the file holds exactly what was printed, in the order it was
+printed. The check reads that file (the events only corroborate it).
+
+Variants differ only in the guard and the start they wire in:
+
+- ``unlocked``: the tutorial's first program - all workers start together and
+  print whenever they like, so their lines interleave;
+- ``locked``: a ``Lock`` around both prints (the tutorial's fix): each
+  worker's two lines stay together, in whatever order the workers get it;
+- ``joined``: no lock, but main starts each worker and joins it before
+  starting the next (``p.start(); p.join()``, the tutorial's "join has the
+  same effect"): the lines stay together *and* come in the order 0..n-1.
+
+Only ``joined`` promises an order. The promise belongs to the program, not to
+its parameters, and ``check`` sees nothing but the Result, so ``run`` writes it
+into the final state (``final["promises_order"]``, from the wiring) next to the
+terminal's lines; a hand-made result states it the same way.
+
+Invariants: each worker's running and done lines are adjacent; every worker
+prints each of its two lines once; every line on the terminal is whole; clean
+exits; and, where the order is promised, the workers print in order 0..n-1.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from ..registry import Scenario, Variant
+from ..runtime import DEFAULT_TIMEOUT, Backend, Jitter, Probe, Result, Run, Violation
+from ..runtime.guards import NoGuard
+from ..runtime.invariants import amount, clean_exit, names
+from ..runtime.params import positive_int, seconds
+
+MAX_JITTER = 1.0
+# A line as work(n) prints it: "0 : 4242 is running".
+LINE = re.compile(r"(?P<n>\d+) : (?P<pid>\d+) is (?P<what>running|done)")
+
+
+@dataclass(frozen=True)
+class Params:
+    """The tutorial's program: 3 workers."""
+
+    workers: int = 3
+    jitter: float = 0.05
+
+    def __post_init__(self) -> None:
+        positive_int("workers", self.workers)
+        seconds("jitter", self.jitter, at_most=MAX_JITTER)
+
+
+# --- the program -----------------------------------------------------------
+
+def say(terminal: int, line: str) -> None:
+    """``print(line)``: one write of the whole line, appended at the terminal's end."""
+    os.write(terminal, f"{line}\n".encode())
+
+
+def work(probe: Probe, n: int, guard: Any, start: Any, terminal: Path,
+         start_timeout: float) -> None:
+    """The tutorial's ``work(n)``, with ``time.sleep(random.random())`` as the probe's pause."""
+    fd = os.open(terminal, os.O_WRONLY | os.O_APPEND)
+    try:
+        start.wait(start_timeout)  # the unlocked and locked workers start together
+        with guard:
+            pid = os.getpid()
+            say(fd, f"{n} : {pid} is running")
+            # The race window: without the lock, every other worker prints its
+            # "running" line while this one sleeps between its two lines.
+            probe.point("running", n=n)
+            say(fd, f"{n} : {pid} is done")
+            probe.record("done", n=n)
+    finally:
+        os.close(fd)
+
+
+# --- variants and run ------------------------------------------------------
+
+@dataclass(frozen=True)
+class Wiring:
+    guard: Literal["none", "lock"]
+    # Main starts a worker only once the previous one has ended - and so
+    # promises that the workers print in order.
+    joined: bool
+
+
+VARIANTS = (
+    Variant("unlocked", "the tutorial's first program: workers print whenever they like",
+            "violates", Wiring("none", joined=False)),
+    Variant("locked", "a Lock around both prints, the tutorial's fix", "holds",
+            Wiring("lock", joined=False)),
+    Variant("joined", "no lock; main starts each worker and joins it before the next",
+            "holds", Wiring("none", joined=True)),
+)
+
+
+def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
+        timeout: float = DEFAULT_TIMEOUT) -> Result:
+    """Run the workers once and return what they printed."""
+    wiring: Wiring = variant.wiring
+    backend = Backend(start_method)
+    with Run(backend, "printing", variant.name, asdict(params), mode=Jitter(params.jitter),
+             seed=seed, timeout=timeout) as printing:
+        terminal = printing.workdir / "terminal.txt"
+        terminal.touch()
+        guard = backend.Lock() if wiring.guard == "lock" else NoGuard()
+        # A joined worker has no one to wait for: main runs them one at a time.
+        start = backend.Barrier(1 if wiring.joined else params.workers)
+        for n in range(params.workers):
+            name = f"worker {n}"
+            printing.spawn(name, work, n, guard, start, terminal, timeout)
+            if wiring.joined:
+                printing.wait([name])  # p.join(): bounded by the run's deadline
+        result = printing.result()
+        # Read once every worker is gone (result() has stopped any straggler).
+        lines = terminal.read_bytes().decode("utf-8", errors="replace").splitlines()
+        return dataclasses.replace(result, final={"lines": lines,
+                                                  "promises_order": wiring.joined})
+
+
+# --- invariants ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Line:
+    n: int
+    pid: int
+    what: str
+
+
+def _parse(line: str, workers: int) -> _Line | None:
+    match = LINE.fullmatch(line)
+    if match is None or int(match["n"]) >= workers:
+        return None
+    return _Line(int(match["n"]), int(match["pid"]), match["what"])
+
+
+def check(result: Result) -> list[Violation]:
+    """The printing invariants, from the terminal's lines alone (and the exits)."""
+    workers: int = result.params["workers"]
+    lines: list[str] = result.final["lines"]
+    violations = clean_exit(result)
+    parsed = [_parse(line, workers) for line in lines]
+
+    for number, (line, seen) in enumerate(zip(lines, parsed, strict=True), start=1):
+        if seen is None:
+            violations.append(Violation(
+                "whole-lines", f"line {number} of the terminal is not a line work(n) prints: "
+                               f"{line!r}"))
+
+    status = {outcome.name: outcome.status for outcome in result.workers}
+    for n in range(workers):
+        if status.get(f"worker {n}", "ok") != "ok":
+            continue  # clean-exit already says what became of it
+        running = sum(1 for seen in parsed if seen and seen.n == n and seen.what == "running")
+        done = sum(1 for seen in parsed if seen and seen.n == n and seen.what == "done")
+        if (running, done) != (1, 1):
+            violations.append(Violation(
+                "prints-once", f"worker {n} printed {running} 'running' and {done} 'done' "
+                               f"lines, not one of each"))
+
+    for i, seen in enumerate(parsed):
+        if seen is None or seen.what != "running":
+            continue
+        done_at = next((j for j, other in enumerate(parsed)
+                        if other == _Line(seen.n, seen.pid, "done")), None)
+        if done_at is None or done_at == i + 1:
+            continue  # a missing line is prints-once's to report
+        if done_at < i:
+            violations.append(Violation(
+                "adjacent-lines", f"worker {seen.n} printed 'done' before 'running': "
+                                  f"{lines[done_at]!r} came before {lines[i]!r}"))
+            continue
+        between = lines[i + 1:done_at]
+        intruders = list(dict.fromkeys(f"worker {other.n}" for other in parsed[i + 1:done_at]
+                                       if other is not None))
+        by = names(intruders) if intruders else amount(len(between), "garbled line")
+        violations.append(Violation(
+            "adjacent-lines", f"worker {seen.n}'s lines were split by {by}: "
+                              + " / ".join(repr(line) for line in lines[i:done_at + 1])))
+
+    if result.final.get("promises_order"):
+        order = [seen.n for seen in parsed if seen and seen.what == "running"]
+        if order != sorted(order):
+            violations.append(Violation(
+                "in-order", f"the workers printed in the order {', '.join(map(str, order))}, "
+                            f"although each was joined before the next one started"))
+    return violations
+
+
+SCENARIO = Scenario(
+    name="printing",
+    description="workers print two lines each on a shared terminal (Lock or join)",
+    params=Params,
+    variants=VARIANTS,
+    run=run,
+    check=check,
+)

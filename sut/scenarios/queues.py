@@ -1,0 +1,243 @@
+"""Queues - the tutorial's Queue examples: a message one way, and a reply the other.
+
+Main puts ``messages`` messages, each ``(sender, number)``, for a child to get.
+In the two-way programs the child answers every message it gets with a reply
+of its own, and main - after the tutorial's ``time.sleep(0.5)`` - gets as many
+replies. The child may start late: after ``delay`` seconds, as a child with a
+slow start-up (imports, a busy machine) would.
+
+Variants differ only in the queue the replies travel on:
+
+- ``one-way``: no replies - the tutorial's first example;
+- ``two-way-two-queues``: replies travel on a second queue, so no process ever
+  gets from the queue it puts on;
+- ``two-way-single-queue``: the tutorial's two-way example - both directions
+  share one queue, and nothing but main's sleep keeps main from getting its own
+  message. A child that starts after main's sleep is over finds main there
+  first: main takes its own message back as the "reply", and the child then
+  waits forever for a message that is gone.
+
+To make "late" and "on time" certainties instead of matters of scheduling,
+main and the child meet at a barrier once both processes exist (main has put
+nothing yet), and ``delay`` counts from there.
+
+Invariants: every message is taken off a queue exactly once; each receiver
+gets a sender's messages in the order they were sent; no message goes back
+to its own sender; no process waits for a message that never comes; every
+process exits cleanly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing.queues
+import queue as queue_module
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from ..registry import Scenario, Variant
+from ..runtime import DEFAULT_TIMEOUT, Backend, Jitter, Probe, Result, Run, Violation, WorkerOutcome
+from ..runtime.backend import drain
+from ..runtime.invariants import amount, clean_exit
+from ..runtime.params import positive_int, seconds
+
+# The tutorial's time.sleep(0.5) between main's put and its get, scaled down like
+# every pause here. It is all that orders main's get after the child's: a child
+# that starts within it takes its message in time; one that starts after it does
+# not. A child that is on time takes its last message at most one jitter width
+# after the first (it pauses between a get and its reply), so with the race
+# jitter and two messages main's get still comes 100 ms after the child's.
+PARENT_SLEEP = 0.15
+# How long draining waits for one more item. It drains once the child is gone
+# and main is long done putting, so every put has reached the pipe; and an item
+# it missed would not pass unseen, only be reported as taken by nobody.
+DRAIN_SETTLE = 0.01
+MAX_JITTER = 1.0
+MAX_DELAY = 1.0
+
+Queue = multiprocessing.queues.Queue
+
+
+@dataclass(frozen=True)
+class Params:
+    """Parameters of one exchange. ``delay`` is the child's start-up time, in seconds."""
+
+    messages: int = 3
+    jitter: float = 0.05
+    delay: float = 0.0
+
+    def __post_init__(self) -> None:
+        positive_int("messages", self.messages)
+        seconds("jitter", self.jitter, at_most=MAX_JITTER)
+        seconds("delay", self.delay, at_most=MAX_DELAY)
+
+
+# --- the program -----------------------------------------------------------
+
+def child(probe: Probe, inbox: Queue[Any], outbox: Queue[Any] | None, messages: int,
+          delay: float, start: Any, start_timeout: float) -> None:
+    """Get ``messages`` messages; answer each on ``outbox`` if there is one.
+
+    The tutorial's ``haha(q)``: ``q.get()`` then ``q.put('你好')``. Its gets
+    block for good, as the tutorial's do: the run's deadline ends a child that
+    waits for a message that never comes, and reports it hung.
+    """
+    start.wait(start_timeout)  # both processes exist; main has put nothing yet
+    time.sleep(delay)  # a slow start-up
+    probe.record("ready")
+    for number in range(messages):
+        sender, message = inbox.get()
+        # Between a get and its reply: main's messages, all put at once, are
+        # in the queue before any reply, so an on-time child gets only them.
+        probe.point("got", sender=sender, message=message)
+        if outbox is not None:
+            outbox.put(("child", number))
+            probe.record("put", message=number)
+
+
+def parent(probe: Probe, run: Run, outbox: Queue[Any], inbox: Queue[Any] | None,
+           messages: int, start: Any) -> None:
+    """Main's side: put the messages, sleep, get the replies - every wait bounded.
+
+    Everything is put after the child has started: forking a process whose
+    queue already has a feeder thread is asking for a lock held forever.
+    """
+    try:
+        start.wait(run.remaining())
+    except threading.BrokenBarrierError:
+        probe.record("no-child")
+        return
+    for number in range(messages):
+        outbox.put(("main", number))
+        probe.record("put", message=number)
+    if inbox is None:
+        return
+    time.sleep(PARENT_SLEEP)  # the tutorial's time.sleep(0.5): "the reply is there by now"
+    for got in range(messages):
+        try:
+            sender, message = inbox.get(timeout=run.remaining())
+        except queue_module.Empty:
+            probe.record("no-reply", got=got)
+            return
+        probe.record("got", sender=sender, message=message)
+
+
+# --- variants and run ------------------------------------------------------
+
+@dataclass(frozen=True)
+class Wiring:
+    replies: Literal["none", "second-queue", "same-queue"]
+
+
+VARIANTS = (
+    Variant("one-way", "main puts the messages, the child gets them (the tutorial's first "
+            "example)", "holds", Wiring("none")),
+    Variant("two-way-two-queues", "the child replies on a second queue: no process gets from "
+            "the queue it puts on", "holds", Wiring("second-queue")),
+    Variant("two-way-single-queue", "the tutorial's two-way example: both directions share "
+            "one queue, and only main's sleep keeps main from getting its own message",
+            "violates", Wiring("same-queue")),
+)
+
+
+def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
+        timeout: float = DEFAULT_TIMEOUT) -> Result:
+    """Run one exchange and return what happened, with what was left in the queues."""
+    wiring: Wiring = variant.wiring
+    backend = Backend(start_method)
+    with Run(backend, "queue", variant.name, asdict(params), mode=Jitter(params.jitter),
+             seed=seed, timeout=timeout) as exchange:
+        main = exchange.probe("main")
+        to_child = backend.Queue()
+        replies = {"none": None, "second-queue": backend.Queue(),
+                   "same-queue": to_child}[wiring.replies]
+        start = backend.Barrier(2)
+        exchange.spawn("child", child, to_child, replies, params.messages, params.delay,
+                       start, timeout)
+        parent(main, exchange, to_child, replies, params.messages, start)
+        result = exchange.result()
+        # The child is gone and main done: what is still queued was never taken.
+        left = drain(to_child, DRAIN_SETTLE)
+        if replies is not None and replies is not to_child:
+            left += drain(replies, DRAIN_SETTLE)
+    return dataclasses.replace(result, final={"left": [list(item) for item in left]})
+
+
+# --- invariants ------------------------------------------------------------
+
+def _numbers(numbers: list[int]) -> str:
+    """``0``; ``0 and 1``; ``2, 0 and 1`` - in the order given."""
+    words = [str(number) for number in numbers]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _exits(result: Result) -> list[Violation]:
+    """A hung child is a hang - with how far it got - and any other bad end is not clean."""
+    messages: int = result.params["messages"]
+
+    def waiting_for(outcome: WorkerOutcome) -> str:
+        got = sum(1 for event in result.events_of("got") if event.worker == outcome.name)
+        return (f", waiting for a message that never came (it had got {got} of "
+                f"{amount(messages, 'message')})" if got < messages else "")
+
+    violations = clean_exit(result, waiting_for=waiting_for)
+    for event in result.events_of("no-reply"):
+        violations.append(Violation(
+            "no-hang", f"main waited for a reply that never came (it had got {event.data['got']} "
+                       f"of {messages} {'reply' if messages == 1 else 'replies'})"))
+    if result.events_of("no-child"):
+        violations.append(Violation("no-hang", "main waited for the child to start, in vain"))
+    return violations
+
+
+def check(result: Result) -> list[Violation]:
+    """The queue invariants, from the put/got events and what was left in the queues."""
+    violations = _exits(result)
+    received = result.events_of("got")
+
+    sent = [(event.worker, event.data["message"]) for event in result.events_of("put")]
+    taken = Counter((event.data["sender"], event.data["message"]) for event in received)
+    left = Counter((sender, number) for sender, number in result.final.get("left", []))
+    for sender, number in sent:
+        times = taken[sender, number]
+        if times > 1:
+            violations.append(Violation(
+                "exactly-once", f"{sender}'s message {number} was taken {times} times"))
+        elif times == 0:
+            where = ("it was still in the queue at the end" if left[sender, number]
+                     else "nobody got it and it was not in the queue either")
+            violations.append(Violation(
+                "exactly-once", f"{sender}'s message {number} was never taken: {where}"))
+    for sender, number in sorted(set(taken) - set(sent)):
+        violations.append(Violation(
+            "exactly-once", f"{sender}'s message {number} was taken, but never put"))
+
+    order: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for event in received:
+        order[event.worker, event.data["sender"]].append(event.data["message"])
+    for (receiver, sender), numbers in order.items():
+        if numbers != sorted(numbers):
+            violations.append(Violation(
+                "fifo", f"{receiver} got {sender}'s messages in the order {_numbers(numbers)}"))
+
+    for receiver in dict.fromkeys(event.worker for event in received):
+        own = [event.data["message"] for event in received
+               if event.worker == receiver and event.data["sender"] == receiver]
+        if own:
+            violations.append(Violation(
+                "not-to-sender", f"{receiver} got its own message{'s' if len(own) > 1 else ''} "
+                                 f"{_numbers(own)} back"))
+    return violations
+
+
+SCENARIO = Scenario(
+    name="queue",
+    description="main and a child exchange messages through Queues, one way or two",
+    params=Params,
+    variants=VARIANTS,
+    run=run,
+    check=check,
+)

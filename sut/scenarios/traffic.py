@@ -1,0 +1,250 @@
+"""Traffic light - the tutorial's Event example: cars wait for green at a crossing.
+
+The light is an ``Event``: clear is red, set is green (the tutorial's "红灯->False
+绿灯->True"). A light process starts red, then runs ``cycles`` cycles - red for
+``red`` seconds, green for ``green`` seconds - and after its last green leaves
+the light green for good and exits: the tutorial's light loops forever, so its
+program never ends; ours must. Cars start together with the light (a barrier),
+drive to the crossing (a jitter pause) and pass it.
+
+"A car passes only on green" is judged from the events alone, and exactly: the
+light changes the event while holding a ``crossing`` Lock and records the change
+inside it, and every car records its pass while holding the same lock. The
+light's changes and the passes are then totally ordered, and the colour at a
+pass is the colour of the light's last change before it - whatever the timing.
+Times in the evidence count from the run's first event.
+
+Variants differ only in how the car looks at the light (its ``Wiring``):
+
+- ``event``: reads ``is_set()`` on arrival (the tutorial's "car waiting"
+  print), waits with ``e.wait()``, then takes the crossing lock and re-checks
+  ``is_set()`` before it passes; if the light has turned red again meanwhile,
+  it lets go (``red-again``) and waits again. The tutorial's own car - ``e.wait()``, then drive
+  without re-checking - can pass on red: the light may turn red between the
+  return of ``wait()`` and the pass, a window the probe widens here.
+- ``ignores-light``: never looks at the light, just drives through;
+- ``checks-once``: reads ``is_set()`` once on arrival and records that it is
+  waiting if red - like the tutorial's print - but never calls ``wait()``, and
+  drives on.
+
+The light starts red, so a car that arrives during the first red phase passes
+on red in both broken variants, whoever wins any race.
+
+Invariants: a car passes only on green; every car passes exactly once; the
+light shows its cycles, stops on green and exits cleanly; every car exits
+cleanly.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ..registry import Scenario, Variant
+from ..runtime import DEFAULT_TIMEOUT, Backend, Event, Jitter, Probe, Result, Run, Violation
+from ..runtime.invariants import clean_exit
+from ..runtime.params import positive_int, seconds
+
+MAX_JITTER = 1.0
+# The tutorial's light stays 2 s in each colour.
+MAX_PHASE = 2.0
+# The labels of the light's changes; after its last green it records "stop".
+COLOURS = ("red", "green")
+
+
+@dataclass(frozen=True)
+class Params:
+    """Three cars; a light that goes red and green twice, 50 ms each."""
+
+    cars: int = 3
+    cycles: int = 2
+    green: float = 0.05
+    red: float = 0.05
+    jitter: float = 0.05
+
+    def __post_init__(self) -> None:
+        positive_int("cars", self.cars)
+        positive_int("cycles", self.cycles)
+        seconds("green", self.green, at_most=MAX_PHASE)
+        seconds("red", self.red, at_most=MAX_PHASE)
+        seconds("jitter", self.jitter, at_most=MAX_JITTER)
+
+
+# --- the program -----------------------------------------------------------
+
+def traffic_light(probe: Probe, light: Any, crossing: Any, cycles: int, red: float,
+                  green: float, start: Any, start_timeout: float) -> None:
+    """The tutorial's ``traffic_light``, bounded to ``cycles`` cycles.
+
+    Its phases are plain sleeps, not jitter points: their lengths are the
+    parameters, and a broken car's violation depends on the first red lasting
+    ``red`` seconds at least.
+    """
+    start.wait(start_timeout)  # the light and the cars start together
+    probe.record("red", cycle=1)  # the Event starts clear: red (the tutorial's comment)
+    for cycle in range(1, cycles + 1):
+        time.sleep(red)
+        with crossing:  # no car passes mid-change
+            light.set()
+            probe.record("green", cycle=cycle)
+        if cycle == cycles:
+            break  # the last green stays on: every car still to come can pass
+        time.sleep(green)
+        with crossing:  # no car passes mid-change
+            light.clear()
+            probe.record("red", cycle=cycle + 1)
+    probe.record("stop", cycles=cycles)  # the tutorial's `while True` never gets here
+
+
+@dataclass(frozen=True)
+class Wiring:
+    looks: bool  # reads is_set() on arrival, like the tutorial's "car waiting" print
+    waits: bool  # waits for green, and re-checks it under the crossing lock
+
+
+def car(probe: Probe, light: Any, crossing: Any, wiring: Wiring, start: Any,
+        timeout: float) -> None:
+    """The tutorial's ``car``: look at the light as ``wiring`` says, then pass, once.
+
+    Every car records its pass holding the crossing lock, the lock the light
+    changes under; only the ``event`` car also waits and re-checks for green.
+    """
+    deadline = time.monotonic() + timeout
+    start.wait(timeout)  # the cars and the light start together
+    probe.point("drive")  # on the way to the crossing: arrives after the jitter
+    if wiring.looks and not light.is_set():
+        probe.record("waiting")  # the tutorial's print('car{}正在等待')
+    while True:
+        if wiring.waits:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"the light stayed red for {timeout:g} s")
+            if not light.wait(remaining):  # e.wait(), bounded
+                # Timed out (the check above ends it), or woken by a green that
+                # was gone before this car looked: Event.wait returns False then.
+                continue
+            # The tutorial's race: its car drives on here, though the light
+            # may turn red between wait() returning and the car passing.
+            probe.point("saw-green")
+        with crossing:
+            if not wiring.waits or light.is_set():
+                probe.record("pass")
+                return
+            probe.record("red-again")  # missed the green: wait for the next one
+
+
+VARIANTS = (
+    Variant("event", "waits for the Event, then re-checks green under the crossing lock",
+            "holds", Wiring(looks=True, waits=True)),
+    Variant("ignores-light", "a car that never looks at the light and just drives",
+            "violates", Wiring(looks=False, waits=False)),
+    Variant("checks-once", "a car that sees red on arrival, says it waits, but never "
+            "calls wait() and drives on", "violates", Wiring(looks=True, waits=False)),
+)
+
+
+def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
+        timeout: float = DEFAULT_TIMEOUT) -> Result:
+    """Run the light through its cycles with the cars and return what happened."""
+    wiring: Wiring = variant.wiring
+    backend = Backend(start_method)
+    with Run(backend, "traffic", variant.name, asdict(params), mode=Jitter(params.jitter),
+             seed=seed, timeout=timeout) as road:
+        light = backend.Event()  # clear = red, set = green
+        crossing = backend.Lock()
+        start = backend.Barrier(params.cars + 1)
+        road.spawn("light", traffic_light, light, crossing, params.cycles, params.red,
+                   params.green, start, timeout)
+        for i in range(params.cars):
+            road.spawn(f"car {i}", car, light, crossing, wiring, start, timeout)
+        return road.result()
+
+
+# --- invariants ------------------------------------------------------------
+
+def _ms(t_ns: int, t0: int) -> str:
+    return f"{(t_ns - t0) / 1e6:.0f} ms"
+
+
+def _red_span(since: Event | None, until: Event | None, t0: int) -> str:
+    """``red from 0 ms until 101 ms``: the red phase a pass fell in."""
+    began = "from the start" if since is None else f"from {_ms(since.t_ns, t0)}"
+    ended = f"until {_ms(until.t_ns, t0)}" if until is not None else "and never green again"
+    return f"red {began} {ended}"
+
+
+def _passes_on_red(result: Result, changes: list[Event], t0: int) -> list[Violation]:
+    violations = []
+    for passed in result.events_of("pass"):
+        # The colour at a pass is that of the light's last change before it;
+        # before any, the Event is as created: clear, red.
+        before = [change for change in changes if change.t_ns <= passed.t_ns]
+        if before and before[-1].label == "green":
+            continue
+        # The red phase it fell in: from the first red after the last green
+        # (from the start if the light had not recorded one) to the next green.
+        last_green = max((i for i, change in enumerate(before) if change.label == "green"),
+                         default=-1)
+        reds = before[last_green + 1:]
+        since = reds[0] if reds else None
+        until = next((change for change in changes
+                      if change.t_ns > passed.t_ns and change.label == "green"), None)
+        span = _red_span(since, until, t0)
+        seen = [event for event in result.events_of("waiting")
+                if event.worker == passed.worker and event.t_ns <= passed.t_ns]
+        if seen:
+            still = "still " if since is None or seen[-1].t_ns >= since.t_ns else ""
+            detail = (f"{passed.worker} saw red at {_ms(seen[-1].t_ns, t0)}, then passed at "
+                      f"{_ms(passed.t_ns, t0)} while the light was {still}red ({span})")
+        else:
+            detail = (f"{passed.worker} passed at {_ms(passed.t_ns, t0)} "
+                      f"while the light was red ({span})")
+        violations.append(Violation("green-only", detail))
+    return violations
+
+
+def _light_sequence(cycles: int) -> list[str]:
+    return [*COLOURS * cycles, "stop"]
+
+
+def check(result: Result) -> list[Violation]:
+    """The traffic invariants, from the light's changes and the cars' passes alone."""
+    cars: int = result.params["cars"]
+    cycles: int = result.params["cycles"]
+    violations = clean_exit(result)
+    t0 = result.events[0].t_ns if result.events else 0
+
+    changes = [event for event in result.events
+               if event.worker == "light" and event.label in COLOURS]
+    violations += _passes_on_red(result, changes, t0)
+
+    for i in range(cars):
+        name = f"car {i}"
+        passes = sum(1 for event in result.events_of("pass") if event.worker == name)
+        if passes != 1:
+            violations.append(Violation(
+                "every-car-passes",
+                f"{name} never passed" if passes == 0 else f"{name} passed {passes} times"))
+
+    shown = [event.label for event in result.events
+             if event.worker == "light" and event.label in (*COLOURS, "stop")]
+    if shown != _light_sequence(cycles):
+        colours = ", ".join(label for label in shown if label != "stop") or "nothing"
+        stopped = "and stopped" if "stop" in shown else "and never stopped"
+        asked = ", ".join(COLOURS * cycles)
+        violations.append(Violation(
+            "light-stops",
+            f"the light showed {colours} {stopped}; {cycles} "
+            f"{'cycle is' if cycles == 1 else 'cycles are'} {asked}, then stop on green"))
+    return violations
+
+
+SCENARIO = Scenario(
+    name="traffic",
+    description="cars wait at a traffic light driven by an Event (red = clear, green = set)",
+    params=Params,
+    variants=VARIANTS,
+    run=run,
+    check=check,
+)

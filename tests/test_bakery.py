@@ -1,0 +1,218 @@
+"""Bakery: a None per consumer, sent after the producers, holds; the tutorial's are caught."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import sut
+from sut.scenarios.bakery import Params, check
+from tests import handmade
+from tests.strategies import RACE_JITTER, bakery_trials
+from tests.verdicts import assert_holds, minimal_counterexample
+
+BAKERY = sut.get("bakery")
+# Broken variants here hang, and every run that hangs costs its whole timeout,
+# so these are short. HANG_TIMEOUT: nothing but the hang is at stake - the
+# one consumer eats its bun and is back in get() within 0.3 s even under
+# spawn. FINISH_TIMEOUT: the other workers of the hanging run must end on
+# their own first - room for 3 workers to start under spawn on a loaded machine.
+HANG_TIMEOUT = 1.0
+FINISH_TIMEOUT = 1.5
+
+
+# --- the checker, on hand-made results -------------------------------------
+
+def _day(*steps, producers=1, consumers=1, buns=1, leftover=(), **kwargs):
+    params = Params(producers=producers, consumers=consumers, buns=buns)
+    final = {"leftover": None if leftover is None else list(leftover)}
+    return handmade.result("bakery", params, list(steps), final=final, **kwargs)
+
+
+def _eat(consumer, maker, bun):
+    return (f"consumer {consumer}", "eat", {"producer": maker, "bun": bun})
+
+
+def _got_none(consumer):
+    return (f"consumer {consumer}", "got-none", {})
+
+
+MAIN_PUTS_NONES = ("main", "put-none", {"count": 2})
+
+
+def test_check_accepts_two_consumers_recording_out_of_queue_order() -> None:
+    # consumer 0 got bun 0 first, but consumer 1 recorded eating bun 1 before
+    # consumer 0 recorded bun 0: across consumers that is no disorder.
+    day = _day(_eat(1, 0, 1), _eat(0, 0, 0), _eat(0, 0, 2), MAIN_PUTS_NONES,
+               _got_none(0), _got_none(1), consumers=2, buns=3)
+    assert check(day) == []
+
+
+def test_check_finds_buns_never_eaten_and_eaten_twice() -> None:
+    day = _day(_eat(0, 0, 0), _eat(1, 0, 0), MAIN_PUTS_NONES, _got_none(0), _got_none(1),
+               producers=2, consumers=2, buns=2)
+    assert [(v.invariant, v.detail) for v in check(day)] == [
+        ("exactly-once", "bun 1 of producer 0, bun 0 of producer 1 and bun 1 of producer 1 "
+                         "were never eaten"),
+        ("exactly-once", "bun 0 of producer 0 was eaten 2 times: by consumer 0 and consumer 1"),
+    ]
+
+
+def test_check_finds_a_consumer_that_saw_a_producer_out_of_order() -> None:
+    day = _day(_eat(0, 0, 1), _eat(0, 0, 0), ("main", "put-none", {"count": 1}), _got_none(0),
+               buns=2)
+    assert [(v.invariant, v.detail) for v in check(day)] == [
+        ("producer-order", "consumer 0 ate bun 0 of producer 0 after bun 1")]
+
+
+def test_check_finds_consumers_that_never_got_a_none() -> None:
+    day = _day(("consumer 0", "get", {}), _eat(0, 0, 0), ("consumer 0", "get", {}),
+               ("producer 0", "put-none", {}), _got_none(1), ("consumer 2", "get", {}),
+               ("main", "gave-up", {"waiting_for": "consumer 0 and consumer 2"}),
+               consumers=3, leftover=None, statuses={"consumer 0": "hung", "consumer 2": "hung"})
+    found = [(v.invariant, v.detail) for v in check(day)]
+    assert ("no-hang", "consumer 0 hung after 'get' and was stopped at the deadline") in found
+    assert [detail for invariant, detail in found if invariant == "ends-by-sentinel"] == [
+        "consumer 0 never got a None: it was still waiting in get() after eating bun 0 of "
+        "producer 0 at the deadline (1 None sent for 3 consumers)",
+        "consumer 2 never got a None: it was still waiting in get() before eating any bun at "
+        "the deadline (1 None sent for 3 consumers)"]
+
+
+def test_check_finds_main_giving_up_a_wait() -> None:
+    day = _day(_eat(0, 0, 0), ("main", "gave-up", {"waiting_for": "every bun to be marked done"}),
+               ("consumer 0", "get", {}), leftover=None, statuses={"consumer 0": "hung"})
+    assert [v.detail for v in check(day) if v.invariant == "main-finishes"] == [
+        "main gave up waiting for every bun to be marked done at the deadline: unbounded, "
+        "it would wait forever"]
+
+
+def test_check_finds_what_was_left_in_the_queue() -> None:
+    day = _day(_eat(0, 0, 0), ("producer 0", "put-none", {}), ("producer 1", "put-none", {}),
+               _got_none(0), producers=2, leftover=[[1, 0], None])
+    assert [(v.invariant, v.detail) for v in check(day)] == [
+        ("exactly-once", "bun 0 of producer 1 was never eaten"),
+        ("queue-empty", "1 None was left in the queue (2 Nones sent for 1 consumer)"),
+        ("queue-empty", "bun 0 of producer 1 was left in the queue"),
+    ]
+
+
+def test_check_does_not_judge_a_queue_it_could_not_drain() -> None:
+    # A consumer stopped inside get() dies holding the queue's read lock:
+    # run leaves "leftover" unset rather than report an empty queue it never saw.
+    day = _day(_eat(0, 0, 0), ("consumer 0", "get", {}), leftover=None,
+               statuses={"consumer 0": "hung"})
+    assert "queue-empty" not in {v.invariant for v in check(day)}
+
+
+def test_check_reports_a_crashed_producer() -> None:
+    day = _day(("main", "put-none", {"count": 1}), _got_none(0),
+               statuses={"producer 0": "crashed"})
+    assert [(v.invariant, v.detail) for v in check(day)] == [
+        ("clean-exit", "producer 0 crashed before its first point: ValueError: boom"),
+        ("exactly-once", "bun 0 of producer 0 was never eaten")]
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("producers", 0, "producers must be a whole number >= 1, got 0"),
+    ("consumers", True, "consumers must be a whole number >= 1, got True"),
+    ("buns", 1.5, "buns must be a whole number >= 1, got 1.5"),
+    ("jitter", -0.1, "jitter must be a number of seconds from 0 to 1.0, got -0.1"),
+])
+def test_params_name_the_bad_value(field, value, message) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Params(**{field: value})
+
+
+# --- the correct programs hold ---------------------------------------------
+
+@given(trial=bakery_trials())
+def test_sentinel_per_consumer_feeds_everyone_and_stops_everyone(start_method, trial) -> None:
+    assert_holds(BAKERY, "sentinel-per-consumer", trial, start_method)
+
+
+@given(trial=bakery_trials())
+def test_joinable_queue_feeds_everyone_and_stops_everyone(start_method, trial) -> None:
+    assert_holds(BAKERY, "joinable-queue", trial, start_method)
+
+
+def test_one_sentinel_is_right_when_producers_equal_consumers(start_method) -> None:
+    # Each consumer takes one None; every bun is ahead of its own producer's
+    # None, so all of them are ahead of the last None, which is taken too.
+    assert_holds(BAKERY, "one-sentinel", (Params(producers=2, consumers=2, buns=2), 0),
+                 start_method)
+
+
+# --- the broken programs are caught, with their minimal counterexample -----
+
+# Both failures - a consumer left without a None, a None left without a
+# consumer - are a matter of counting, not timing: only the counts are
+# searched (jitter and seed fixed), which spares the shrinker evaluations
+# that would each cost a whole timeout.
+COUNT_TRIALS = bakery_trials(producers=st.integers(1, 3), consumers=st.integers(1, 3),
+                             buns=st.integers(1, 2), jitter=st.just(RACE_JITTER),
+                             seeds=st.just(0))
+
+
+def test_no_sentinel_leaves_the_one_consumer_waiting_forever(start_method) -> None:
+    # The first trial Hypothesis tries is the simplest - every count at 1,
+    # nothing below it - and it already hangs: a shrink pass could only run
+    # it again, for a whole timeout each time.
+    params, seed, violations = minimal_counterexample(
+        BAKERY, "no-sentinel", COUNT_TRIALS, start_method, invariants={"ends-by-sentinel"},
+        shrink=False, timeout=HANG_TIMEOUT)
+    assert (params, seed) == (Params(producers=1, consumers=1, buns=1, jitter=RACE_JITTER), 0)
+    assert [v.detail for v in violations] == [
+        "consumer 0 never got a None: it was still waiting in get() after eating bun 0 of "
+        "producer 0 at the deadline (no None sent for 1 consumer)"]
+
+
+def test_one_sentinel_leaves_a_none_behind_when_producers_outnumber_consumers(
+        start_method) -> None:
+    # Each consumer stops at the first None it gets, so of 2 Nones for 1
+    # consumer one is always left over, whatever the timing. Shapes with more
+    # consumers than producers are left out of this search: there a consumer
+    # always waits forever (the next tests), nothing can be drained, and each
+    # such trial would cost a whole timeout and never count.
+    enough_nones = COUNT_TRIALS.filter(lambda trial: trial[0].consumers <= trial[0].producers)
+    params, seed, violations = minimal_counterexample(
+        BAKERY, "one-sentinel", enough_nones, start_method, invariants={"queue-empty"})
+    assert (params, seed) == (Params(producers=2, consumers=1, buns=1, jitter=RACE_JITTER), 0)
+    assert "1 None was left in the queue (2 Nones sent for 1 consumer)" in \
+        [v.detail for v in violations]
+
+
+def test_one_sentinel_stops_the_only_consumer_while_buns_may_remain(start_method) -> None:
+    # Which buns the consumer missed is timing: usually the slower producer's
+    # bun is still behind the faster one's None and is never eaten, but when
+    # the two producers put at the same moment both buns get ahead of both
+    # Nones. What never depends on timing: the consumer stops at its first
+    # None, the other None is left, and no bun vanishes - each one was eaten
+    # once or is still in the queue.
+    params = Params(producers=2, consumers=1, buns=1, jitter=RACE_JITTER)
+    result, violations = BAKERY.evaluate(params, "one-sentinel", start_method=start_method)
+    assert {v.invariant for v in violations} <= {"queue-empty", "exactly-once"}
+    assert len(result.events_of("got-none")) == 1
+    eaten = [(e.data["producer"], e.data["bun"]) for e in result.events_of("eat")]
+    left = [tuple(item) for item in result.final["leftover"] if item is not None]
+    assert sorted(eaten + left) == [(0, 0), (1, 0)]
+    assert ("queue-empty", "1 None was left in the queue (2 Nones sent for 1 consumer)") in \
+        [(v.invariant, v.detail) for v in violations]
+
+
+def test_one_sentinel_leaves_a_second_consumer_waiting_forever(start_method) -> None:
+    # One None for two consumers: whichever gets it, the other waits forever.
+    # Usually the one left waiting is the one that got the bun (the other was
+    # already next in line for the queue), but that is scheduling.
+    params = Params(producers=1, consumers=2, buns=1, jitter=RACE_JITTER)
+    _, violations = BAKERY.evaluate(params, "one-sentinel", start_method=start_method,
+                                    timeout=FINISH_TIMEOUT)
+    assert [v.invariant for v in violations] == ["no-hang", "ends-by-sentinel",
+                                                 "main-finishes"]
+    violation = violations[1]
+    assert re.fullmatch(r"consumer [01] never got a None: it was still waiting in get\(\) "
+                        r"(after eating bun 0 of producer 0|before eating any bun) "
+                        r"at the deadline \(1 None sent for 2 consumers\)", violation.detail)
