@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -65,14 +66,16 @@ def _list(as_json: bool) -> int:
                      for v in scenario.variants],
     } for scenario in registry.catalogue()]
     if as_json:
-        print(json.dumps({"scenarios": catalogue}, indent=2))
+        _emit(json.dumps({"scenarios": catalogue}, indent=2))
         return EXIT_HELD
+    width = max(len(v["name"]) for entry in catalogue for v in entry["variants"])
+    lines = []
     for entry in catalogue:
         defaults = " ".join(f"{key}={json.dumps(value)}" for key, value in entry["params"].items())
-        print(f"{entry['name']}: {entry['description']}")
-        print(f"  params: {defaults}")
-        for variant in entry["variants"]:
-            print(f"  {variant['name']:<12} {variant['expected']:<9} {variant['description']}")
+        lines += [f"{entry['name']}: {entry['description']}", f"  params: {defaults}"]
+        lines += [f"  {variant['name']:<{width}}  {variant['expected']:<9} {variant['description']}"
+                  for variant in entry["variants"]]
+    _emit("\n".join(lines))
     return EXIT_HELD
 
 
@@ -125,9 +128,9 @@ def _run(args: argparse.Namespace) -> int:
         document = result.to_json()
         document["holds"] = not violations
         document["violations"] = [dataclasses.asdict(v) for v in violations]
-        print(json.dumps(document, ensure_ascii=False))
+        _emit(json.dumps(document, ensure_ascii=False))
     else:
-        print(_report(result, violations, params))
+        _emit(_report(result, violations, params))
     return EXIT_VIOLATED if violations else EXIT_HELD
 
 
@@ -142,12 +145,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError(f"unrecognized arguments: {' '.join(unknown)}")
         if args.command == "run":
             args.params += extra
-        if args.command == "list":
-            return _list(args.json)
-        return _run(args)
+        return _list(args.json) if args.command == "list" else _run(args)
     except (UsageError, ValueError) as exc:
         print(f"sut: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("sut: interrupted", file=sys.stderr)
         return 130
+
+
+def _emit(text: str) -> None:
+    """Print ``text``; if the reader went away (``| head``), stop printing quietly."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # Point stdout at /dev/null so the flush at exit does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
