@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+import sut
 from sut.cli import main
 
 
@@ -140,3 +141,12 @@ def test_a_reader_that_stops_early_gets_no_traceback() -> None:
         shown.stdout.close()
         assert shown.wait(timeout=60) == 1
         assert shown.stderr.read() == ""
+
+
+@pytest.mark.parametrize("scenario", [scenario.name for scenario in sut.catalogue()])
+def test_every_scenario_runs_with_its_defaults_and_holds_when_correct(capsys, scenario) -> None:
+    correct = next(v.name for v in sut.get(scenario).variants if v.expected == "holds")
+    assert main(["run", scenario, "--variant", correct, "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert (document["scenario"], document["variant"], document["holds"]) == (
+        scenario, correct, True)

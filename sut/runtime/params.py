@@ -34,6 +34,15 @@ def seconds(name: str, value: object, *, at_most: float) -> None:
         raise ValueError(f"{name} must be a number of seconds from 0 to {at_most}, got {value!r}")
 
 
+# The widest jitter a scenario accepts: a pause of up to a second per point.
+MAX_JITTER = 1.0
+
+
+def jitter(value: object) -> None:
+    """Raise ``ValueError`` unless ``value`` is a jitter width: seconds in [0, MAX_JITTER]."""
+    seconds("jitter", value, at_most=MAX_JITTER)
+
+
 def one_of(name: str, value: object, choices: Iterable[str]) -> None:
     """Raise ``ValueError`` unless ``value`` is one of ``choices``."""
     options = tuple(choices)

@@ -46,10 +46,8 @@ from typing import Any, Literal
 from ..registry import Scenario, Variant
 from ..runtime import DEFAULT_TIMEOUT, Backend, Jitter, Probe, Result, Run, Violation
 from ..runtime.backend import drain, join_queue
-from ..runtime.invariants import amount, clean_exit, names
-from ..runtime.params import positive_int, seconds
-
-MAX_JITTER = 1.0
+from ..runtime.invariants import amount, clean_exit, listing, names
+from ..runtime.params import jitter, positive_int
 
 
 @dataclass(frozen=True)
@@ -65,7 +63,7 @@ class Params:
         positive_int("producers", self.producers)
         positive_int("consumers", self.consumers)
         positive_int("buns", self.buns)
-        seconds("jitter", self.jitter, at_most=MAX_JITTER)
+        jitter(self.jitter)
 
 
 # --- the program -----------------------------------------------------------
@@ -195,11 +193,6 @@ def _bun(maker: int, bun: int) -> str:
     return f"bun {bun} of producer {maker}"
 
 
-def _listing(items: list[str]) -> str:
-    """``a``; ``a and b``; ``a, b and c``."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def _nones(count: int) -> str:
     return "no None" if count == 0 else f"{count} None" + ("" if count == 1 else "s")
 
@@ -225,7 +218,7 @@ def check(result: Result) -> list[Violation]:
     never = [_bun(*key) for key in baked if key not in eaters]
     if never:
         violations.append(Violation(
-            "exactly-once", f"{_listing(never)} {'was' if len(never) == 1 else 'were'} "
+            "exactly-once", f"{listing(never)} {'was' if len(never) == 1 else 'were'} "
                             "never eaten"))
     for key, who in sorted(eaters.items()):
         if len(who) > 1:
@@ -282,7 +275,7 @@ def check(result: Result) -> list[Violation]:
         left = [_bun(*item) for item in leftover if item is not None]
         if left:
             violations.append(Violation(
-                "queue-empty", f"{_listing(left)} {'was' if len(left) == 1 else 'were'} left "
+                "queue-empty", f"{listing(left)} {'was' if len(left) == 1 else 'were'} left "
                                "in the queue"))
     return violations
 

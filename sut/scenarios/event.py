@@ -48,9 +48,8 @@ from typing import Any, Literal
 from ..registry import Scenario, Variant
 from ..runtime import DEFAULT_TIMEOUT, Backend, Jitter, Probe, Result, Run, Violation
 from ..runtime.invariants import clean_exit
-from ..runtime.params import positive_int, seconds
+from ..runtime.params import jitter, positive_int, seconds
 
-MAX_JITTER = 1.0
 MAX_TIMEOUT = 1.0
 # How long a waiter's first wait lasts beyond the jitter (main sets the event
 # after at most one jitter pause). It only decides how soon a broken event is
@@ -76,7 +75,7 @@ class Params:
     def __post_init__(self) -> None:
         positive_int("waiters", self.waiters)
         seconds("timeout", self.timeout, at_most=MAX_TIMEOUT)
-        seconds("jitter", self.jitter, at_most=MAX_JITTER)
+        jitter(self.jitter)
 
 
 # --- the program -----------------------------------------------------------

@@ -29,13 +29,12 @@ from ..registry import Scenario, Variant
 from ..runtime import DEFAULT_TIMEOUT, Backend, Jitter, Probe, Result, Run, Violation
 from ..runtime.guards import NoGuard
 from ..runtime.invariants import amount, clean_exit, names
-from ..runtime.params import positive_int, seconds
+from ..runtime.params import jitter, positive_int
 
 # How long the first people in wait for the others to join them, beyond the
 # jitter (they arrive at most a quarter of it apart). It only detects a guard
 # that admits too few: a correct one lets them all in at once.
 FILL_GRACE = 0.3
-MAX_JITTER = 1.0
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ class Params:
     def __post_init__(self) -> None:
         positive_int("people", self.people)
         positive_int("rooms", self.rooms)
-        seconds("jitter", self.jitter, at_most=MAX_JITTER)
+        jitter(self.jitter)
 
 
 def person(probe: Probe, guard: Any, start: Any, first_wave_seats: Any, first_wave: Any,

@@ -27,10 +27,8 @@ from multiprocessing.connection import Connection
 
 from ..registry import Scenario, Variant
 from ..runtime import DEFAULT_TIMEOUT, Backend, Jitter, Probe, Result, Run, Violation
-from ..runtime.invariants import amount, clean_exit
-from ..runtime.params import non_negative_int, seconds
-
-MAX_JITTER = 1.0
+from ..runtime.invariants import amount, clean_exit, numbers
+from ..runtime.params import jitter, non_negative_int
 
 
 @dataclass(frozen=True)
@@ -42,7 +40,7 @@ class Params:
 
     def __post_init__(self) -> None:
         non_negative_int("messages", self.messages)
-        seconds("jitter", self.jitter, at_most=MAX_JITTER)
+        jitter(self.jitter)
 
 
 # --- the program -----------------------------------------------------------
@@ -119,12 +117,6 @@ def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
 
 # --- invariants ------------------------------------------------------------
 
-def _numbers(numbers: list[int]) -> str:
-    """``none``; ``0``; ``0 and 1``; ``0, 2 and 1`` - in the order given."""
-    words = [str(number) for number in numbers] or ["none"]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
 def _progress(result: Result, received: list[int]) -> str:
     """``after message 0 (1 of 1 message received; main had closed its send end)``."""
     messages: int = result.params["messages"]
@@ -146,8 +138,8 @@ def check(result: Result) -> list[Violation]:
     if received != list(range(messages)):
         failed = [event.describe() for event in result.events_of("send-failed")]
         violations.append(Violation(
-            "in-order", f"main sent {_numbers(list(range(messages)))}, the receiver got "
-                        f"{_numbers(received)}" + "".join(f"; {what}" for what in failed)))
+            "in-order", f"main sent {numbers(list(range(messages)))}, the receiver got "
+                        f"{numbers(received)}" + "".join(f"; {what}" for what in failed)))
 
     if not result.events_of("eof"):
         violations.append(Violation(

@@ -40,9 +40,8 @@ from ..registry import Scenario, Variant
 from ..runtime import DEFAULT_TIMEOUT, Backend, Jitter, Probe, Result, Run, Violation
 from ..runtime.guards import NoGuard
 from ..runtime.invariants import amount, clean_exit, names
-from ..runtime.params import positive_int, seconds
+from ..runtime.params import jitter, positive_int
 
-MAX_JITTER = 1.0
 # A line as work(n) prints it: "0 : 4242 is running".
 LINE = re.compile(r"(?P<n>\d+) : (?P<pid>\d+) is (?P<what>running|done)")
 
@@ -56,7 +55,7 @@ class Params:
 
     def __post_init__(self) -> None:
         positive_int("workers", self.workers)
-        seconds("jitter", self.jitter, at_most=MAX_JITTER)
+        jitter(self.jitter)
 
 
 # --- the program -----------------------------------------------------------

@@ -41,8 +41,8 @@ from typing import Any, Literal
 from ..registry import Scenario, Variant
 from ..runtime import DEFAULT_TIMEOUT, Backend, Jitter, Probe, Result, Run, Violation, WorkerOutcome
 from ..runtime.backend import drain
-from ..runtime.invariants import amount, clean_exit
-from ..runtime.params import positive_int, seconds
+from ..runtime.invariants import amount, clean_exit, numbers
+from ..runtime.params import jitter, positive_int, seconds
 
 # The tutorial's time.sleep(0.5) between main's put and its get, scaled down like
 # every pause here. It is all that orders main's get after the child's: a child
@@ -55,7 +55,6 @@ PARENT_SLEEP = 0.15
 # and main is long done putting, so every put has reached the pipe; and an item
 # it missed would not pass unseen, only be reported as taken by nobody.
 DRAIN_SETTLE = 0.01
-MAX_JITTER = 1.0
 MAX_DELAY = 1.0
 
 Queue = multiprocessing.queues.Queue
@@ -71,7 +70,7 @@ class Params:
 
     def __post_init__(self) -> None:
         positive_int("messages", self.messages)
-        seconds("jitter", self.jitter, at_most=MAX_JITTER)
+        jitter(self.jitter)
         seconds("delay", self.delay, at_most=MAX_DELAY)
 
 
@@ -168,12 +167,6 @@ def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
 
 # --- invariants ------------------------------------------------------------
 
-def _numbers(numbers: list[int]) -> str:
-    """``0``; ``0 and 1``; ``2, 0 and 1`` - in the order given."""
-    words = [str(number) for number in numbers]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
 def _exits(result: Result) -> list[Violation]:
     """A hung child is a hang - with how far it got - and any other bad end is not clean."""
     messages: int = result.params["messages"]
@@ -218,10 +211,10 @@ def check(result: Result) -> list[Violation]:
     order: dict[tuple[str, str], list[int]] = defaultdict(list)
     for event in received:
         order[event.worker, event.data["sender"]].append(event.data["message"])
-    for (receiver, sender), numbers in order.items():
-        if numbers != sorted(numbers):
+    for (receiver, sender), got in order.items():
+        if got != sorted(got):
             violations.append(Violation(
-                "fifo", f"{receiver} got {sender}'s messages in the order {_numbers(numbers)}"))
+                "fifo", f"{receiver} got {sender}'s messages in the order {numbers(got)}"))
 
     for receiver in dict.fromkeys(event.worker for event in received):
         own = [event.data["message"] for event in received
@@ -229,7 +222,7 @@ def check(result: Result) -> list[Violation]:
         if own:
             violations.append(Violation(
                 "not-to-sender", f"{receiver} got its own message{'s' if len(own) > 1 else ''} "
-                                 f"{_numbers(own)} back"))
+                                 f"{numbers(own)} back"))
     return violations
 
 

@@ -39,13 +39,12 @@ from ..registry import Scenario, Variant
 from ..runtime import DEFAULT_TIMEOUT, Backend, Jitter, Kill, Probe, Result, Run, Violation
 from ..runtime.guards import FileLock, NoGuard
 from ..runtime.invariants import amount, clean_exit, names
-from ..runtime.params import non_negative_int, one_of, positive_int, seconds
+from ..runtime.params import jitter, non_negative_int, one_of, positive_int
 
 # The points of a buyer, in order; ``kill_at`` names one of them.
 BUYER_POINTS = ("query", "read", "writing")
 # A reader re-reads the file this often: far shorter than any write window.
 READER_INTERVAL = 0.001
-MAX_JITTER = 1.0
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,7 @@ class Params:
     def __post_init__(self) -> None:
         positive_int("buyers", self.buyers)
         non_negative_int("tickets", self.tickets)
-        seconds("jitter", self.jitter, at_most=MAX_JITTER)
+        jitter(self.jitter)
         non_negative_int("readers", self.readers)
         one_of("kill_at", self.kill_at, ("", *BUYER_POINTS))
 

@@ -44,9 +44,8 @@ from typing import Any
 from ..registry import Scenario, Variant
 from ..runtime import DEFAULT_TIMEOUT, Backend, Event, Jitter, Probe, Result, Run, Violation
 from ..runtime.invariants import clean_exit
-from ..runtime.params import positive_int, seconds
+from ..runtime.params import jitter, positive_int, seconds
 
-MAX_JITTER = 1.0
 # The tutorial's light stays 2 s in each colour.
 MAX_PHASE = 2.0
 # The labels of the light's changes; after its last green it records "stop".
@@ -68,7 +67,7 @@ class Params:
         positive_int("cycles", self.cycles)
         seconds("green", self.green, at_most=MAX_PHASE)
         seconds("red", self.red, at_most=MAX_PHASE)
-        seconds("jitter", self.jitter, at_most=MAX_JITTER)
+        jitter(self.jitter)
 
 
 # --- the program -----------------------------------------------------------
