@@ -1,7 +1,9 @@
 """``python -m sut``: list the scenarios, run one and read why it held or broke.
 
 Exit codes: 0 the invariants held, 1 one was violated, 2 bad usage or input
-(one line on stderr naming the problem, never a traceback).
+(one line on stderr naming the problem, never a traceback). ``chat serve``
+and ``chat client`` exit 0 when stopped or done, 1 when the connection
+failed, 2 for bad usage or an address they cannot use.
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from . import registry
+from .chat import client as chat_client
+from .chat import server as chat_server
+from .chat.handlers import HANDLERS
+from .chat.protocol import DEFAULT_SUFFIX, MAX_LINE
 from .runtime import DEFAULT_TIMEOUT, START_METHODS, Result, Violation, default_start_method
 from .runtime.params import describe_params, parse_params
 from .scenarios import ticket
@@ -54,6 +60,34 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="ticket only: take the starting count from this database file "
                           "(it is read, never written)")
     run.add_argument("--json", action="store_true", help="print one JSON object")
+
+    chat = commands.add_parser("chat", help="the tutorial's chat: a server with a process per "
+                                            "connection, and its client")
+    chat_commands = chat.add_subparsers(dest="chat_command", required=True, parser_class=_Parser)
+    serve = chat_commands.add_parser("serve", help="serve until SIGTERM or Ctrl-C")
+    serve.add_argument("--host", default=chat_server.LOOPBACK,
+                       help="address to listen on (default: %(default)s)")
+    serve.add_argument("--port", type=int, default=chat_server.DEFAULT_PORT,
+                       help="port to listen on; 0 picks a free one (default: %(default)s)")
+    serve.add_argument("--variant", choices=list(HANDLERS), default="framed",
+                       help="framed: the line protocol; seed: the tutorial's handler "
+                            "(default: %(default)s)")
+    serve.add_argument("--max-clients", type=int, default=chat_server.DEFAULT_MAX_CLIENTS,
+                       help="handlers at once; the other clients wait (default: %(default)s)")
+    serve.add_argument("--suffix", default=DEFAULT_SUFFIX,
+                       help="appended to every line (default: %(default)s)")
+    serve.add_argument("--max-line", type=int, default=MAX_LINE,
+                       help="longest line in bytes; a longer one ends the connection "
+                            "(default: %(default)s)")
+    serve.add_argument("--start-method", choices=START_METHODS, default=default_start_method(),
+                       help="how handler processes start (default: %(default)s)")
+    serve.add_argument("--log", metavar="PATH",
+                       help="append what the server and its handlers do to PATH, as JSON lines")
+    client = chat_commands.add_parser("client", help="send each line of input, print each reply")
+    client.add_argument("--host", default=chat_server.LOOPBACK,
+                        help="the server's address (default: %(default)s)")
+    client.add_argument("--port", type=int, default=chat_server.DEFAULT_PORT,
+                        help="the server's port (default: %(default)s)")
     return parser
 
 
@@ -134,6 +168,62 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_VIOLATED if violations else EXIT_HELD
 
 
+def _port(port: int) -> int:
+    if not 0 <= port <= 65535:
+        raise UsageError(f"--port must be 0 to 65535, got {port}")
+    return port
+
+
+def _serve(args: argparse.Namespace) -> int:
+    if args.max_clients < 1:
+        raise UsageError(f"--max-clients must be >= 1, got {args.max_clients}")
+    if args.max_line < 1:
+        raise UsageError(f"--max-line must be >= 1 byte, got {args.max_line}")
+    try:
+        args.suffix.encode("utf-8")  # bytes that were not UTF-8 come as lone surrogates
+    except UnicodeEncodeError:
+        raise UsageError(f"--suffix must be UTF-8 text, got {args.suffix!r}") from None
+    if "\n" in args.suffix:
+        raise UsageError(f"--suffix must not hold a line break, got {args.suffix!r}")
+    if args.log is not None:
+        try:
+            with open(args.log, "a", encoding="utf-8"):
+                pass
+        except OSError as exc:
+            raise UsageError(f"cannot write the log {args.log!r}: {exc.strerror or exc}") from None
+    try:
+        listener = chat_server.bind(args.host, _port(args.port))
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: "
+                         f"{exc.strerror or exc}") from None
+    config = chat_server.ServerConfig(
+        handler=HANDLERS[args.variant], suffix=args.suffix, max_clients=args.max_clients,
+        max_line=args.max_line, start_method=args.start_method, log=args.log)
+    _emit(f"listening on {chat_server.address_of(listener)}")
+    chat_server.serve(listener, config)
+    return EXIT_HELD
+
+
+def _client(args: argparse.Namespace) -> int:
+    port = _port(args.port)
+    try:
+        chat_client.chat(args.host, port, sys.stdin.buffer, sys.stdout.buffer,
+                         interactive=sys.stdin.isatty())
+    except BrokenPipeError:
+        # The reader of the replies went away (| head): stop quietly, as _emit does.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except chat_client.ServerGone as exc:
+        print(f"sut: error: {exc}", file=sys.stderr)
+        return EXIT_VIOLATED
+    except OSError as exc:
+        print(f"sut: error: cannot talk to {args.host}:{port}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return EXIT_VIOLATED
+    return EXIT_HELD
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m sut``; returns the exit code."""
     try:
@@ -145,6 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError(f"unrecognized arguments: {' '.join(unknown)}")
         if args.command == "run":
             args.params += extra
+        if args.command == "chat":
+            return _serve(args) if args.chat_command == "serve" else _client(args)
         return _list(args.json) if args.command == "list" else _run(args)
     except (UsageError, ValueError) as exc:
         print(f"sut: error: {exc}", file=sys.stderr)

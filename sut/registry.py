@@ -53,9 +53,9 @@ class Scenario:
 
 
 def _all() -> dict[str, Scenario]:
-    from .scenarios import bakery, event, ktv, pipes, printing, queues, ticket, traffic
+    from .scenarios import bakery, chat, event, ktv, pipes, printing, queues, ticket, traffic
 
-    ordered = (ticket, ktv, printing, event, traffic, queues, bakery, pipes)
+    ordered = (ticket, ktv, printing, event, traffic, queues, bakery, pipes, chat)
     return {module.SCENARIO.name: module.SCENARIO for module in ordered}
 
 

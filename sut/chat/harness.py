@@ -1,0 +1,193 @@
+"""A chat server in its own process, started, watched and stopped for one run.
+
+The server runs in a child process, as ``python -m sut chat serve`` would, so
+it can be stopped with a real SIGTERM and start handler processes of its own.
+That child is not daemonic: a daemonic process may not have children. So the
+harness itself makes sure it never outlives the run: :meth:`ServerProcess.close`
+stops, kills if need be, and reaps it whatever happened.
+
+The listening socket is bound here, before the server starts, and handed to
+it: the port is known at once, and clients that connect before the server is
+up simply wait in the backlog.
+
+:class:`LogWatcher` follows the server's event log while the run goes on: how
+many bytes each connection's handler has read, which handlers have ended.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing.connection
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+import types
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from types import TracebackType
+
+from ..runtime import Backend
+from . import eventlog
+from .eventlog import LogTail
+from .server import LOOPBACK, ServerConfig, bind, serve_logged
+
+# How long the server gets to exit after SIGTERM: its own shutdown grace
+# (handlers, then terminated handlers) plus a margin.
+STOP_TIMEOUT = 3.0
+# How often a waiting client looks at the log again.
+POLL_INTERVAL = 0.0005
+
+
+@dataclass(frozen=True)
+class ServerExit:
+    """How the server ended: whether it was still serving when told to stop, and how it exited."""
+
+    alive_at_stop: bool
+    exitcode: int | None
+    stopped_in: float | None  # seconds from SIGTERM to exit; None if it had to be killed
+
+
+def _serve_here(listener: socket.socket, config: ServerConfig, output: str) -> None:
+    """The server process: its stdout and stderr (the seed's ``print``, tracebacks) go to a file."""
+    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    sys.stdout = open(1, "w", encoding="utf-8", errors="backslashreplace",  # noqa: SIM115
+                      closefd=False, buffering=1)
+    sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace",  # noqa: SIM115
+                      closefd=False, buffering=1)
+    # This process is a server, not the program that started it (under pytest,
+    # pytest): handlers started by spawn need not re-import that program's main
+    # module, as they need not under `python -m sut chat serve`.
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    serve_logged(listener, config)
+
+
+class ServerProcess:
+    """Bind on loopback, start the server with ``config`` in a child process, stop it later."""
+
+    def __init__(self, backend: Backend, config: ServerConfig, workdir: Path) -> None:
+        self.log_path = workdir / "server.jsonl"
+        self.output_path = workdir / "server.out"
+        self.config = replace(config, log=str(self.log_path),
+                              start_method=backend.start_method)
+        listener = bind(LOOPBACK, 0)
+        try:
+            self.address: tuple[str, int] = listener.getsockname()[:2]
+            # Not daemonic: the server starts handler processes of its own.
+            self.process: BaseProcess = backend.context.Process(  # type: ignore[attr-defined]
+                target=_serve_here, args=(listener, self.config, str(self.output_path)),
+                name="chat server", daemon=False)
+            backend.start(self.process)
+        finally:
+            listener.close()  # the server holds its own copy now
+        self.exit: ServerExit | None = None
+
+    def __enter__(self) -> ServerProcess:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def stop(self) -> ServerExit:
+        """SIGTERM, then wait up to STOP_TIMEOUT for the server to exit (SIGKILL after that)."""
+        if self.exit is not None:
+            return self.exit
+        alive = self.process.is_alive()
+        stopped_in: float | None = None
+        if alive:
+            asked = time.monotonic()
+            self.process.terminate()
+            self.process.join(STOP_TIMEOUT)
+            if self.process.is_alive():
+                self.process.kill()
+                self.process.join()
+                self._kill_orphans()
+            else:
+                stopped_in = time.monotonic() - asked
+        else:
+            self.process.join()
+        self.exit = ServerExit(alive, self.process.exitcode, stopped_in)
+        return self.exit
+
+    def _kill_orphans(self) -> None:
+        """Kill the handlers a killed server left running (their pids are in its log)."""
+        entries = eventlog.read(self.log_path)
+        reaped = {entry["pid"] for entry in entries if entry["event"] == "reap"}
+        for entry in entries:
+            if entry["event"] == "begin" and entry["pid"] not in reaped:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(entry["pid"], signal.SIGKILL)
+
+    def close(self) -> None:
+        """Stop the server if it still runs, and release the process."""
+        self.stop()
+        self.process.close()
+
+
+class LogWatcher:
+    """What the server's log says so far, shared by the threads that drive the clients."""
+
+    def __init__(self, path: Path, server: BaseProcess) -> None:
+        self._tail = LogTail(path)
+        self._server_sentinel = server.sentinel
+        self._lock = threading.Lock()
+        self._read: dict[int, int] = defaultdict(int)  # peer port -> bytes its handler read
+        self._ended: set[int] = set()  # peer ports whose handler ended or was reaped
+        self._accepted: set[int] = set()
+        self._reaped: set[int] = set()
+        self.ready = False
+
+    def _poll(self) -> None:
+        with self._lock:
+            for entry in self._tail.poll():
+                event, peer = entry["event"], entry.get("peer")
+                if event == "ready":
+                    self.ready = True
+                elif peer is None:
+                    continue
+                elif event == "recv":
+                    self._read[peer] += entry["n"]
+                elif event == "accept":
+                    self._accepted.add(peer)
+                elif event in ("end", "crash", "reap"):
+                    self._ended.add(peer)
+                    if event == "reap":
+                        self._reaped.add(peer)
+
+    def _until(self, done: Callable[[], bool], deadline: float) -> bool:
+        while True:
+            self._poll()
+            if done():
+                return True
+            if multiprocessing.connection.wait([self._server_sentinel], 0):
+                return False  # the server is gone: nothing more will happen
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(POLL_INTERVAL)
+
+    def wait_read(self, peer: int, total: int, deadline: float) -> bool:
+        """Wait until the handler of ``peer`` has read ``total`` bytes, or has ended."""
+        return self._until(lambda: self._read[peer] >= total or peer in self._ended, deadline)
+
+    def wait_ready(self, deadline: float) -> bool:
+        """Wait until the server handles its signals (stopping it before would just kill it)."""
+        return self._until(lambda: self.ready, deadline)
+
+    def wait_reaped(self, peers: set[int], deadline: float) -> bool:
+        """Wait until the server has served the connections from ``peers`` and reaped their
+        handlers, and every other handler it started."""
+        return self._until(lambda: (peers | self._accepted) <= self._reaped, deadline)
+
+    def close(self) -> None:
+        self._tail.close()

@@ -1,0 +1,509 @@
+"""Chat - the tutorial's first program: a TCP server with a process per connection.
+
+The server accepts clients on 127.0.0.1 and starts a handler process for each;
+a handler answers every message with the message plus a suffix. Here the
+server (:mod:`sut.chat.server`) runs for real, on a free loopback port, in a
+process of its own, and scripted clients talk to it over real sockets. Each
+client sends its lines cut into ``send`` calls exactly as told - a cut may
+fall inside a multibyte character - and either stays to read every reply or
+hangs up somewhere on the way. Then the server is stopped with SIGTERM.
+
+Variants differ only in the handler they wire in (:mod:`sut.chat.handlers`):
+
+- ``framed``: the line protocol. Lines are reassembled across ``recv`` calls
+  and each gets exactly one reply; invalid UTF-8 gets ``ERR`` and the
+  conversation goes on; a line over ``max_line`` gets ``ERR`` and the server
+  hangs up; a client that leaves, politely or not, ends its handler cleanly.
+- ``seed``: the tutorial's ``chat(conn)``: ``recv(1024).decode('utf-8')``,
+  print, send the message plus the suffix, loop forever. One ``recv`` is
+  taken for one message, and nothing ever ends the loop.
+
+The params script the clients. ``messages`` holds, per client, the lines it
+sends (any text; raw bytes that are not UTF-8 as surrogateescape characters).
+``chunking`` holds, per client, the sizes of its ``send`` calls (none: a call
+per line). ``disconnects`` says after how many bytes a client stops sending
+(none: it sends everything), and ``resets`` whether it then hangs up with a
+reset instead of half-closing and reading its replies. On the command line
+these four are JSON: ``messages='[["héllo"], ["", "x"]]'``.
+
+Invariants: every line gets exactly one reply, intact and in order; no reply
+reaches another client; once a client is done the server closes the
+connection and sends nothing more; every client is served; a handler ends
+with exit 0 and no traceback however its client left; malformed input never
+kills the server or another client; never more than ``max_clients`` handlers
+at once; on SIGTERM the server exits 0 and leaves no child and no open file.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+from ..chat import eventlog
+from ..chat.driver import STRAY_LIMIT, ClientRecord, Script, drive
+from ..chat.handlers import Handler, framed, seed
+from ..chat.harness import STOP_TIMEOUT, LogWatcher, ServerExit, ServerProcess
+from ..chat.protocol import (
+    DEFAULT_SUFFIX,
+    MAX_LINE,
+    NEWLINE,
+    display,
+    encode_line,
+    expected_replies,
+    stream_of,
+)
+from ..chat.server import ServerConfig
+from ..registry import Scenario, Variant
+from ..runtime import DEFAULT_TIMEOUT, Backend, Event, Result, Run, Violation, WorkerOutcome
+from ..runtime.invariants import amount, clean_exit, names
+from ..runtime.params import positive_int
+from ..runtime.result import Status
+
+# After the client threads are done, how much longer they may take to return.
+JOIN_SLACK = 1.0
+# How much of a stray reply a violation quotes.
+QUOTE = 24
+
+
+# --- params ------------------------------------------------------------------
+
+def _json(name: str, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise ValueError(f"{name} must be JSON on the command line, got {text!r}") from None
+
+
+def _per_client(name: str, value: Any, clients: int, item: Any) -> tuple[Any, ...]:
+    if isinstance(value, str):
+        value = _json(name, value)
+    if not isinstance(value, list | tuple):
+        raise ValueError(f"{name} must list one entry per client, got {value!r}")
+    if len(value) > clients:
+        raise ValueError(f"{name} has {len(value)} entries, but there are only "
+                         f"{amount(clients, 'client')}")
+    return tuple(item(i, entry) for i, entry in enumerate(value))
+
+
+@dataclass(frozen=True)
+class Params:
+    """Who says what, cut how, and who leaves where; the server's limits.
+
+    Entries missing at the end of ``chunking``, ``disconnects`` and ``resets``
+    mean the default (a send per line, send everything, half-close), and are
+    dropped: equal sessions compare equal.
+    """
+
+    messages: tuple[tuple[str, ...], ...] = (("hello", "wörld"), ("你好", ""))
+    chunking: tuple[tuple[int, ...], ...] = ()
+    disconnects: tuple[int | None, ...] = ()
+    resets: tuple[bool, ...] = ()
+    max_clients: int = 4
+    max_line: int = MAX_LINE
+    suffix: str = DEFAULT_SUFFIX
+
+    def __post_init__(self) -> None:
+        messages = self.messages
+        if isinstance(messages, str):
+            messages = _json("messages", messages)
+        if not isinstance(messages, list | tuple) or not messages:
+            raise ValueError(f"messages must list, for one client or more, the lines it sends, "
+                             f"got {messages!r}")
+        self._set("messages", tuple(self._lines(i, lines) for i, lines in enumerate(messages)))
+        clients = len(self.messages)
+        self._set("chunking", self._trim(_per_client(
+            "chunking", self.chunking, clients, self._sizes), ()))
+        self._set("disconnects", self._trim(_per_client(
+            "disconnects", self.disconnects, clients, self._stop), None))
+        self._set("resets", self._trim(_per_client(
+            "resets", self.resets, clients, self._reset), False))
+        positive_int("max_clients", self.max_clients)
+        positive_int("max_line", self.max_line)
+        if not isinstance(self.suffix, str) or "\n" in self.suffix:
+            raise ValueError(f"suffix must be text without a line break, got {self.suffix!r}")
+        try:
+            self.suffix.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(f"suffix must be valid text, got {self.suffix!r}") from None
+
+    def _set(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)  # normalizing a frozen dataclass
+
+    @staticmethod
+    def _trim(entries: tuple[Any, ...], default: Any) -> tuple[Any, ...]:
+        end = len(entries)
+        while end and entries[end - 1] == default:
+            end -= 1
+        return entries[:end]
+
+    @staticmethod
+    def _lines(client: int, lines: Any) -> tuple[str, ...]:
+        if not isinstance(lines, list | tuple):
+            raise ValueError(f"messages: client {client} must have a list of lines, "
+                             f"got {lines!r}")
+        for number, line in enumerate(lines):
+            where = f"messages: client {client}'s line {number}"
+            if not isinstance(line, str):
+                raise ValueError(f"{where} must be text, got {line!r}")
+            if "\n" in line:
+                raise ValueError(f"{where} holds a line break: {line!r}")
+            try:
+                encode_line(line)
+            except UnicodeEncodeError:
+                raise ValueError(f"{where} holds a lone surrogate that stands for no byte: "
+                                 f"{line!r}") from None
+        return tuple(lines)
+
+    def _sizes(self, client: int, sizes: Any) -> tuple[int, ...]:
+        if not isinstance(sizes, list | tuple) or any(
+                isinstance(size, bool) or not isinstance(size, int) or size < 1
+                for size in sizes):
+            raise ValueError(f"chunking: client {client} must have a list of send sizes in "
+                             f"bytes (whole numbers >= 1), got {sizes!r}")
+        return tuple(sizes)
+
+    def _stop(self, client: int, stop: Any) -> int | None:
+        if stop is None:
+            return None
+        length = len(stream_of(self.messages[client]))
+        if isinstance(stop, bool) or not isinstance(stop, int) or not 0 <= stop <= length:
+            raise ValueError(f"disconnects: client {client} sends {amount(length, 'byte')}, "
+                             f"so it can stop after 0 to {length} of them (or null), "
+                             f"got {stop!r}")
+        return stop
+
+    def _reset(self, client: int, reset: Any) -> bool:
+        if not isinstance(reset, bool):
+            raise ValueError(f"resets: client {client} must be true or false, got {reset!r}")
+        return reset
+
+    @property
+    def clients(self) -> int:
+        return len(self.messages)
+
+    def script(self, client: int) -> Script:
+        """What ``client`` does, as the driver plays it."""
+        def entry(values: Sequence[Any], default: Any) -> Any:
+            return values[client] if client < len(values) else default
+        return Script(stream_of(self.messages[client]), sizes=entry(self.chunking, ()),
+                      stop_at=entry(self.disconnects, None), reset=entry(self.resets, False))
+
+    def shown(self) -> dict[str, Any]:
+        """The params as a run reports them: JSON-ready, raw bytes shown as ``\\xff``."""
+        shown = {field.name: getattr(self, field.name) for field in fields(self)}
+        shown["messages"] = [[display(encode_line(line)) for line in lines]
+                             for lines in self.messages]
+        return shown
+
+
+# --- variants and run ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Wiring:
+    handler: Handler
+
+
+VARIANTS = (
+    Variant("framed", "reassembles UTF-8 lines across recv calls, answers each once, ends "
+            "cleanly when its client leaves", "holds", Wiring(framed)),
+    Variant("seed", "the tutorial's handler: recv(1024).decode('utf-8'), reply, loop forever",
+            "violates", Wiring(seed)),
+)
+
+
+def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
+        timeout: float = DEFAULT_TIMEOUT) -> Result:
+    """Start the server, play every client's script at once, stop the server, gather the facts.
+
+    ``seed`` is recorded only: the cuts are given, and made to arrive as cuts
+    by the clients themselves, so nothing here is left to chance.
+    """
+    wiring: Wiring = variant.wiring
+    backend = Backend(start_method)
+    config = ServerConfig(handler=wiring.handler, suffix=params.suffix,
+                          max_clients=params.max_clients, max_line=params.max_line)
+    with (Run(backend, "chat", variant.name, params.shown(), seed=seed,
+              timeout=timeout) as session,
+          ServerProcess(backend, config, session.workdir) as server):
+        deadline = time.monotonic() + session.remaining()
+        records = [ClientRecord() for _ in range(params.clients)]
+        watcher = LogWatcher(server.log_path, server.process)
+        try:
+            threads = [threading.Thread(
+                target=drive, name=f"chat client {i}", daemon=True,
+                args=(params.script(i), server.address, watcher, session.probe(f"client {i}"),
+                      deadline, params.suffix, params.max_line, records[i]))
+                for i in range(params.clients)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(session.remaining() + JOIN_SLACK)
+            # A handler must end on its own once its client is gone: wait for
+            # that before stopping the server (which would end it anyway).
+            ports = {record.port for record in records if record.port is not None}
+            watcher.wait_reaped(ports, deadline)
+            watcher.wait_ready(deadline)
+        finally:
+            watcher.close()
+        stopped = server.stop()
+        entries = eventlog.read(server.log_path)
+        result = session.result(final={
+            "clients": [{"port": record.port, "sent": record.sent.hex(),
+                         "received": record.received.hex(), "end": record.end}
+                        for record in records],
+            "server": {"alive_at_stop": stopped.alive_at_stop, "exitcode": stopped.exitcode,
+                       "stopped_in": stopped.stopped_in},
+            "stopped": next((entry for entry in entries if entry["who"] == "server"
+                             and entry["event"] == "stopped"), None),
+        })
+    workers = {record.port: f"handler {i}" for i, record in enumerate(records)
+               if record.port is not None}
+    events = sorted([*result.events, *_server_events(entries, workers)], key=lambda e: e.t_ns)
+    return Result(scenario=result.scenario, variant=result.variant, params=result.params,
+                  start_method=result.start_method, seed=result.seed, events=tuple(events),
+                  workers=(_server_outcome(entries, stopped),
+                           *_handler_outcomes(entries, workers)),
+                  final=result.final)
+
+
+def _client_order(name: str) -> tuple[int, str]:
+    """``handler 2`` before ``handler 10``; handlers of unknown clients last."""
+    number = name.rpartition(" ")[2]
+    return (int(number), "") if number.isdigit() else (1 << 30, name)
+
+
+def _handler_name(entry: dict[str, Any], workers: dict[int, str]) -> str:
+    return workers.get(entry.get("peer", -1), f"handler #{entry.get('handler')}")
+
+
+def _server_events(entries: list[dict[str, Any]], workers: dict[int, str]) -> list[Event]:
+    """The log as events: the server's own, and each handler's under its client's number."""
+    events = []
+    for entry in entries:
+        data = {key: value for key, value in entry.items()
+                if key not in ("t_ns", "who", "event", "peer", "handler", "traceback")}
+        if entry["who"] == "server":
+            worker = "server"
+            if "peer" in entry:
+                data = {"handler": _handler_name(entry, workers), **data}
+        else:
+            worker = _handler_name(entry, workers)
+        events.append(Event(t_ns=entry["t_ns"], worker=worker, label=entry["event"], data=data))
+    return events
+
+
+def _server_outcome(entries: list[dict[str, Any]], stopped: ServerExit) -> WorkerOutcome:
+    own = [entry for entry in entries if entry["who"] == "server"]
+    crash = next((entry for entry in own if entry["event"] == "crash"), None)
+    points = [entry["event"] for entry in own if entry["event"] != "crash"]
+    status: Status
+    if crash is not None:
+        status = "crashed"
+    elif stopped.alive_at_stop and stopped.stopped_in is None:
+        status = "hung"
+    else:
+        status = _status(stopped.exitcode)
+    return WorkerOutcome(name="server", status=status, exitcode=stopped.exitcode,
+                         last_point=points[-1] if points else None,
+                         error=crash["error"] if crash else None,
+                         traceback=crash["traceback"] if crash else None)
+
+
+def _status(exitcode: int | None) -> Status:
+    if exitcode == 0:
+        return "ok"
+    if exitcode is not None and exitcode < 0:
+        return "killed"
+    return "failed"
+
+
+def _handler_outcomes(entries: list[dict[str, Any]],
+                      workers: dict[int, str]) -> list[WorkerOutcome]:
+    """How every handler the server started ended, from the log."""
+    terminated = {number for entry in entries if entry["event"] == "terminate"
+                  for number in entry["handlers"]}
+    outcomes = []
+    accepts = sorted((entry for entry in entries if entry["event"] == "accept"),
+                     key=lambda entry: _client_order(_handler_name(entry, workers)))
+    for accept in accepts:
+        number = accept["handler"]
+        own = [entry for entry in entries if entry.get("handler") == number]
+        crash = next((e for e in own if e["who"] == "handler" and e["event"] == "crash"), None)
+        failed = next((e for e in own if e["event"] == "start-failed"), None)
+        reap = next((e for e in own if e["event"] == "reap"), None)
+        points = [e["event"] for e in own if e["who"] == "handler" and e["event"] != "crash"]
+        exitcode = reap["exitcode"] if reap else None
+        status: Status
+        if failed is not None or crash is not None:
+            status = "crashed"
+        elif number in terminated or reap is None:
+            status = "hung"
+        else:
+            status = _status(exitcode)
+        error = (f"could not start: {failed['error']}" if failed
+                 else crash["error"] if crash else None)
+        outcomes.append(WorkerOutcome(
+            name=_handler_name(accept, workers), status=status, exitcode=exitcode,
+            last_point=points[-1] if points else None, error=error,
+            traceback=crash["traceback"] if crash else None))
+    return outcomes
+
+
+# --- invariants ------------------------------------------------------------------
+
+def _quote(data: bytes) -> str:
+    text = display(data[:QUOTE])
+    return repr(text + "…") if len(data) > QUOTE else repr(text)
+
+
+def _replies_count(count: int) -> str:
+    return f"{count} {'reply' if count == 1 else 'replies'}"
+
+
+def _waiting_for(outcome: WorkerOutcome) -> str:
+    if outcome.name == "server":
+        return f", still running {STOP_TIMEOUT:g} s after SIGTERM"
+    return ": it was still running when the server shut its connection down"
+
+
+def _replies(result: Result, violations: list[Violation]) -> None:
+    """Exactly one intact reply per line, in order; nothing for anyone else; a clean close."""
+    suffix, max_line = result.params["suffix"], result.params["max_line"]
+    clients = result.final["clients"]
+    owed: list[list[bytes]] = []
+    lines_of: list[list[bytes]] = []
+    for client in clients:
+        sent = bytes.fromhex(client["sent"])
+        lines_of.append(sent.split(NEWLINE)[:-1])
+        owed.append([reply.encode("utf-8") for reply in expected_replies(sent, suffix, max_line)])
+    reply_to = {reply: (j, k) for j, replies in enumerate(owed) for k, reply in enumerate(replies)}
+
+    for i, client in enumerate(clients):
+        if client["end"] == "hung-up" or client["end"].startswith("could not connect"):
+            continue  # it read nothing: only its handler and the others are judged
+        *got, unfinished = bytes.fromhex(client["received"]).split(NEWLINE)
+        lines = lines_of[i]
+        if len(got) != len(owed[i]):
+            owing = (f"sent {amount(len(lines), 'line')}" if len(owed[i]) == len(lines) else
+                     f"sent {amount(len(lines), 'line')}, was owed "
+                     f"{_replies_count(len(owed[i]))},")
+            missing = (f": no reply to line {len(got)} {display(lines[len(got)])!r}"
+                       if len(got) < len(owed[i]) and len(got) < len(lines) else "")
+            late = " by the deadline" if client["end"] == "timeout" else ""
+            violations.append(Violation(
+                "one-reply-per-line",
+                f"client {i} {owing} and got {_replies_count(len(got))}{late}{missing}"))
+        for k, reply in enumerate(got):
+            if k < len(owed[i]) and reply == owed[i][k]:
+                continue
+            origin = reply_to.get(reply)
+            if origin is not None and origin[0] != i and reply not in owed[i]:
+                j, line = origin
+                violations.append(Violation(
+                    "no-cross-talk", f"client {i} got {display(reply)!r}, the reply to client "
+                                     f"{j}'s line {line} {display(lines_of[j][line])!r}"))
+            elif k < len(owed[i]):
+                line_text = display(lines[k]) if k < len(lines) else ""
+                violations.append(Violation(
+                    "intact-replies", f"client {i}'s reply to line {k} {line_text!r} was "
+                                      f"{display(reply)!r}, not {display(owed[i][k])!r}"))
+                break  # the first wrong reply is the evidence; the rest often follow from it
+        if unfinished or client["end"] != "eof":
+            violations.append(Violation("clean-close", _unclean_close(i, client["end"],
+                                                                      unfinished)))
+
+
+def _unclean_close(client: int, end: str, unfinished: bytes) -> str:
+    stray = (f"{amount(len(unfinished), 'byte')} with no line end ({_quote(unfinished)})"
+             if unfinished else "")
+    if end == "gave-up":
+        return (f"client {client} was done sending, but the server went on sending "
+                f"({_quote(unfinished)}, over {STRAY_LIMIT} bytes more than it owed) and never "
+                f"closed the connection")
+    if end == "eof":
+        return f"client {client} got {stray} after its replies"
+    how = {"reset": "the connection was reset instead of closed",
+           "timeout": "the server had not closed the connection by the deadline"}.get(end, end)
+    return f"client {client} was done sending, but {how}" + (f", after {stray}" if stray else "")
+
+
+def _served(result: Result, violations: list[Violation]) -> None:
+    accepted = {event.data.get("handler") for event in result.events
+                if event.worker == "server" and event.label == "accept"}
+    for i, client in enumerate(result.final["clients"]):
+        if client["end"].startswith("could not connect"):
+            violations.append(Violation("served", f"client {i} {client['end']}"))
+        elif f"handler {i}" not in accepted:
+            violations.append(Violation("served", f"client {i} connected but no handler ever "
+                                                  f"took its connection"))
+
+
+def _max_clients(result: Result, violations: list[Violation]) -> None:
+    """Never more handlers alive at once than ``max_clients``, by the handlers' own events."""
+    limit: int = result.params["max_clients"]
+    moves = []
+    for event in result.events:
+        if event.worker.startswith("handler") and event.label == "begin":
+            moves.append((event.t_ns, 1, event.worker))
+        elif event.worker.startswith("handler") and event.label in ("end", "crash"):
+            moves.append((event.t_ns, 0, event.worker))
+        elif event.worker == "server" and event.label == "reap":
+            moves.append((event.t_ns, 0, event.data["handler"]))
+    alive: list[str] = []
+    crowd: list[str] = []
+    # On a tie an end goes first; an end already seen (then its reap) changes nothing.
+    for _, begins, worker in sorted(moves):
+        if begins:
+            alive.append(worker)
+            if len(alive) > len(crowd):
+                crowd = list(alive)
+        elif worker in alive:
+            alive.remove(worker)
+    if len(crowd) > limit:
+        violations.append(Violation(
+            "max-clients", f"{len(crowd)} handlers alive at once with max_clients={limit}: "
+                           f"{names(crowd)}"))
+
+
+def _server(result: Result, violations: list[Violation]) -> None:
+    server = result.final["server"]
+    if not server["alive_at_stop"]:
+        violations.append(Violation(
+            "server-alive", f"the server had exited (code {server['exitcode']}) before it was "
+                            f"told to stop"))
+        return
+    stopped = result.final.get("stopped")
+    if stopped is None:
+        violations.append(Violation(
+            "clean-shutdown", "the server never reported that it had stopped after SIGTERM"))
+        return
+    for kind, left in (("child process", stopped["children"]),
+                       ("open file descriptor", stopped["fds"])):
+        if left:
+            violations.append(Violation(
+                "clean-shutdown", f"after SIGTERM the server left {amount(len(left), kind)} "
+                                  f"behind: {'; '.join(left)}"))
+
+
+def check(result: Result) -> list[Violation]:
+    """The chat invariants, from what the clients sent and got and what the server logged."""
+    violations = clean_exit(result, waiting_for=_waiting_for)
+    _replies(result, violations)
+    _served(result, violations)
+    _max_clients(result, violations)
+    _server(result, violations)
+    return violations
+
+
+SCENARIO = Scenario(
+    name="chat",
+    description="a TCP chat server with a process per connection (the tutorial's socket example)",
+    params=Params,
+    variants=VARIANTS,
+    run=run,
+    check=check,
+)

@@ -1,0 +1,599 @@
+"""Chat: the framed server holds for any text, cuts and hang-ups; the tutorial's handler is caught.
+
+The server runs for real on a loopback port; clients are real sockets. Besides
+the scenario's properties: bad input next to good clients, the command line
+(serve, client, SIGTERM, Ctrl-C), a real peer (socat) and a load test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+import sut
+from sut.chat import eventlog
+from sut.chat.handlers import framed, seed
+from sut.chat.harness import ServerProcess
+from sut.chat.protocol import MAX_LINE
+from sut.chat.server import ServerConfig
+from sut.cli import main
+from sut.runtime import Backend
+from sut.runtime.params import parse_params
+from sut.scenarios.chat import Params, check
+from tests import handmade
+from tests.strategies import CHAT_GARBAGE, CHAT_TEXT, chat_trials
+from tests.verdicts import TEST_TIMEOUT, assert_holds, minimal_counterexample
+
+CHAT = sut.get("chat")
+# Subprocesses of `python -m sut` get this long (they take well under a second).
+CLI_TIMEOUT = 30.0
+# Every socket a test opens waits at most this long.
+SOCKET_TIMEOUT = 10.0
+# SIGTERM or Ctrl-C must stop the server within "a couple of seconds".
+SHUTDOWN_BOUND = 2.0
+
+
+# --- the checker, on hand-made results -------------------------------------
+
+CLEAN_STOP: dict[str, list[str]] = {"children": [], "fds": []}
+RUNNING = {"alive_at_stop": True, "exitcode": 0, "stopped_in": 0.01}
+
+
+def _served(*clients: int):
+    """The server's and the handlers' events of serving ``clients``, one after the other."""
+    steps = []
+    for i in clients:
+        steps += [("server", "accept", {"handler": f"handler {i}"}),
+                  (f"handler {i}", "begin", {}), (f"handler {i}", "end", {}),
+                  ("server", "reap", {"handler": f"handler {i}", "exitcode": 0})]
+    return steps
+
+
+def _session(*clients, steps=None, max_clients=4, max_line=MAX_LINE, server=None,
+             stopped=CLEAN_STOP, statuses=None):
+    """A hand-made run: ``clients`` are (sent, received, how it ended)."""
+    final = {"clients": [{"port": 40000 + i, "sent": sent.hex(), "received": got.hex(),
+                          "end": end} for i, (sent, got, end) in enumerate(clients)],
+             "server": server or RUNNING, "stopped": stopped}
+    params = Params(messages=tuple(() for _ in clients) or ((),), max_clients=max_clients,
+                    max_line=max_line)
+    if steps is None:
+        steps = _served(*range(len(clients)))
+    return handmade.result("chat", params, list(steps), statuses=statuses, final=final)
+
+
+def _found(session, invariant=None):
+    return [(v.invariant, v.detail) for v in check(session)
+            if invariant is None or v.invariant == invariant]
+
+
+def test_check_accepts_every_line_answered_and_the_connection_closed() -> None:
+    session = _session((b"hi\n\xc3\xa9\n", b"hi_ok\n\xc3\xa9_ok\n", "eof"),
+                       (b"a\nunfinished", b"a_ok\n", "eof"), (b"x\n", b"", "hung-up"))
+    assert check(session) == []
+
+
+def test_check_finds_a_lost_reply_and_an_extra_one() -> None:
+    session = _session((b"a\nb\n", b"a_ok\n", "eof"), (b"a\n", b"a_ok\na_ok\n", "eof"),
+                       (b"123456789\nc\n", b"ERR line too long (over 8 bytes)\nc_ok\n", "eof"),
+                       max_line=8)
+    assert _found(session) == [
+        ("one-reply-per-line", "client 0 sent 2 lines and got 1 reply: no reply to line 1 'b'"),
+        ("one-reply-per-line", "client 1 sent 1 line and got 2 replies"),
+        ("one-reply-per-line", "client 2 sent 2 lines, was owed 1 reply, and got 2 replies")]
+
+
+def test_check_finds_a_reply_that_is_not_its_line_plus_the_suffix() -> None:
+    session = _session((b"\n", b"\n_ok", "eof"))
+    assert _found(session) == [
+        ("intact-replies", "client 0's reply to line 0 '' was '', not '_ok'"),
+        ("clean-close", "client 0 got 3 bytes with no line end ('_ok') after its replies")]
+
+
+def test_check_finds_a_reply_meant_for_another_client() -> None:
+    session = _session((b"a\n", b"b_ok\n", "eof"), (b"b\n", b"a_ok\n", "eof"))
+    assert _found(session) == [
+        ("no-cross-talk", "client 0 got 'b_ok', the reply to client 1's line 0 'b'"),
+        ("no-cross-talk", "client 1 got 'a_ok', the reply to client 0's line 0 'a'")]
+
+
+def test_check_wants_the_server_to_close_the_connection_and_nothing_more() -> None:
+    session = _session((b"", b"_ok_ok_ok", "gave-up"), (b"a\n", b"a_ok\n", "reset"),
+                       (b"a\n", b"a_ok\n", "timeout"))
+    assert _found(session) == [
+        ("clean-close", "client 0 was done sending, but the server went on sending "
+                        "('_ok_ok_ok', over 256 bytes more than it owed) and never closed the "
+                        "connection"),
+        ("clean-close", "client 1 was done sending, but the connection was reset instead of "
+                        "closed"),
+        ("clean-close", "client 2 was done sending, but the server had not closed the "
+                        "connection by the deadline")]
+
+
+def test_check_wants_every_client_served() -> None:
+    session = _session((b"", b"", "could not connect: [Errno 111] Connection refused"),
+                       (b"", b"", "eof"), steps=[])
+    assert _found(session, "served") == [
+        ("served", "client 0 could not connect: [Errno 111] Connection refused"),
+        ("served", "client 1 connected but no handler ever took its connection")]
+
+
+def test_check_reports_a_handler_that_crashed_or_had_to_be_terminated() -> None:
+    session = _session((b"", b"", "eof"), (b"", b"", "eof"),
+                       statuses={"handler 0": "crashed", "handler 1": "hung"})
+    assert _found(session, "clean-exit") == [
+        ("clean-exit", "handler 0 crashed after 'end': ValueError: boom")]
+    assert _found(session, "no-hang") == [
+        ("no-hang", "handler 1 hung after 'end' and was stopped at the deadline: it was still "
+                    "running when the server shut its connection down")]
+
+
+def test_check_counts_the_handlers_alive_at_once() -> None:
+    overlapping = [("server", "accept", {"handler": "handler 0"}),
+                   ("server", "accept", {"handler": "handler 1"}),
+                   ("handler 0", "begin", {}), ("handler 1", "begin", {}),
+                   ("handler 0", "end", {}), ("handler 1", "crash", {})]
+    session = _session((b"", b"", "eof"), (b"", b"", "eof"), steps=overlapping, max_clients=1)
+    assert _found(session, "max-clients") == [
+        ("max-clients", "2 handlers alive at once with max_clients=1: handler 0 and handler 1")]
+    # A handler killed before its "end" ends when the server reaps it.
+    one_after_the_other = [("server", "accept", {"handler": "handler 0"}),
+                           ("handler 0", "begin", {}),
+                           ("server", "reap", {"handler": "handler 0", "exitcode": -9}),
+                           ("server", "accept", {"handler": "handler 1"}),
+                           ("handler 1", "begin", {}), ("handler 1", "end", {})]
+    session = _session((b"", b"", "eof"), (b"", b"", "eof"), steps=one_after_the_other,
+                       max_clients=1)
+    assert _found(session, "max-clients") == []
+
+
+def test_check_wants_the_server_alive_until_told_to_stop() -> None:
+    session = _session((b"", b"", "eof"),
+                       server={"alive_at_stop": False, "exitcode": 1, "stopped_in": None})
+    assert _found(session, "server-alive") == [
+        ("server-alive", "the server had exited (code 1) before it was told to stop")]
+
+
+def test_check_wants_nothing_left_after_shutdown() -> None:
+    session = _session((b"", b"", "eof"), stopped={
+        "children": ["pid 12 python (state Z)"], "fds": ["fd 7 -> socket:[99]"]})
+    assert _found(session, "clean-shutdown") == [
+        ("clean-shutdown", "after SIGTERM the server left 1 child process behind: "
+                           "pid 12 python (state Z)"),
+        ("clean-shutdown", "after SIGTERM the server left 1 open file descriptor behind: "
+                           "fd 7 -> socket:[99]")]
+    assert _found(_session((b"", b"", "eof"), stopped=None), "clean-shutdown") == [
+        ("clean-shutdown", "the server never reported that it had stopped after SIGTERM")]
+
+
+# --- params ------------------------------------------------------------------
+
+def test_params_come_as_json_from_the_command_line_and_drop_trailing_defaults() -> None:
+    params = parse_params(Params, ['messages=[["h\\u00e9", "\\udcff"], []]', "chunking=[[1], []]",
+                                   "disconnects=[null, 0]", "resets=[false, false]"])
+    assert params == Params(messages=(("hé", "\udcff"), ()), chunking=((1,),),
+                            disconnects=(None, 0))
+    assert params.script(1).stop_at == 0
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"messages": ()}, "messages must list, for one client or more"),
+    ({"messages": "[[1]]"}, "messages: client 0's line 0 must be text, got 1"),
+    ({"messages": (("a\nb",),)}, "messages: client 0's line 0 holds a line break"),
+    ({"messages": (("\ud800",),)}, "lone surrogate that stands for no byte"),
+    ({"messages": "[[", }, "messages must be JSON on the command line"),
+    ({"chunking": ((0,),)}, "chunking: client 0 must have a list of send sizes"),
+    ({"chunking": ((), (), ())}, "chunking has 3 entries, but there are only 2 clients"),
+    ({"disconnects": (99,)}, "disconnects: client 0 sends 13 bytes, so it can stop after 0 to 13"),
+    ({"resets": (1,)}, "resets: client 0 must be true or false, got 1"),
+    ({"max_clients": 0}, "max_clients must be a whole number >= 1, got 0"),
+    ({"max_line": -1}, "max_line must be a whole number >= 1, got -1"),
+    ({"suffix": "a\nb"}, "suffix must be text without a line break"),
+])
+def test_params_name_the_bad_value(kwargs, message) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Params(**kwargs)
+
+
+# --- the framed server holds ---------------------------------------------------
+
+@given(trial=chat_trials())
+# A character across the tutorial's 1024-byte recv boundary, in one send; every
+# line of a client in one send; a line cut at every byte.
+@example(trial=(Params(messages=(("a" * 1023 + "é",), ("a", "", "ü"), ("Ωμέγα",)),
+                       chunking=((), (8,), (1,) * 11)), 0))
+def test_framed_answers_every_line_once_whatever_the_text_cuts_and_hang_ups(
+        start_method, trial) -> None:
+    assert_holds(CHAT, "framed", trial, start_method)
+
+
+def test_framed_keeps_serving_everyone_while_others_misbehave(start_method) -> None:
+    # Client 0 behaves; the others send binary garbage, a line too long, reset
+    # the connection mid-character, and stop halfway through a line.
+    params = Params(messages=(("first", "second", "thïrd"), ("\udcff\udcfe\udc80", "ok"),
+                              ("x" * 40, "never answered"), ("résumé",), ("half a line",)),
+                    disconnects=(None, None, None, 2, 4), resets=(False, False, False, True),
+                    max_line=16)
+    result, violations = CHAT.evaluate(params, "framed", start_method=start_method,
+                                       timeout=TEST_TIMEOUT)
+    assert violations == []
+    replies = [[event.data["line"] for event in result.events
+                if event.worker == f"client {i}" and event.label == "reply"] for i in range(5)]
+    assert replies == [["first_ok", "second_ok", "thïrd_ok"], ["ERR invalid UTF-8", "ok_ok"],
+                       ["ERR line too long (over 16 bytes)"], [], []]
+    assert {worker.name: worker.status for worker in result.workers} == {
+        "server": "ok", **{f"handler {i}": "ok" for i in range(5)}}
+
+
+# A client whose handler is gone must see its connection close at once.
+CLOSE_BOUND = 2.0
+
+
+def _talk(port: int, line: bytes) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=SOCKET_TIMEOUT)
+    sock.sendall(line)
+    assert sock.recv(64) == line[:-1] + b"_ok\n"
+    return sock
+
+
+def test_a_dead_handler_s_connection_closes_while_later_clients_stay(
+        start_method, tmp_path) -> None:
+    # The tutorial's handler dies without closing anything. Under fork, the
+    # second handler inherits a copy of the first client's socket: unless it
+    # drops that copy, the first connection stays open as long as the second
+    # client stays, and the first client waits for an end that never comes.
+    config = ServerConfig(handler=seed, max_clients=2)
+    with ServerProcess(Backend(start_method), config, tmp_path) as server, \
+            socket.create_connection(server.address, timeout=SOCKET_TIMEOUT) as first, \
+            socket.create_connection(server.address, timeout=SOCKET_TIMEOUT) as second:
+        second.sendall(b"x")
+        assert second.recv(64) == b"x_ok"  # both handlers are running now
+        first.sendall(b"\xff")  # not UTF-8: the first handler dies
+        first.settimeout(CLOSE_BOUND)
+        with contextlib.suppress(ConnectionResetError):
+            assert first.recv(64) == b""
+
+
+def test_a_line_over_64_kib_gets_err_and_the_connection_closes(tmp_path) -> None:
+    # The default limit: the handler holds at most 64 KiB of an unfinished
+    # line, answers ERR, then reads and drops the rest until the client is done.
+    with ServerProcess(Backend("fork"), ServerConfig(handler=framed), tmp_path) as server, \
+            socket.create_connection(server.address, timeout=SOCKET_TIMEOUT) as client:
+        client.sendall(b"ok\n" + b"x" * (4 * MAX_LINE))
+        client.shutdown(socket.SHUT_WR)
+        got = b""
+        while data := client.recv(4096):
+            got += data
+    assert got == b"ok_ok\nERR line too long (over 65536 bytes)\n"
+
+
+def test_a_handler_killed_outright_gives_its_room_back(tmp_path) -> None:
+    config = ServerConfig(handler=framed, max_clients=1)
+    with ServerProcess(Backend("fork"), config, tmp_path) as server, \
+            _talk(server.address[1], b"first\n") as first, \
+            socket.create_connection(server.address, timeout=SOCKET_TIMEOUT) as second:
+        second.sendall(b"second\n")  # waits for the room
+        [begin] = [e for e in eventlog.read(server.log_path) if e["event"] == "begin"]
+        os.kill(begin["pid"], signal.SIGKILL)
+        assert second.recv(64) == b"second_ok\n"
+        assert first.recv(64) == b""
+        stopped = server.stop()
+    assert stopped.exitcode == 0
+    assert [entry["exitcode"] for entry in eventlog.read(server.log_path)
+            if entry["event"] == "reap"] == [-signal.SIGKILL, 0]
+
+
+# --- the tutorial's handler is caught --------------------------------------------
+
+# Each search below is restricted to the invariant it demonstrates, and
+# narrowed to one client that stays to the end: the tutorial's handler fails
+# on nearly everything, and a narrow space keeps the shrinking short. The
+# searches run under fork, where a run takes milliseconds; what they find is
+# a fact of the handler's code, not of how its process started, and the
+# table below replays every minimal counterexample under every start method.
+SEARCH_START_METHOD = "fork"
+ONE_CLIENT: dict[str, Any] = {
+    "clients": st.just(1), "max_clients": st.just(1), "max_line": st.just(MAX_LINE),
+    "disconnects": st.just(False), "resets": st.just(False)}
+# The minimal counterexamples, and the evidence each gives per invariant (a
+# pattern where the kernel may report EPIPE or ECONNRESET first).
+SEED_COUNTEREXAMPLES = {
+    # msg + '_sb': the message still carries its line end, so the suffix
+    # lands at the start of the next line.
+    "line-end": (Params(messages=(("",),), max_clients=1), {
+        "intact-replies": re.escape("client 0's reply to line 0 '' was '', not '_ok'")}),
+    # while True: once the client is done, recv() returns b'' forever, and the
+    # handler "answers" every empty message with the suffix; once the client
+    # has gone, the next send raises.
+    "eof": (Params(messages=((),), max_clients=1), {
+        "clean-close": re.escape(
+            "client 0 was done sending, but the server went on sending "
+            "('_ok_ok_ok_ok_ok_ok_ok_ok…', over 256 bytes more than it owed) and never closed "
+            "the connection"),
+        "clean-exit": r"handler 0 crashed after '(recv|send)': "
+                      r"(BrokenPipeError|ConnectionResetError): .*"}),
+    # recv(1024).decode('utf-8') of b'\xc2': half a character is not UTF-8;
+    # the handler dies and the line is never answered.
+    "split-character": (Params(messages=(("\x80",),), chunking=((1,),), max_clients=1), {
+        "one-reply-per-line": re.escape(
+            "client 0 sent 1 line and got 0 replies: no reply to line 0 '\\x80'")}),
+    # Neither is a byte that is not UTF-8 at all.
+    "not-utf8": (Params(messages=(("\udc80",),), max_clients=1), {
+        "one-reply-per-line": re.escape(
+            "client 0 sent 1 line and got 0 replies: no reply to line 0 '\\\\x80'")}),
+}
+# Which search finds which: (counterexample, the one invariant searched for, the space).
+SEARCHES = {
+    "intact-replies": ("line-end", chat_trials(chunked=st.just(False), **ONE_CLIENT)),
+    "clean-close": ("eof", chat_trials(chunked=st.just(False), **ONE_CLIENT)),
+    "clean-exit": ("eof", chat_trials(chunked=st.just(False), **ONE_CLIENT)),
+    "one-reply-per-line/split-character": ("split-character", chat_trials(
+        texts=CHAT_TEXT, lines=st.just(1), chunked=st.just(True), **ONE_CLIENT)),
+    "one-reply-per-line/not-utf8": ("not-utf8", chat_trials(
+        texts=CHAT_GARBAGE, lines=st.just(1), chunked=st.just(False), **ONE_CLIENT)),
+}
+
+
+@pytest.mark.parametrize("search", list(SEARCHES))
+def test_search_finds_the_seed_s_minimal_counterexample(search) -> None:
+    bug, trials = SEARCHES[search]
+    invariant = search.partition("/")[0]
+    expected, evidence = SEED_COUNTEREXAMPLES[bug]
+    params, seed, violations = minimal_counterexample(
+        CHAT, "seed", trials, SEARCH_START_METHOD, invariants={invariant})
+    assert (params, seed) == (expected, 0)
+    assert [v.invariant for v in violations] == [invariant]
+    assert re.fullmatch(evidence[invariant], violations[0].detail), violations[0].detail
+
+
+@pytest.mark.parametrize("bug", list(SEED_COUNTEREXAMPLES))
+def test_seed_s_minimal_counterexamples_fail_under_every_start_method(start_method, bug) -> None:
+    params, evidence = SEED_COUNTEREXAMPLES[bug]
+    _, violations = CHAT.evaluate(params, "seed", start_method=start_method,
+                                  timeout=TEST_TIMEOUT)
+    for invariant, pattern in evidence.items():
+        [detail] = [v.detail for v in violations if v.invariant == invariant]
+        assert re.fullmatch(pattern, detail), detail
+
+
+def test_seed_dies_on_a_character_across_its_1024_byte_recv(start_method) -> None:
+    # One send, no cut: recv(1024) itself cuts the 'é' at bytes 1023-1024.
+    params = Params(messages=(("a" * 1023 + "é",),))
+    result, violations = CHAT.evaluate(params, "seed", start_method=start_method,
+                                       timeout=TEST_TIMEOUT)
+    assert result.worker("handler 0").error == (
+        "UnicodeDecodeError: 'utf-8' codec can't decode byte 0xc3 in position 1023: "
+        "unexpected end of data")
+    [lost] = [v.detail for v in violations if v.invariant == "one-reply-per-line"]
+    assert lost.startswith("client 0 sent 1 line and got 0 replies: no reply to line 0 'aaaa")
+
+
+# --- the command line ------------------------------------------------------------
+
+def _readline(stream, timeout: float) -> bytes:
+    """One line from a subprocess's pipe, waiting at most ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    line = b""
+    while not line.endswith(b"\n"):
+        ready, _, _ = select.select([stream], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            raise AssertionError(f"no whole line within {timeout} s, got {line!r}")
+        byte = os.read(stream.fileno(), 1)
+        if not byte:
+            break
+        line += byte
+    return line
+
+
+@contextlib.contextmanager
+def _cli_server(tmp_path: Path, *options: str):
+    """``python -m sut chat serve --port 0``, in its own session (a terminal's process group)."""
+    log = tmp_path / "server.jsonl"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sut", "chat", "serve", "--port", "0", "--log", str(log),
+         *options], stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        line = _readline(process.stdout, CLI_TIMEOUT).decode()
+        found = re.fullmatch(r"listening on 127\.0\.0\.1:(\d+)\n", line)
+        assert found, line
+        yield process, int(found.group(1)), log
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.communicate(timeout=CLI_TIMEOUT)
+
+
+def _client(port: int, data: bytes) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "sut", "chat", "client", "--port", str(port)],
+                          input=data, capture_output=True, timeout=CLI_TIMEOUT, check=False)
+
+
+def _stop(process: subprocess.Popen[bytes], sig: int, *, group: bool) -> float:
+    """Send ``sig`` (to the whole process group, as Ctrl-C does), return how long exit took."""
+    asked = time.monotonic()
+    if group:
+        os.killpg(process.pid, sig)
+    else:
+        process.send_signal(sig)
+    process.wait(CLI_TIMEOUT)
+    return time.monotonic() - asked
+
+
+def test_chat_client_sends_piped_lines_and_prints_one_reply_each(tmp_path) -> None:
+    with _cli_server(tmp_path, "--suffix", " ✓") as (server, port, log):
+        talked = _client(port, "hello\nwörld\n\n".encode() + b"\xff\xfe\nlast")
+        assert (talked.returncode, talked.stderr) == (0, b"")
+        assert talked.stdout.decode() == "hello ✓\nwörld ✓\n ✓\nERR invalid UTF-8\nlast ✓\n"
+        assert _stop(server, signal.SIGTERM, group=False) < SHUTDOWN_BOUND
+        assert server.returncode == 0
+    entries = eventlog.read(log)
+    assert [entry["exitcode"] for entry in entries if entry["event"] == "reap"] == [0]
+    assert [(entry["children"], entry["fds"]) for entry in entries
+            if entry["event"] == "stopped"] == [([], [])]
+
+
+@pytest.mark.parametrize(("sig", "group"), [(signal.SIGTERM, False), (signal.SIGINT, True)],
+                         ids=["SIGTERM", "ctrl-c"])
+def test_serve_stops_closes_every_connection_and_exits_0(tmp_path, sig, group) -> None:
+    with _cli_server(tmp_path, "--max-clients", "1") as (server, port, log), \
+            socket.create_connection(("127.0.0.1", port), timeout=SOCKET_TIMEOUT) as served, \
+            socket.create_connection(("127.0.0.1", port), timeout=SOCKET_TIMEOUT) as waiting:
+        served_port = served.getsockname()[1]
+        served.sendall(b"a\n")
+        assert served.recv(64) == b"a_ok\n"
+        waiting.sendall(b"b\n")  # no room: it waits to be served
+        assert _stop(server, sig, group=group) < SHUTDOWN_BOUND
+        assert (server.returncode, server.stderr.read()) == (0, b"")
+        assert served.recv(64) == b""  # its connection was closed, not left hanging
+        with contextlib.suppress(ConnectionResetError):  # refused along with the backlog
+            assert waiting.recv(64) == b""
+    entries = eventlog.read(log)
+    assert [(entry["peer"], entry["exitcode"]) for entry in entries
+            if entry["event"] == "reap"] == [(served_port, 0)]
+    [stopping] = [entry for entry in entries if entry["event"] == "stopping"]
+    assert (stopping["signal"], stopping["live"]) == (signal.Signals(sig).name, 1)
+
+
+def test_chat_client_prompts_in_a_terminal_and_ends_at_ctrl_d(tmp_path) -> None:
+    with _cli_server(tmp_path) as (server, port, _):
+        master, terminal = os.openpty()
+        try:
+            client = subprocess.Popen(
+                [sys.executable, "-m", "sut", "chat", "client", "--port", str(port)],
+                stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            os.write(master, b"hi\n\x04")  # a line, then Ctrl-D
+            out, err = client.communicate(timeout=CLI_TIMEOUT)
+        finally:
+            os.close(master)
+            os.close(terminal)
+        assert (client.returncode, out, err) == (0, b">>>hi_ok\n>>>\n", b"")
+        _stop(server, signal.SIGTERM, group=False)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--port", "70000"], "--port must be 0 to 65535, got 70000"),
+    (["--port", "x"], "argument --port: invalid int value: 'x'"),
+    (["--max-clients", "0"], "--max-clients must be >= 1, got 0"),
+    (["--max-line", "0"], "--max-line must be >= 1 byte, got 0"),
+    (["--suffix", "a\nb"], "--suffix must not hold a line break, got 'a\\nb'"),
+    (["--suffix", "\udcff"], "--suffix must be UTF-8 text, got '\\udcff'"),
+    (["--variant", "tutorial"], "argument --variant: invalid choice: 'tutorial'"),
+    (["--log", "/nonexistent/dir/log"], "cannot write the log '/nonexistent/dir/log'"),
+    (["--host", "192.0.2.1"], "cannot listen on 192.0.2.1:9595: "),
+    (["extra"], "unrecognized arguments: extra"),
+])
+def test_serve_rejects_bad_input_in_one_line_with_exit_2(capsys, args, message) -> None:
+    assert main(["chat", "serve", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"sut: error: {message}"), err
+    assert err.count("\n") == 1
+
+
+def test_serve_on_a_port_in_use_and_a_client_with_no_server_fail_in_one_line() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        refused = subprocess.run(
+            [sys.executable, "-m", "sut", "chat", "serve", "--port", str(port)],
+            capture_output=True, text=True, timeout=CLI_TIMEOUT, check=False)
+        assert (refused.returncode, refused.stdout) == (2, "")
+        assert refused.stderr == (f"sut: error: cannot listen on 127.0.0.1:{port}: "
+                                  "Address already in use\n")
+    alone = _client(port, b"hello\n")
+    assert (alone.returncode, alone.stdout) == (1, b"")
+    assert alone.stderr == (f"sut: error: cannot talk to 127.0.0.1:{port}: "
+                            "Connection refused\n").encode()
+
+
+def test_run_chat_through_the_registry(capsys) -> None:
+    assert main(["run", "chat", "--variant", "seed", 'messages=[[""]]']) == 1
+    out = capsys.readouterr().out
+    assert "intact-replies: client 0's reply to line 0 '' was '', not '_ok'" in out
+    assert main(["run", "chat", "--variant", "framed", 'messages=[["h\\u00e9"], []]',
+                 "chunking=[[2]]", "--start-method", "spawn"]) == 0
+    assert "HELD: every invariant held" in capsys.readouterr().out
+
+
+# --- a real, independent peer -----------------------------------------------------
+
+def test_socat_as_the_client(tmp_path) -> None:
+    socat = shutil.which("socat")
+    if socat is None:
+        # The gate installs socat; anywhere else, a missing tool is no failure of ours.
+        if os.environ.get("CI") == "true":
+            pytest.fail("socat is missing: the CI gate must install it (apt-get install -y socat)")
+        pytest.skip("socat is not installed (apt-get install -y socat)")
+    with _cli_server(tmp_path) as (server, port, log):
+        # socat sends what it reads, however it cuts it, half-closes at the end
+        # of its input and waits for the server to close the connection.
+        talked = subprocess.run([socat, "-t", "5", "-", f"TCP:127.0.0.1:{port}"],
+                                input="héllo\n\n你好\n".encode() + b"\xc3\n" + b"x" * 9000 + b"\n",
+                                capture_output=True, timeout=CLI_TIMEOUT, check=False)
+        assert (talked.returncode, talked.stderr) == (0, b"")
+        assert talked.stdout.decode() == (
+            "héllo_ok\n_ok\n你好_ok\nERR invalid UTF-8\n" + "x" * 9000 + "_ok\n")
+        _stop(server, signal.SIGTERM, group=False)
+        assert server.returncode == 0
+    assert [entry["exitcode"] for entry in eventlog.read(log) if entry["event"] == "reap"] == [0]
+
+
+# --- load ------------------------------------------------------------------------
+
+LOAD_CLIENTS = 100
+LOAD_LINES = 50
+
+
+def _converse(port: int, client: int, start: threading.Barrier, replies: list[bytes]) -> None:
+    """Like the tutorial's client: send a line, wait for its reply, LOAD_LINES times."""
+    with socket.create_connection(("127.0.0.1", port), timeout=SOCKET_TIMEOUT) as sock:
+        start.wait(SOCKET_TIMEOUT)
+        file = sock.makefile("rb")
+        for line in range(LOAD_LINES):
+            sock.sendall(f"client {client} line {line} ✓\n".encode())
+            replies.append(file.readline())
+        sock.shutdown(socket.SHUT_WR)
+        replies.append(file.read())  # then the server closes: nothing more
+        file.close()
+
+
+def test_load_100_clients_50_lines_each(tmp_path, record_property) -> None:
+    config = ServerConfig(handler=framed, max_clients=LOAD_CLIENTS, trace=False)
+    with ServerProcess(Backend("fork"), config, tmp_path) as server:
+        replies: list[list[bytes]] = [[] for _ in range(LOAD_CLIENTS)]
+        start = threading.Barrier(LOAD_CLIENTS + 1)
+        threads = [threading.Thread(target=_converse, args=(server.address[1], i, start,
+                                                            replies[i]))
+                   for i in range(LOAD_CLIENTS)]
+        for thread in threads:
+            thread.start()
+        start.wait(SOCKET_TIMEOUT)
+        began = time.monotonic()
+        for thread in threads:
+            thread.join(CLI_TIMEOUT)
+        elapsed = time.monotonic() - began
+        stopped = server.stop()
+    for i, got in enumerate(replies):
+        assert got == [f"client {i} line {line} ✓_ok\n".encode() for line in range(LOAD_LINES)
+                       ] + [b""], f"client {i}"
+    entries = eventlog.read(server.log_path)
+    assert (stopped.exitcode, [e for e in entries if e["event"] == "crash"]) == (0, [])
+    assert [entry["exitcode"] for entry in entries
+            if entry["event"] == "reap"] == [0] * LOAD_CLIENTS
+    throughput = LOAD_CLIENTS * LOAD_LINES / elapsed
+    record_property("lines_per_second", round(throughput))
+    print(f"\n{LOAD_CLIENTS} clients x {LOAD_LINES} lines: {elapsed:.2f} s, "
+          f"{throughput:.0f} lines/s on {os.cpu_count()} cores")
