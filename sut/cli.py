@@ -210,10 +210,7 @@ def _client(args: argparse.Namespace) -> int:
         chat_client.chat(args.host, port, sys.stdin.buffer, sys.stdout.buffer,
                          interactive=sys.stdin.isatty())
     except BrokenPipeError:
-        # The reader of the replies went away (| head): stop quietly, as _emit does.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
+        _silence_stdout()  # the reader of the replies went away (| head)
     except chat_client.ServerGone as exc:
         print(f"sut: error: {exc}", file=sys.stderr)
         return EXIT_VIOLATED
@@ -251,7 +248,11 @@ def _emit(text: str) -> None:
     try:
         print(text, flush=True)
     except BrokenPipeError:
-        # Point stdout at /dev/null so the flush at exit does not fail again.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
+        _silence_stdout()
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the flush at exit does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
