@@ -8,12 +8,11 @@ import multiprocessing.resource_tracker
 import os
 import signal
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
-from sut.runtime import START_METHODS
+from sut.runtime import START_METHODS, leftovers
 
 # Profiles, chosen by HYPOTHESIS_PROFILE or --hypothesis-profile. Every example
 # starts real processes, so there is no per-example deadline (a slow machine
@@ -53,35 +52,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("start_method", chosen)
 
 
-def _children() -> dict[int, str]:
-    """This process's children (zombies included): pid -> state and command."""
-    me = os.getpid()
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue  # gone meanwhile
-        # The command may hold spaces and parentheses: split after the last ')'.
-        command = stat[stat.index("(") + 1:stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2:].split()
-        if int(fields[1]) == me:
-            found[int(entry.name)] = f"{command} (state {fields[0]})"
-    return found
-
-
-def _fds() -> dict[int, str]:
-    found = {}
-    for name in os.listdir("/proc/self/fd"):
-        try:
-            found[int(name)] = os.readlink(f"/proc/self/fd/{name}")
-        except OSError:
-            continue  # the listing's own descriptor, closed by now
-    return found
-
-
 @pytest.fixture(scope="session")
 def _long_lived_helpers() -> None:
     """Start multiprocessing's own long-lived helpers before any leak baseline.
@@ -100,10 +70,11 @@ def _long_lived_helpers() -> None:
 @pytest.fixture(autouse=True)
 def _no_leaks(_long_lived_helpers: None) -> Iterator[None]:
     """Fail any test that leaves a child process, a zombie or a file descriptor behind."""
-    children, fds = _children(), _fds()
+    children, fds = leftovers.children(), leftovers.open_fds()
     yield
-    leaked_children = {pid: what for pid, what in _children().items() if pid not in children}
-    leaked_fds = {fd: what for fd, what in _fds().items() if fd not in fds}
+    leaked_children = {pid: what for pid, what in leftovers.children().items()
+                       if pid not in children}
+    leaked_fds = {fd: what for fd, what in leftovers.open_fds().items() if fd not in fds}
     for pid in leaked_children:
         try:  # do not let one test's leak poison the next ones
             os.kill(pid, signal.SIGKILL)

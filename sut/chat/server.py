@@ -39,10 +39,10 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from ..runtime import leftovers
 from .eventlog import EventLog
 from .handlers import Conn, Handler, framed
 from .protocol import DEFAULT_SUFFIX, MAX_LINE, display
@@ -220,7 +220,7 @@ class _Server:
                 # Handlers fork from a server that has their code loaded already.
                 self.context.set_forkserver_preload([__name__])
                 multiprocessing.forkserver.ensure_running()
-        children, fds = _children(), _fds()
+        children, fds = leftovers.children(), leftovers.open_fds()
         self.listener.setblocking(False)
         wake_r, wake_w = socket.socketpair()
         wake_r.setblocking(False)
@@ -242,8 +242,10 @@ class _Server:
             self.listener.close()
             _SERVER_SOCKETS.clear()
         self.record("stopped",
-                    children=[what for pid, what in _children().items() if pid not in children],
-                    fds=[what for fd, what in _fds().items() if fd not in fds])
+                    children=[f"pid {pid} {what}" for pid, what in leftovers.children().items()
+                              if pid not in children],
+                    fds=[f"fd {fd} -> {what}" for fd, what in leftovers.open_fds().items()
+                         if fd not in fds])
 
     def _serve(self, wake_r: socket.socket) -> None:
         while self.stop_signal is None:
@@ -347,30 +349,3 @@ def serve_logged(listener: socket.socket, config: ServerConfig) -> None:
         raise
 
 
-# --- what is left behind --------------------------------------------------------
-
-def _children() -> dict[int, str]:
-    """This process's children (zombies included): pid -> command and state."""
-    me = os.getpid()
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue  # gone meanwhile
-        # The command may hold spaces and parentheses: split after the last ')'.
-        command = stat[stat.index("(") + 1:stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2:].split()
-        if int(fields[1]) == me:
-            found[int(entry.name)] = f"pid {entry.name} {command} (state {fields[0]})"
-    return found
-
-
-def _fds() -> dict[int, str]:
-    found = {}
-    for name in os.listdir("/proc/self/fd"):
-        with contextlib.suppress(OSError):  # the listing's own descriptor, closed by now
-            found[int(name)] = f"fd {name} -> {os.readlink(f'/proc/self/fd/{name}')}"
-    return found
