@@ -40,7 +40,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m sut", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="python -m sut",
+                     description="List the scenarios, run one and read why it held or broke.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     listing = commands.add_parser("list", help="the scenarios, their variants and verdicts")
