@@ -1,0 +1,128 @@
+"""The schedule model: which operations are enabled, and deadlocks named at once."""
+
+from __future__ import annotations
+
+import pytest
+
+from sut.schedule import Deadlock, Op, World
+
+
+def test_a_lock_admits_one_holder_and_only_the_holder_releases_it() -> None:
+    world = World()
+    world.lock("lock")
+    world.apply(Op("buyer 0", "acquire", "lock"))
+    assert world.waits_for(Op("buyer 1", "acquire", "lock")) == "lock held by buyer 0"
+    with pytest.raises(ValueError, match="buyer 1 releases lock, held by buyer 0"):
+        world.apply(Op("buyer 1", "release", "lock"))
+    world.apply(Op("buyer 0", "release", "lock"))
+    assert world.enabled(Op("buyer 1", "acquire", "lock"))
+
+
+def test_a_semaphore_admits_its_value_then_blocks() -> None:
+    world = World()
+    world.semaphore("rooms", 2)
+    world.apply(Op("person 0", "acquire", "rooms"))
+    world.apply(Op("person 1", "acquire", "rooms"))
+    assert world.waits_for(Op("person 2", "acquire", "rooms")) == "rooms (value 0)"
+    world.apply(Op("person 0", "release", "rooms"))
+    assert world.enabled(Op("person 2", "acquire", "rooms"))
+
+
+def test_an_event_starts_clear_and_wait_follows_set_and_clear() -> None:
+    world = World()
+    world.event("light")
+    assert world.waits_for(Op("car 0", "wait", "light")) == "light to be set"
+    world.apply(Op("light", "set", "light"))
+    assert world.enabled(Op("car 0", "wait", "light"))
+    world.apply(Op("light", "clear", "light"))
+    assert not world.enabled(Op("car 0", "wait", "light"))
+
+
+def test_a_channel_blocks_when_empty_until_a_put_or_its_last_writer_closes() -> None:
+    world = World()
+    world.channel("pipe", writers=1)
+    assert world.waits_for(Op("receiver", "get", "pipe")) == "an item in pipe (empty)"
+    world.apply(Op("main", "put", "pipe"))
+    world.apply(Op("receiver", "get", "pipe"))
+    assert not world.enabled(Op("receiver", "get", "pipe"))
+    world.apply(Op("main", "close-writer", "pipe"))
+    assert world.enabled(Op("receiver", "get", "pipe"))  # end of file
+
+
+def test_a_barrier_lets_its_parties_pass_once_the_last_arrives_then_resets() -> None:
+    world = World()
+    world.barrier("start", 2)
+    world.apply(Op("buyer 0", "arrive", "start"))
+    assert world.waits_for(Op("buyer 0", "pass", "start")) == "1 more at barrier start"
+    world.apply(Op("buyer 1", "arrive", "start"))
+    world.apply(Op("buyer 0", "pass", "start"))
+    world.apply(Op("buyer 1", "pass", "start"))
+    world.apply(Op("buyer 0", "arrive", "start"))  # the next round
+    assert world.waits_for(Op("buyer 0", "pass", "start")) == "1 more at barrier start"
+
+
+def test_no_sentinel_consumers_are_a_deadlock_named_at_once() -> None:
+    # A multiprocessing Queue never signals end of file: every process holding
+    # it could still put, so its writers never drop to zero.
+    world = World()
+    world.channel("queue", writers=1)
+    world.apply(Op("producer 0", "put", "queue"))
+    world.apply(Op("consumer 0", "get", "queue"))
+    pending = {"consumer 0": Op("consumer 0", "get", "queue"),
+               "consumer 1": Op("consumer 1", "get", "queue")}
+    deadlock = world.deadlock(pending)
+    assert deadlock == Deadlock({"consumer 0": "an item in queue (empty)",
+                                 "consumer 1": "an item in queue (empty)"})
+    assert deadlock.describe() == ("deadlock: consumer 0 waits for an item in queue (empty); "
+                                   "consumer 1 waits for an item in queue (empty)")
+
+
+def test_a_leaked_pipe_end_keeps_the_receiver_waiting_for_eof() -> None:
+    world = World()
+    world.channel("pipe", writers=2)  # main's end and the receiver's own leaked copy
+    world.apply(Op("main", "close-writer", "pipe"))
+    assert world.deadlock({"receiver": Op("receiver", "get", "pipe")}) == Deadlock(
+        {"receiver": "an item in pipe (empty)"})
+
+
+def test_no_deadlock_while_someone_can_run_or_nobody_waits() -> None:
+    world = World()
+    world.lock("lock")
+    world.apply(Op("buyer 0", "acquire", "lock"))
+    pending = {"buyer 0": Op("buyer 0", "release", "lock"),
+               "buyer 1": Op("buyer 1", "acquire", "lock")}
+    assert world.deadlock(pending) is None
+    assert world.deadlock({}) is None
+
+
+def test_the_model_refuses_what_it_does_not_know() -> None:
+    world = World()
+    world.lock("lock")
+    with pytest.raises(ValueError, match="'lock' is already declared"):
+        world.event("lock")
+    with pytest.raises(ValueError, match="no primitive called 'queue' was declared"):
+        world.enabled(Op("w", "get", "queue"))
+    with pytest.raises(ValueError, match="'lock' is not an event"):
+        world.enabled(Op("w", "wait", "lock"))
+    with pytest.raises(ValueError, match="unknown operation 'dance'"):
+        world.enabled(Op("w", "dance", "lock"))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="cannot start at -1"):
+        world.semaphore("rooms", -1)
+    world.apply(Op("v", "acquire", "lock"))
+    with pytest.raises(ValueError, match="w cannot acquire now: it waits for lock held by v"):
+        world.apply(Op("w", "acquire", "lock"))
+
+
+def test_a_lock_where_a_semaphore_belongs_is_a_deadlock_at_the_first_wave() -> None:
+    # The KTV `lock` variant: the first person in waits for company at the
+    # first-wave barrier while holding the only "room"; the next cannot enter.
+    world = World()
+    world.lock("door")
+    world.barrier("first wave", 2)
+    world.apply(Op("person 0", "acquire", "door"))
+    world.apply(Op("person 0", "arrive", "first wave"))
+    deadlock = world.deadlock({"person 0": Op("person 0", "pass", "first wave"),
+                               "person 1": Op("person 1", "acquire", "door")})
+    assert deadlock is not None
+    assert deadlock.describe() == ("deadlock: person 0 waits for 1 more at barrier first wave; "
+                                   "person 1 waits for door held by person 0")
