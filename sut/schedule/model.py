@@ -27,7 +27,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, TypeVar
+
+T = TypeVar("T")
 
 # A Barrier's wait is two operations: ``arrive`` never blocks, ``pass`` waits
 # until the round the worker arrived in is complete.
@@ -120,8 +122,7 @@ class World:
         self._barriers[name] = _Barrier(parties)
 
     def _declare(self, name: str) -> None:
-        known = (self._holders, self._values, self._flags, self._channels, self._barriers)
-        if any(name in table for table in known):
+        if any(name in table for table in self._tables()):
             raise ValueError(f"a primitive called {name!r} is already declared")
 
     # --- the rules ---------------------------------------------------------
@@ -213,31 +214,27 @@ class World:
 
     # --- lookups -------------------------------------------------------------
 
+    def _tables(self) -> tuple[dict[str, Any], ...]:
+        return (self._holders, self._values, self._flags, self._channels, self._barriers)
+
     def _known(self, name: str) -> None:
-        known = (self._holders, self._values, self._flags, self._channels, self._barriers)
-        if not any(name in table for table in known):
+        if not any(name in table for table in self._tables()):
             raise ValueError(f"no primitive called {name!r} was declared")
 
-    def _value(self, name: str) -> int:
+    def _lookup(self, table: dict[str, T], name: str, what: str) -> T:
         self._known(name)
-        if name not in self._values:
-            raise ValueError(f"{name!r} is not a semaphore")
-        return self._values[name]
+        if name not in table:
+            raise ValueError(f"{name!r} is not {what}")
+        return table[name]
+
+    def _value(self, name: str) -> int:
+        return self._lookup(self._values, name, "a semaphore")
 
     def _flag(self, name: str) -> bool:
-        self._known(name)
-        if name not in self._flags:
-            raise ValueError(f"{name!r} is not an event")
-        return self._flags[name]
+        return self._lookup(self._flags, name, "an event")
 
     def _channel(self, name: str) -> _Channel:
-        self._known(name)
-        if name not in self._channels:
-            raise ValueError(f"{name!r} is not a queue or a pipe")
-        return self._channels[name]
+        return self._lookup(self._channels, name, "a queue or a pipe")
 
     def _barrier(self, name: str) -> _Barrier:
-        self._known(name)
-        if name not in self._barriers:
-            raise ValueError(f"{name!r} is not a barrier")
-        return self._barriers[name]
+        return self._lookup(self._barriers, name, "a barrier")
