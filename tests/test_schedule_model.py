@@ -38,15 +38,79 @@ def test_an_event_starts_clear_and_wait_follows_set_and_clear() -> None:
     assert not world.enabled(Op("car 0", "wait", "light"))
 
 
-def test_a_channel_blocks_when_empty_until_a_put_or_its_last_writer_closes() -> None:
+def test_a_pipe_blocks_when_empty_until_a_send_or_its_last_writer_closes() -> None:
     world = World()
-    world.channel("pipe", writers=1)
-    assert world.waits_for(Op("receiver", "get", "pipe")) == "an item in pipe (empty)"
-    world.apply(Op("main", "put", "pipe"))
-    world.apply(Op("receiver", "get", "pipe"))
+    world.pipe("pipe", writers=["main"])
+    assert world.waits_for(Op("receiver", "get", "pipe")) == (
+        "a message or end of file on pipe (empty; its sending end is still open in main)")
+    world.apply(Op("main", "put", "pipe"), "0")
+    world.apply(Op("main", "put", "pipe"), "1")
+    assert world.apply(Op("receiver", "get", "pipe")) == "0"  # first in, first out
+    assert world.apply(Op("receiver", "get", "pipe")) == "1"
     assert not world.enabled(Op("receiver", "get", "pipe"))
-    world.apply(Op("main", "close-writer", "pipe"))
-    assert world.enabled(Op("receiver", "get", "pipe"))  # end of file
+    world.apply(Op("main", "close", "pipe"))
+    assert world.apply(Op("receiver", "get", "pipe")) == ""  # end of file
+
+
+def test_a_worker_that_ends_closes_its_pipe_ends_and_frees_its_flocks_only() -> None:
+    world = World()
+    world.pipe("pipe", writers=["main", "receiver"])
+    world.lock("flock", freed_on_exit=True)
+    world.lock("lock")
+    world.apply(Op("buyer 0", "acquire", "flock"))
+    world.apply(Op("buyer 1", "acquire", "lock"))
+    for worker in ("receiver", "buyer 0", "buyer 1"):
+        world.exit(worker)
+    assert world.waits_for(Op("x", "get", "pipe")) == (
+        "a message or end of file on pipe (empty; its sending end is still open in main)")
+    assert world.enabled(Op("x", "acquire", "flock"))
+    assert world.waits_for(Op("x", "acquire", "lock")) == (
+        "lock held by buyer 1, which ended without releasing it")
+
+
+def test_a_try_acquire_says_whether_it_got_the_lock() -> None:
+    world = World()
+    world.semaphore("seats", 1)
+    assert world.apply(Op("person 0", "try-acquire", "seats")) is True
+    assert world.apply(Op("person 1", "try-acquire", "seats")) is False
+
+
+def test_a_barrier_broken_by_a_timeout_lets_every_wait_fail() -> None:
+    world = World()
+    world.barrier("meeting", 2)
+    world.apply(Op("person 0", "arrive", "meeting"))
+    world.time_out(Op("person 0", "pass", "meeting"))
+    assert world.apply(Op("person 1", "arrive", "meeting")) is True
+    assert world.apply(Op("person 1", "pass", "meeting")) is False  # BrokenBarrierError
+    with pytest.raises(ValueError, match="cannot time out"):
+        world.time_out(Op("person 1", "pass", "meeting"))
+
+
+def test_a_joinable_queue_joins_once_every_item_is_done() -> None:
+    world = World()
+    world.queue("buns")
+    world.apply(Op("producer 0", "put", "buns"), "(0, 0)")
+    assert world.waits_for(Op("main", "join", "buns")) == "1 more task_done() on buns"
+    world.apply(Op("consumer 0", "get", "buns"))
+    world.apply(Op("consumer 0", "task-done", "buns"))
+    assert world.enabled(Op("main", "join", "buns"))
+    with pytest.raises(ValueError, match="more times than items were put"):
+        world.apply(Op("consumer 0", "task-done", "buns"))
+
+
+def test_equal_states_have_equal_snapshots() -> None:
+    def world_after(*ops: Op) -> World:
+        world = World()
+        world.queue("q")
+        world.lock("lock")
+        for op in ops:
+            world.apply(op, "item")
+        return world
+
+    a = world_after(Op("p", "put", "q"), Op("w", "acquire", "lock"))
+    b = world_after(Op("w", "acquire", "lock"), Op("p", "put", "q"))
+    assert a.snapshot() == b.snapshot()
+    assert a.snapshot() != world_after(Op("p", "put", "q")).snapshot()
 
 
 def test_a_barrier_lets_its_parties_pass_once_the_last_arrives_then_resets() -> None:
@@ -65,7 +129,7 @@ def test_no_sentinel_consumers_are_a_deadlock_named_at_once() -> None:
     # A multiprocessing Queue never signals end of file: every process holding
     # it could still put, so its writers never drop to zero.
     world = World()
-    world.channel("queue", writers=1)
+    world.queue("queue")
     world.apply(Op("producer 0", "put", "queue"))
     world.apply(Op("consumer 0", "get", "queue"))
     pending = {"consumer 0": Op("consumer 0", "get", "queue"),
@@ -79,10 +143,11 @@ def test_no_sentinel_consumers_are_a_deadlock_named_at_once() -> None:
 
 def test_a_leaked_pipe_end_keeps_the_receiver_waiting_for_eof() -> None:
     world = World()
-    world.channel("pipe", writers=2)  # main's end and the receiver's own leaked copy
-    world.apply(Op("main", "close-writer", "pipe"))
+    world.pipe("pipe", writers=["main", "receiver"])  # the receiver's own leaked copy
+    world.apply(Op("main", "close", "pipe"))
     assert world.deadlock({"receiver": Op("receiver", "get", "pipe")}) == Deadlock(
-        {"receiver": "an item in pipe (empty)"})
+        {"receiver": "a message or end of file on pipe (empty; its sending end is still "
+                     "open in receiver)"})
 
 
 def test_no_deadlock_while_someone_can_run_or_nobody_waits() -> None:

@@ -1,12 +1,12 @@
 """What a schedule's coordinator knows of the primitives: who can run next.
 
-In schedule mode (issue 5) every synchronization operation of every worker
-is a decision of a coordinator in the test process. To choose only among
-workers that can really proceed, the coordinator keeps a model of the
-primitives' state - who holds each lock, each semaphore's value, each
-event's flag, how many items each queue or pipe holds and whether any writer
-is left - and asks it, for each worker's pending operation, whether it is
-enabled. When no pending operation is enabled and some worker has not
+In schedule mode every synchronization operation of every worker is a
+decision of a coordinator in the test process. To choose only among workers
+that can really proceed, the coordinator keeps a model of the primitives'
+state - who holds each lock, each semaphore's value, each event's flag, how
+many items each queue or pipe holds and which writers are left, each
+barrier's round - and asks it, for each worker's pending operation, whether
+it is enabled. When no pending operation is enabled and some worker has not
 finished, that is a deadlock, reported at once with what each stuck worker
 waits for: no timeout decides it.
 
@@ -17,6 +17,7 @@ Example:
     >>> world = World()
     >>> world.lock("lock")
     >>> world.apply(Op("buyer 0", "acquire", "lock"))
+    True
     >>> world.enabled(Op("buyer 1", "acquire", "lock"))
     False
     >>> world.waits_for(Op("buyer 1", "acquire", "lock"))
@@ -25,16 +26,24 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections import deque
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import astuple, dataclass, field
 from typing import Any, Literal, TypeVar
 
 T = TypeVar("T")
 
-# A Barrier's wait is two operations: ``arrive`` never blocks, ``pass`` waits
-# until the round the worker arrived in is complete.
-Kind = Literal["point", "acquire", "release", "set", "clear", "wait", "put", "get",
-               "close-writer", "arrive", "pass"]
+# A Barrier's wait is three operations: ``arrive`` never blocks, ``pass``
+# waits until the round the worker arrived in is complete (the coordinator
+# lets a whole round pass at once, as the real barrier does), and ``resume``
+# gives the order in which the parties go on. A ``poll`` is one turn of a
+# loop that looks at shared state until something changes.
+Kind = Literal["point", "poll", "acquire", "try-acquire", "release", "set", "clear", "wait",
+               "put", "get", "task-done", "join", "close", "arrive", "pass", "resume"]
+
+# Operations that never block and never change another worker's view.
+_ALWAYS_ENABLED = frozenset({"point", "poll", "try-acquire", "release", "set", "clear", "put",
+                             "task-done", "close", "arrive", "resume"})
 
 
 @dataclass(frozen=True)
@@ -53,38 +62,52 @@ class Deadlock:
     stuck: Mapping[str, str]
 
     def describe(self) -> str:
-        """``deadlock: consumer 0 waits for an item in queue buns (empty, no writer left)``."""
+        """``deadlock: consumer 0 waits for an item in queue buns (empty)``."""
         return "deadlock: " + "; ".join(f"{worker} waits for {what}"
                                          for worker, what in sorted(self.stuck.items()))
 
 
 @dataclass
-class _Channel:
-    """A queue or a pipe: items in flight, and how many writers may still add some."""
+class _Lock:
+    freed_on_exit: bool  # an flock is; a multiprocessing Lock is not
+    holder: str | None = None
+    gone: bool = False  # the holder ended without releasing it
 
-    items: int = 0
-    writers: int = 1
+
+@dataclass
+class _Channel:
+    """A queue, or one direction of a pipe.
+
+    A pipe has ``writers``: the processes holding its sending end open. Once
+    none is left, an empty pipe reads as end of file. A queue has no end of
+    file (``writers`` is None): a get on an empty queue waits for good.
+    """
+
+    items: deque[str] = field(default_factory=deque)  # what each item looks like (repr)
+    writers: set[str] | None = None
+    unfinished: int = 0  # of a JoinableQueue: items put and not yet marked done
 
 
 @dataclass
 class _Barrier:
     parties: int
-    arrived: set[str] = field(default_factory=set)  # in the round still filling up
+    arrived: list[str] = field(default_factory=list)  # in the round still filling up
     released: set[str] = field(default_factory=set)  # of a complete round, not yet past
+    broken: bool = False  # a party gave up waiting: every wait fails from now on
 
 
 class World:
     """The state of every declared primitive, and the rules of each operation.
 
     Declare the primitives first (``lock``, ``semaphore``, ``event``,
-    ``channel``, ``barrier``), then for every step ask :meth:`enabled` and
-    :meth:`apply` the chosen operation. An operation on an undeclared
-    primitive is a ``ValueError``: the model must know every primitive a
-    scenario uses, or it would guess.
+    ``queue``, ``pipe``, ``barrier``), then for every step ask
+    :meth:`enabled` and :meth:`apply` the chosen operation. An operation on an
+    undeclared primitive is a ``ValueError``: the model must know every
+    primitive a scenario uses, or it would guess.
     """
 
     def __init__(self) -> None:
-        self._holders: dict[str, str | None] = {}
+        self._locks: dict[str, _Lock] = {}
         self._values: dict[str, int] = {}
         self._flags: dict[str, bool] = {}
         self._channels: dict[str, _Channel] = {}
@@ -92,13 +115,13 @@ class World:
 
     # --- declarations ----------------------------------------------------
 
-    def lock(self, name: str) -> None:
-        """A Lock, free."""
+    def lock(self, name: str, *, freed_on_exit: bool = False) -> None:
+        """A Lock, free. ``freed_on_exit``: the kernel frees it when its holder dies."""
         self._declare(name)
-        self._holders[name] = None
+        self._locks[name] = _Lock(freed_on_exit)
 
     def semaphore(self, name: str, value: int) -> None:
-        """A Semaphore (or BoundedSemaphore) starting at ``value``."""
+        """A Semaphore starting at ``value``."""
         if value < 0:
             raise ValueError(f"semaphore {name!r} cannot start at {value}")
         self._declare(name)
@@ -109,10 +132,15 @@ class World:
         self._declare(name)
         self._flags[name] = False
 
-    def channel(self, name: str, writers: int = 1) -> None:
-        """A Queue or a Pipe direction, empty, with ``writers`` ends that may still put."""
+    def queue(self, name: str) -> None:
+        """A Queue or JoinableQueue, empty."""
         self._declare(name)
-        self._channels[name] = _Channel(writers=writers)
+        self._channels[name] = _Channel()
+
+    def pipe(self, name: str, writers: Iterable[str]) -> None:
+        """One direction of a Pipe, empty, its sending end held open by ``writers``."""
+        self._declare(name)
+        self._channels[name] = _Channel(writers=set(writers))
 
     def barrier(self, name: str, parties: int) -> None:
         """A Barrier of ``parties``."""
@@ -120,6 +148,13 @@ class World:
             raise ValueError(f"barrier {name!r} needs at least one party, got {parties}")
         self._declare(name)
         self._barriers[name] = _Barrier(parties)
+
+    def add_writer(self, name: str, worker: str) -> None:
+        """``worker`` holds the sending end of the pipe ``name`` too (it was handed a copy)."""
+        writers = self._channel(name).writers
+        if writers is None:
+            raise ValueError(f"{name!r} is a queue, not a pipe")
+        writers.add(worker)
 
     def _declare(self, name: str) -> None:
         if any(name in table for table in self._tables()):
@@ -134,72 +169,129 @@ class World:
     def waits_for(self, op: Op) -> str | None:
         """What ``op`` waits for, in words; None if it can happen now."""
         kind, target = op.kind, op.target
-        if kind == "point":
+        if kind in ("point", "poll"):
+            return None
+        self._known(target)
+        if kind in _ALWAYS_ENABLED:
             return None
         if kind == "acquire":
-            if target in self._holders:
-                holder = self._holders[target]
-                return None if holder is None else f"{target} held by {holder}"
+            if target in self._locks:
+                lock = self._locks[target]
+                if lock.holder is None:
+                    return None
+                return f"{target} held by {lock.holder}" + (
+                    ", which ended without releasing it" if lock.gone else "")
             return None if self._value(target) > 0 else f"{target} (value 0)"
         if kind == "wait":
             return None if self._flag(target) else f"{target} to be set"
         if kind == "get":
             channel = self._channel(target)
-            if channel.items or not channel.writers:
+            if channel.items or channel.writers == set():
                 return None  # an item, or end of file
-            return f"an item in {target} (empty)"
+            if channel.writers is None:
+                return f"an item in {target} (empty)"
+            return (f"a message or end of file on {target} (empty; its sending end is "
+                    f"still open in {', '.join(sorted(channel.writers))})")
+        if kind == "join":
+            unfinished = self._channel(target).unfinished
+            return None if not unfinished else f"{unfinished} more task_done() on {target}"
         if kind == "pass":
             barrier = self._barrier(target)
-            if op.worker in barrier.released:
+            if op.worker in barrier.released or barrier.broken:
                 return None
             return f"{barrier.parties - len(barrier.arrived)} more at barrier {target}"
-        if kind == "arrive":
-            self._barrier(target)
-            return None
-        if kind in ("release", "set", "clear", "put", "close-writer"):
-            self._known(target)
-            return None
         raise ValueError(f"unknown operation {kind!r}")
 
-    def apply(self, op: Op) -> None:
-        """Do ``op`` to the model; ``ValueError`` if it is not enabled or not allowed."""
+    def apply(self, op: Op, item: str = "") -> bool | str:
+        """Do ``op`` to the model; ``ValueError`` if it is not enabled or not allowed.
+
+        ``item`` is what a ``put`` puts (its repr). Returns what the real
+        operation returns where that is a fact of the model: the item a
+        ``get`` takes ("" at end of file), whether a ``try-acquire`` got it,
+        whether a ``pass`` went through an unbroken barrier; True otherwise.
+        """
         reason = self.waits_for(op)
         if reason is not None:
             raise ValueError(f"{op.worker} cannot {op.kind} now: it waits for {reason}")
         kind, target = op.kind, op.target
+        if kind == "try-acquire":
+            if self.waits_for(Op(op.worker, "acquire", target)) is not None:
+                return False
+            kind = "acquire"
         if kind == "acquire":
-            if target in self._holders:
-                self._holders[target] = op.worker
+            if target in self._locks:
+                self._locks[target] = _Lock(self._locks[target].freed_on_exit, op.worker)
             else:
                 self._values[target] -= 1
         elif kind == "release":
-            if target in self._holders:
-                if self._holders[target] != op.worker:
+            if target in self._locks:
+                lock = self._locks[target]
+                if lock.holder != op.worker:
                     raise ValueError(f"{op.worker} releases {target}, held by "
-                                     f"{self._holders[target] or 'nobody'}")
-                self._holders[target] = None
+                                     f"{lock.holder or 'nobody'}")
+                lock.holder = None
             else:
                 self._values[target] = self._value(target) + 1
         elif kind in ("set", "clear"):
             self._flag(target)
             self._flags[target] = kind == "set"
         elif kind == "put":
-            self._channel(target).items += 1
+            channel = self._channel(target)
+            channel.items.append(item)
+            channel.unfinished += 1
         elif kind == "get":
             channel = self._channel(target)
-            channel.items = max(0, channel.items - 1)
-        elif kind == "close-writer":
+            return channel.items.popleft() if channel.items else ""
+        elif kind == "task-done":
             channel = self._channel(target)
-            channel.writers = max(0, channel.writers - 1)
+            if not channel.unfinished:
+                raise ValueError(f"{op.worker} calls task_done() on {target} more times "
+                                 "than items were put")
+            channel.unfinished -= 1
+        elif kind == "close":
+            writers = self._channel(target).writers
+            if writers is not None:
+                writers.discard(op.worker)
         elif kind == "arrive":
             barrier = self._barrier(target)
-            barrier.arrived.add(op.worker)
-            if len(barrier.arrived) >= barrier.parties:
-                # The round is complete: its parties may pass; the next round starts empty.
-                barrier.released |= barrier.arrived
-                barrier.arrived.clear()
+            if not barrier.broken:
+                barrier.arrived.append(op.worker)
+                if len(barrier.arrived) >= barrier.parties:
+                    # The round is complete: its parties may pass; the next starts empty.
+                    barrier.released |= set(barrier.arrived)
+                    barrier.arrived.clear()
         elif kind == "pass":
-            self._barrier(target).released.discard(op.worker)
+            barrier = self._barrier(target)
+            passed = op.worker in barrier.released
+            barrier.released.discard(op.worker)
+            return passed
+        return True
+
+    def time_out(self, op: Op) -> None:
+        """``op``, a wait with a timeout, gives up: a barrier it waited at breaks."""
+        if self.enabled(op):
+            raise ValueError(f"{op.worker} cannot time out on {op.target}: it can go on")
+        if op.kind == "pass":
+            barrier = self._barrier(op.target)
+            barrier.broken = True
+            barrier.arrived.clear()
+
+    def exit(self, worker: str) -> None:
+        """``worker`` has ended: the kernel closes its pipe ends and frees its flocks."""
+        for channel in self._channels.values():
+            if channel.writers is not None:
+                channel.writers.discard(worker)
+        for lock in self._locks.values():
+            if lock.holder == worker:
+                if lock.freed_on_exit:
+                    lock.holder = None
+                else:
+                    lock.gone = True
+
+    def snapshot(self) -> Hashable:
+        """The whole state, comparable: equal snapshots behave alike from here on."""
+        return tuple(tuple(sorted((name, _frozen(value)) for name, value in table.items()))
+                     for table in self._tables())
 
     def deadlock(self, pending: Mapping[str, Op]) -> Deadlock | None:
         """A Deadlock if no pending operation is enabled, else None.
@@ -215,7 +307,7 @@ class World:
     # --- lookups -------------------------------------------------------------
 
     def _tables(self) -> tuple[dict[str, Any], ...]:
-        return (self._holders, self._values, self._flags, self._channels, self._barriers)
+        return (self._locks, self._values, self._flags, self._channels, self._barriers)
 
     def _known(self, name: str) -> None:
         if not any(name in table for table in self._tables()):
@@ -238,3 +330,14 @@ class World:
 
     def _barrier(self, name: str) -> _Barrier:
         return self._lookup(self._barriers, name, "a barrier")
+
+
+def _frozen(value: Any) -> Hashable:
+    """A primitive's state as nested tuples (sets sorted)."""
+    if isinstance(value, (_Lock, _Channel, _Barrier)):
+        return tuple(_frozen(part) for part in astuple(value))
+    if isinstance(value, (set, frozenset)):
+        return tuple(sorted(value))
+    if isinstance(value, (list, deque)):
+        return tuple(value)
+    return value  # type: ignore[no-any-return]
