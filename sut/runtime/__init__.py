@@ -10,6 +10,9 @@ from .probe import Jitter as Jitter
 from .probe import Mode as Mode
 from .probe import Probe as Probe
 from .probe import Quiet as Quiet
+from .probe import Schedule as Schedule
+from .probe import Scheduled as Scheduled
+from .probe import shaking as shaking
 from .result import Event as Event
 from .result import Result as Result
 from .result import Violation as Violation
@@ -17,3 +20,4 @@ from .result import WorkerOutcome as WorkerOutcome
 from .runner import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
 from .runner import Kill as Kill
 from .runner import Run as Run
+from .story import story as story

@@ -4,6 +4,12 @@ Every process and synchronization primitive a scenario uses comes from a
 :class:`Backend`, so the start method is chosen in one place and never through
 the global ``set_start_method``. The backend remembers the queues and pipe
 ends it handed out and closes them in :meth:`Backend.close`.
+
+In schedule mode (:meth:`Backend.schedule_into`) each primitive is declared,
+under its name, in the model of the schedule's coordinator, and handed out
+behind a gate (:mod:`sut.schedule.primitives`): the same interface, the real
+primitive underneath. Names make a deadlock readable ("door held by person
+0"); a primitive left unnamed is called after its kind and number.
 """
 
 from __future__ import annotations
@@ -18,7 +24,18 @@ from collections.abc import Callable
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Barrier, Event, Lock, Semaphore
+from pathlib import Path
 from typing import Any
+
+from ..schedule.model import World
+from ..schedule.primitives import (
+    ScheduledBarrier,
+    ScheduledConnection,
+    ScheduledEvent,
+    ScheduledLock,
+    ScheduledQueue,
+)
+from .guards import FileLock
 
 START_METHODS = ("fork", "forkserver", "spawn")
 
@@ -53,15 +70,19 @@ def drain(queue: multiprocessing.queues.Queue[Any], settle: float = 0.05) -> lis
             return left
 
 
-def join_queue(queue: multiprocessing.queues.JoinableQueue[Any], timeout: float) -> bool:
+def join_queue(queue: Any, timeout: float) -> bool:
     """``queue.join()`` bounded by ``timeout``: whether every task was marked done.
 
     ``JoinableQueue.join`` takes no timeout; this waits on the same condition
     and counter it uses (private attributes, stable since Python 3.4).
     """
+    if isinstance(queue, ScheduledQueue):
+        if not queue.ask_join():
+            return False
+        queue = queue.real  # every task is done: the real wait returns at once
     deadline = time.monotonic() + timeout
-    condition = queue._cond  # type: ignore[attr-defined]
-    unfinished = queue._unfinished_tasks  # type: ignore[attr-defined]
+    condition = queue._cond
+    unfinished = queue._unfinished_tasks
     with condition:
         while not unfinished._semlock._is_zero():
             remaining = deadline - time.monotonic()
@@ -79,6 +100,34 @@ class Backend:
         self.context: BaseContext = multiprocessing.get_context(start_method)
         self._queues: list[multiprocessing.queues.Queue[Any]] = []
         self._connections: list[multiprocessing.connection.Connection] = []
+        self.world: World | None = None
+        self._scheduled_ends: list[ScheduledConnection] = []
+        self._numbers: dict[str, int] = {}
+
+    def schedule_into(self, world: World) -> None:
+        """Schedule mode: declare every primitive from now on in ``world``, behind a gate."""
+        self.world = world
+
+    def hand_over(self, worker: str, args: tuple[Any, ...]) -> None:
+        """Tell the model which pipe ends the new ``worker`` holds.
+
+        A child holds every end passed to it; under fork it also inherits
+        every end still open here, passed or not - which is how the
+        tutorial's receiver ends up holding the send end it never uses.
+        """
+        if self.world is None:
+            return
+        passed = {id(arg) for arg in _flatten(args)}
+        for end in self._scheduled_ends:
+            if end.sends_into is not None and not end.closed and (
+                    self.start_method == "fork" or id(end) in passed):
+                self.world.add_writer(end.sends_into, worker)
+
+    def _name(self, name: str | None, kind: str) -> str:
+        if name is not None:
+            return name
+        self._numbers[kind] = self._numbers.get(kind, 0) + 1
+        return f"{kind} {self._numbers[kind]}"
 
     def Process(self, target: Callable[..., object], args: tuple[Any, ...],
                 name: str) -> BaseProcess:
@@ -101,33 +150,90 @@ class Backend:
                                     category=DeprecationWarning)
             process.start()
 
-    def Lock(self) -> Lock:
-        return self.context.Lock()
+    # Each factory returns the real primitive, or in schedule mode its gated
+    # wrapper with the same interface - hence ``Any``.
 
-    def Semaphore(self, value: int) -> Semaphore:
-        return self.context.Semaphore(value)
+    def Lock(self, name: str | None = None) -> Any:
+        real: Lock = self.context.Lock()
+        if self.world is None:
+            return real
+        name = self._name(name, "lock")
+        self.world.lock(name)
+        return ScheduledLock(real, name)
 
-    def Event(self) -> Event:
-        return self.context.Event()
+    def FileLock(self, path: Path, name: str | None = None) -> Any:
+        """An ``flock`` on ``path``: a lock the kernel frees when its holder dies."""
+        real = FileLock(path)
+        if self.world is None:
+            return real
+        name = self._name(name, "file lock")
+        self.world.lock(name, freed_on_exit=True)
+        return ScheduledLock(real, name)
 
-    def Barrier(self, parties: int) -> Barrier:
-        return self.context.Barrier(parties)
+    def Semaphore(self, value: int, name: str | None = None) -> Any:
+        real: Semaphore = self.context.Semaphore(value)
+        if self.world is None:
+            return real
+        name = self._name(name, "semaphore")
+        self.world.semaphore(name, value)
+        return ScheduledLock(real, name)
 
-    def Queue(self, maxsize: int = 0) -> multiprocessing.queues.Queue[Any]:
-        queue: multiprocessing.queues.Queue[Any] = self.context.Queue(maxsize)
-        self._queues.append(queue)
-        return queue
+    def Event(self, name: str | None = None) -> Any:
+        real: Event = self.context.Event()
+        if self.world is None:
+            return real
+        name = self._name(name, "event")
+        self.world.event(name)
+        return ScheduledEvent(real, name)
 
-    def JoinableQueue(self, maxsize: int = 0) -> multiprocessing.queues.JoinableQueue[Any]:
-        queue: multiprocessing.queues.JoinableQueue[Any] = self.context.JoinableQueue(maxsize)
-        self._queues.append(queue)
-        return queue
+    def Barrier(self, parties: int, name: str | None = None) -> Any:
+        real: Barrier = self.context.Barrier(parties)
+        if self.world is None:
+            return real
+        name = self._name(name, "barrier")
+        self.world.barrier(name, parties)
+        return ScheduledBarrier(real, name)
 
-    def Pipe(self, duplex: bool = True) -> tuple[
-            multiprocessing.connection.Connection, multiprocessing.connection.Connection]:
+    def Queue(self, maxsize: int = 0, name: str | None = None) -> Any:
+        return self._queue(self.context.Queue(maxsize), maxsize, name)
+
+    def JoinableQueue(self, maxsize: int = 0, name: str | None = None) -> Any:
+        return self._queue(self.context.JoinableQueue(maxsize), maxsize, name)
+
+    def _queue(self, real: multiprocessing.queues.Queue[Any], maxsize: int,
+               name: str | None) -> Any:
+        self._queues.append(real)
+        if self.world is None:
+            return real
+        if maxsize:
+            raise ValueError("schedule mode models unbounded queues only (maxsize=0)")
+        name = self._name(name, "queue")
+        self.world.queue(name)
+        return ScheduledQueue(real, name)
+
+    def Pipe(self, duplex: bool = True, name: str | None = None) -> tuple[Any, Any]:
+        """Two ends; in schedule mode each direction is a channel of the model.
+
+        Without ``duplex`` the first end only receives and the second only
+        sends, as with ``multiprocessing.Pipe(False)``.
+        """
         left, right = self.context.Pipe(duplex)
         self._connections += [left, right]
-        return left, right
+        if self.world is None:
+            return left, right
+        name = self._name(name, "pipe")
+        forward = f"{name} (left to right)" if duplex else name
+        self.world.pipe(forward, writers=["main"])
+        if duplex:
+            backward = f"{name} (right to left)"
+            self.world.pipe(backward, writers=["main"])
+            ends = (ScheduledConnection(left, forward, backward),
+                    ScheduledConnection(right, backward, forward))
+        else:
+            ends = (ScheduledConnection(left, None, forward),
+                    ScheduledConnection(right, forward, None))
+        self._scheduled_ends += ends
+        return ends
 
     def close(self) -> None:
         """Close every queue and pipe end handed out.
@@ -146,3 +252,13 @@ class Backend:
             connection.close()
         self._queues.clear()
         self._connections.clear()
+        self._scheduled_ends.clear()
+
+
+def _flatten(args: Any) -> list[Any]:
+    """``args`` and what its tuples, lists and dicts hold, at any depth."""
+    if isinstance(args, (tuple, list)):
+        return [args] + [item for arg in args for item in _flatten(arg)]
+    if isinstance(args, dict):
+        return [args] + [item for value in args.values() for item in _flatten(value)]
+    return [args]

@@ -35,12 +35,27 @@ class FileLock:
     def __getstate__(self) -> dict[str, Any]:
         return {"path": self.path, "_fd": None}
 
-    def __enter__(self) -> None:
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
+    def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
+        """Take the lock; without ``block``, only if it is free. ``timeout`` is not supported."""
+        if timeout is not None:
+            raise ValueError("an flock has no timeout: acquire it blocking or not")
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if block else fcntl.LOCK_NB))
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def release(self) -> None:
         assert self._fd is not None
         os.close(self._fd)  # closing the only descriptor releases the flock
         self._fd = None
+
+    def __enter__(self) -> None:
+        self.acquire()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.release()

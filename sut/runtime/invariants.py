@@ -11,8 +11,8 @@ def clean_exit(result: Result, *,
                waiting_for: Callable[[WorkerOutcome], str] | None = None) -> list[Violation]:
     """Every worker finished on its own with exit code 0 and no traceback.
 
-    A worker still alive at the deadline breaks ``no-hang``; ``waiting_for``
-    may add what it was waiting for, as the scenario can tell from the
+    A worker still alive at the deadline, or stuck in a deadlock, breaks
+    ``no-hang``; ``waiting_for`` may add what it was waiting for, as the scenario can tell from the
     events (``", waiting for EOF after message 2"``). Any other bad end breaks
     ``clean-exit``. A worker the run killed on purpose (``injected``) is
     exempt: its death is the fault under test, not a failure of the program.
@@ -21,7 +21,9 @@ def clean_exit(result: Result, *,
     for outcome in result.workers:
         if outcome.status == "ok" or outcome.injected:
             continue
-        if outcome.status == "hung":
+        if outcome.status == "deadlocked":  # the model already said what it waits for
+            violations.append(Violation("no-hang", outcome.describe()))
+        elif outcome.status == "hung":
             waiting = waiting_for(outcome) if waiting_for is not None else ""
             violations.append(Violation("no-hang", outcome.describe() + waiting))
         else:

@@ -9,7 +9,11 @@ how hard a run is shaken:
 - :class:`Jitter` pauses at every point for a seeded duration between 3/4 and
   all of ``width``. The pauses widen the race windows between points so that a
   race happens on every run; the seeded quarter perturbs the order of
-  contenders, and the same seed gives the same pauses on every run.
+  contenders, and the same seed gives the same pauses on every run;
+- :class:`Scheduled` makes every point, and every operation on the backend's
+  primitives, a gate: the worker stops there until the coordinator of the
+  schedule (:mod:`sut.schedule.coordinator`) lets it go on. The OS no longer
+  decides the interleaving; the schedule does.
 
 Each worker appends its events to its own file with one ``write`` per line:
 no thread, no queue, nothing a killed worker could leave locked, and the
@@ -23,10 +27,14 @@ import os
 import random
 import signal
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from ..schedule.gate import Outcome
+from ..schedule.model import Kind
 from .result import Event
 
 # The share of a jitter pause that is fixed: contenders that start together
@@ -57,7 +65,41 @@ class Jitter:
         return self.width * (_FIXED_SHARE + (1 - _FIXED_SHARE) * rng.random())
 
 
-Mode = Quiet | Jitter
+@dataclass(frozen=True)
+class Scheduled:
+    """Every point is a decision of the coordinator, following ``schedule``.
+
+    ``schedule`` lists worker indices, one per decision; see
+    :mod:`sut.schedule.coordinator` for what an entry means. ``relative``
+    entries count instead among the workers that can go on, from the
+    default: 0 is the default, 1 the next one in spawn order, and so on
+    (modulo their number) - what a search draws, since every entry then
+    means something and shrinks towards no context switch at all.
+    """
+
+    schedule: tuple[int, ...] = ()
+    relative: bool = False
+
+    def __post_init__(self) -> None:
+        if any(not isinstance(entry, int) or entry < 0 for entry in self.schedule):
+            raise ValueError(f"a schedule lists worker indices >= 0, got {self.schedule}")
+
+    def pause(self, rng: random.Random) -> float:
+        return 0.0
+
+
+Mode = Quiet | Jitter | Scheduled
+
+
+# What a scenario's ``run`` takes as its schedule: worker indices, or a whole mode.
+Schedule = Sequence[int] | Scheduled
+
+
+def shaking(jitter: float, schedule: Schedule | None) -> Mode:
+    """A scenario's mode: the given schedule, or else jitter of that width."""
+    if schedule is None:
+        return Jitter(jitter)
+    return schedule if isinstance(schedule, Scheduled) else Scheduled(tuple(schedule))
 
 
 class Probe:
@@ -68,8 +110,10 @@ class Probe:
     """
 
     def __init__(self, worker: str, log_path: Path, mode: Mode, *,
-                 seed: int = 0, kill_at: str | None = None, kill_token: Path | None = None) -> None:
+                 seed: int = 0, kill_at: str | None = None, kill_token: Path | None = None,
+                 gate: Connection | None = None) -> None:
         self.worker = worker
+        self.gate = gate  # to the coordinator, in schedule mode
         self.log_path = log_path
         self.mode = mode
         self.seed = seed
@@ -77,15 +121,20 @@ class Probe:
         self.kill_token = kill_token
         self._fd: int | None = None
         self._rng: random.Random | None = None
+        self._notes: list[str] = []
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_fd"] = None
         state["_rng"] = None
+        state["_notes"] = []
         return state
 
     def record(self, label: str, **data: Any) -> None:
         """Record that this worker reached ``label``, without pausing."""
+        if self.gate is not None:
+            # What a worker noted is part of its state: the next gate tells the coordinator.
+            self._notes.append(json.dumps([label, data], sort_keys=True, default=repr))
         if self._fd is None:
             self._fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         line = json.dumps([time.monotonic_ns(), label, data], ensure_ascii=False) + "\n"
@@ -102,12 +151,33 @@ class Probe:
         if label == self.kill_at and self._claim_kill():
             self.record("killed", at=label)
             os.kill(os.getpid(), signal.SIGKILL)
+        if self.gate is not None:
+            self.step("point", label)  # its payload went with the notes
+            return
         if self._rng is None:
             # A string seed is hashed deterministically, unlike hash() of a str.
             self._rng = random.Random(f"{self.seed}/{self.worker}")
         delay = self.mode.pause(self._rng)
         if delay:
             time.sleep(delay)
+
+    def poll(self, interval: float) -> None:
+        """Pause before a polling loop looks again: ``interval`` seconds, or in
+        schedule mode a step the schedule may place anywhere between others'."""
+        if self.gate is not None:
+            self.step("poll")
+        else:
+            time.sleep(interval)
+
+    def step(self, kind: Kind, target: str = "", *, timed: bool = False,
+             detail: str = "") -> Outcome:
+        """Stop at a gate until the coordinator lets this worker go on (schedule mode)."""
+        if self.gate is None:
+            raise ValueError(f"{self.worker} has no coordinator: it is not in schedule mode")
+        self.gate.send((kind, target, timed, detail, tuple(self._notes)))
+        self._notes.clear()
+        outcome: Outcome = self.gate.recv()
+        return outcome
 
     def _claim_kill(self) -> bool:
         """Take the run's one kill: creating the token file succeeds for one worker only."""

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Status = Literal["ok", "crashed", "hung", "killed", "failed"]
+from ..schedule.coordinator import Step
+
+Status = Literal["ok", "crashed", "hung", "deadlocked", "killed", "failed"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class WorkerOutcome:
     ``status`` is ``ok`` (exit code 0), ``crashed`` (an exception escaped the
     worker; ``error`` and ``traceback`` say which), ``hung`` (still alive at the
     run's deadline, then terminated; ``last_point`` says where it was),
+    ``deadlocked`` (in schedule mode: waiting, with no one left who could let
+    it go on; ``waiting_for`` says for what - known at once, no deadline),
     ``killed`` (ended by a signal) or ``failed`` (any other exit code).
     ``injected`` marks the worker a run deliberately killed to test recovery.
     """
@@ -47,6 +51,7 @@ class WorkerOutcome:
     error: str | None = None
     traceback: str | None = None
     injected: bool = False
+    waiting_for: str | None = None
 
     def describe(self) -> str:
         where = f" after {self.last_point!r}" if self.last_point else " before its first point"
@@ -54,6 +59,8 @@ class WorkerOutcome:
             return f"{self.name} exited cleanly"
         if self.status == "hung":
             return f"{self.name} hung{where} and was stopped at the deadline"
+        if self.status == "deadlocked":
+            return f"{self.name} is stuck{where}: it waits for {self.waiting_for}"
         if self.status == "crashed":
             return f"{self.name} crashed{where}: {self.error}"
         if self.status == "killed":
@@ -81,6 +88,11 @@ class Result:
     events: tuple[Event, ...]
     workers: tuple[WorkerOutcome, ...]
     final: dict[str, Any] = field(default_factory=dict)
+    # In schedule mode: the schedule that replays this run, every decision
+    # the coordinator took, and the deadlock that ended the run, if one did.
+    schedule: tuple[int, ...] | None = None
+    steps: tuple[Step, ...] = ()
+    deadlock: str | None = None
 
     def events_of(self, label: str) -> list[Event]:
         """The events with this label, in time order."""

@@ -15,6 +15,13 @@ a ``hung`` outcome with the last point it reached - never a stuck or failed
 test. Leaving the block terminates, then kills, any straggler, reaps every
 child, closes the backend's queues and pipes and removes the run's files, so a
 run leaves nothing behind whatever happened inside it.
+
+With ``mode=Scheduled(schedule)`` the run has a coordinator
+(:mod:`sut.schedule.coordinator`): each worker gets a pipe to it, the
+backend's primitives are declared in its model, and waiting for workers means
+letting the coordinator take steps. A deadlock then ends the wait at once,
+and the stuck workers are ``deadlocked`` outcomes that say what they wait
+for; the deadline remains, for code that hangs outside any gate.
 """
 
 from __future__ import annotations
@@ -23,15 +30,18 @@ import shutil
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from ..schedule import gate
+from ..schedule.coordinator import PARENT, Coordinator, Step
+from ..schedule.model import Kind, Op, World
 from .backend import Backend
-from .probe import Mode, Probe, Quiet, read_log
+from .probe import Mode, Probe, Quiet, Scheduled, read_log
 from .result import Event, Result, Status, WorkerOutcome
 
 # How long a run may take before its live workers count as hung. Runs here take
@@ -55,6 +65,8 @@ class Kill:
 
 def _worker_main(target: Callable[..., object], probe: Probe, args: tuple[Any, ...]) -> None:
     """Run ``target`` and record a crash as an event instead of printing it."""
+    if probe.gate is not None:
+        gate.install(probe)  # the primitives of this process now ask the coordinator
     try:
         target(probe, *args)
     except SystemExit:
@@ -95,6 +107,28 @@ class Run:
         self._workers: list[_Worker] = []
         self._participants: dict[str, Probe] = {}
         self._closed = False
+        self._coordinator: Coordinator | None = None
+        if isinstance(self.mode, Scheduled):
+            world = World()
+            backend.schedule_into(world)
+            self._coordinator = Coordinator(world, self.mode.schedule,
+                                            relative=self.mode.relative, files=self._files)
+            gate.install(self)
+
+    def _files(self) -> Hashable:
+        """The run's shared files as they are now (not its own logs): part of the state."""
+        return tuple(sorted((path.name, path.read_bytes()) for path in self.workdir.iterdir()
+                            if path.is_file() and not path.name.startswith("events-")))
+
+    def step(self, kind: Kind, target: str = "", *, timed: bool = False,
+             detail: str = "") -> gate.Outcome:
+        """The gate of the test process in schedule mode: its operations wait for
+        the workers' steps until they can happen (see ``Coordinator.parent_step``)."""
+        assert self._coordinator is not None
+        if kind == "point":
+            return "go"
+        return self._coordinator.parent_step(Op(PARENT, kind, target), timed, detail,
+                                             self._deadline)
 
     def __enter__(self) -> Run:
         return self
@@ -118,8 +152,9 @@ class Run:
         kill_at = None
         if self.kill is not None and self.kill.worker in (None, name):
             kill_at = self.kill.at
+        ours, theirs = self.backend.context.Pipe() if self._coordinator else (None, None)
         probe = Probe(name, log_path, self.mode, seed=self.seed, kill_at=kill_at,
-                      kill_token=self.workdir / "kill-token")
+                      kill_token=self.workdir / "kill-token", gate=theirs)
         process = self.backend.Process(_worker_main, (target, probe, args), name=name)
         worker = _Worker(name, process, log_path)
         self._workers.append(worker)
@@ -128,6 +163,14 @@ class Run:
         except Exception as exc:
             # E.g. an argument spawn cannot pickle: the program's failure, so an outcome.
             worker.start_error = f"could not start: {type(exc).__name__}: {exc}"
+        if self._coordinator is not None and ours is not None and theirs is not None:
+            theirs.close()  # the worker's copy is its own; ours ends when it ends
+            if worker.start_error is None:
+                self.backend.hand_over(name, args)
+                self._coordinator.add(name, ours)
+            else:
+                ours.close()
+                self._coordinator.add(name, None)
 
     def started(self, name: str) -> bool:
         """Whether the worker ``name`` was started (spawn may fail to pickle its arguments)."""
@@ -152,15 +195,33 @@ class Run:
         as hung by :meth:`result`.
         """
         wanted = set(names) if names is not None else None
+        if self._coordinator is not None:
+            self._drive(wanted)
         finished = True
         for worker in self._workers:
             if (wanted is not None and worker.name not in wanted) or worker.start_error:
                 continue
-            worker.process.join(self.remaining())
-            if worker.process.is_alive():
+            if self._coordinator is not None and not self._coordinator.finished(worker.name):
+                # Stopped at a gate, or hung outside one: not over, and waiting
+                # longer changes nothing. (Main may still let it go on later.)
                 worker.hung = True
                 finished = False
+                continue
+            worker.process.join(self.remaining())
+            worker.hung = worker.process.is_alive()
+            finished = finished and not worker.hung
         return finished
+
+    def _drive(self, wanted: set[str] | None) -> None:
+        """Let the coordinator take steps until the wanted workers end or cannot."""
+        coordinator = self._coordinator
+        assert coordinator is not None
+        workers = [worker for worker in self._workers if worker.start_error is None
+                   and (wanted is None or worker.name in wanted)]
+        state = coordinator.drive(lambda: all(coordinator.finished(worker.name)
+                                              for worker in workers), self._deadline)
+        if state == "late":
+            self._deadline = time.monotonic()  # someone hangs outside a gate: stop waiting
 
     def result(self, final: dict[str, Any] | None = None) -> Result:
         """Wait for every worker, stop the hung ones, and gather the Result."""
@@ -176,9 +237,18 @@ class Run:
             probe.close()
             events += read_log(probe.worker, probe.log_path)
         events.sort(key=lambda event: event.t_ns)
+        schedule, deadlock = None, None
+        steps: tuple[Step, ...] = ()
+        if self._coordinator is not None:
+            schedule = self._coordinator.schedule_taken()
+            steps = tuple(self._coordinator.steps)
+            if self._coordinator.deadlock is not None and any(
+                    outcome.status == "deadlocked" for outcome in outcomes):
+                deadlock = self._coordinator.deadlock.describe()
         return Result(scenario=self.scenario, variant=self.variant, params=dict(self.params),
                       start_method=self.backend.start_method, seed=self.seed,
-                      events=tuple(events), workers=tuple(outcomes), final=dict(final or {}))
+                      events=tuple(events), workers=tuple(outcomes), final=dict(final or {}),
+                      schedule=schedule, steps=steps, deadlock=deadlock)
 
     def _outcome(self, worker: _Worker, events: list[Event]) -> WorkerOutcome:
         points = [event.label for event in events if event.label not in ("crash", "killed")]
@@ -186,8 +256,13 @@ class Run:
         exitcode = worker.process.exitcode
         crash = next((event for event in events if event.label == "crash"), None)
         status: Status
+        waiting_for = None
+        if self._coordinator is not None and worker.hung:
+            waiting_for = self._coordinator.waiting().get(worker.name)
         if worker.start_error is not None:
             status = "crashed"
+        elif waiting_for is not None:
+            status = "deadlocked"
         elif worker.hung:
             status = "hung"
         elif crash is not None:
@@ -203,6 +278,7 @@ class Run:
             error=worker.start_error or (crash.data.get("error") if crash else None),
             traceback=crash.data.get("traceback") if crash else None,
             injected=any(event.label == "killed" for event in events),
+            waiting_for=waiting_for,
         )
 
     def _stop_stragglers(self) -> None:
@@ -226,6 +302,9 @@ class Run:
                 worker.process.close()  # releases its sentinel fd; reaps it if need be
             for probe in self._participants.values():
                 probe.close()
+            if self._coordinator is not None:
+                gate.install(None)
+                self._coordinator.close()
             self.backend.close()
         finally:
             shutil.rmtree(self.workdir, ignore_errors=True)

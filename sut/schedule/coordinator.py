@@ -1,0 +1,287 @@
+"""The coordinator: runs one worker at a time, in the order a schedule says.
+
+Every worker in schedule mode stops at each of its gates - a named point, or
+an operation on a primitive - and sends the coordinator what it is about to
+do. The coordinator waits until every live worker is stopped, asks the model
+(:class:`~.model.World`) which of them can go on, picks one as the schedule
+says, applies its operation to the model and lets it go; then waits again.
+So exactly one worker runs between two decisions, and the same schedule is
+the same run on any machine, under any load and start method.
+
+A schedule is a list of worker indices (spawn order), one per decision (or,
+``relative``, of picks among those that can go on, 0 being the default). An
+entry naming a worker that cannot go on, and every decision past the end of
+the list, take the default: the worker that ran last if it can go on (and is
+not merely polling), else the next one in spawn order that can. So ``[]``
+runs each worker as far as it gets, one after the other, and every entry that
+differs from the default is a context switch - shrinking a schedule shrinks
+the interleaving.
+
+Arriving at a barrier is no decision: it changes nothing another worker
+could see, so the coordinator lets arrivals happen at once.
+
+When no worker can go on, a wait with a timeout gives up (the schedule
+chooses which, if several); when none has a timeout, that is a deadlock,
+known at once and described by the model. Timeouts never race real work:
+one only fires when nothing else could happen.
+
+Each step also carries a fingerprint of the state it was taken in: the
+model's state, every process's history (the operations it did, what it got
+from them, the payloads of its points), what it is about to do, and what the
+run's ``files`` callback returns. Exhaustive exploration (:mod:`.explore`)
+visits each fingerprint once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Literal
+
+from .gate import Outcome
+from .model import Deadlock, Op, World
+
+# A schedule longer than this is a livelock (a worker polling forever), not a run.
+MAX_STEPS = 20_000
+# The name the model knows the test process by.
+PARENT = "main"
+
+Drive = Literal["done", "stuck", "late"]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One decision: who went on, doing what, and who else could have."""
+
+    worker: str
+    op: Op
+    outcome: Outcome
+    choices: tuple[str, ...]  # the workers that could go on, in spawn order
+    default: bool  # whether the default would have chosen ``worker`` too
+    state: int  # fingerprint of the state the decision was taken in
+
+
+class Coordinator:
+    """Decides, step by step, which worker goes on; see the module docstring."""
+
+    def __init__(self, world: World, schedule: Sequence[int] = (), *, relative: bool = False,
+                 files: Callable[[], Hashable] = tuple) -> None:
+        self.world = world
+        self.schedule = tuple(schedule)
+        self.relative = relative
+        self._files = files
+        self.workers: list[str] = []  # by index
+        self.steps: list[Step] = []
+        self.deadlock: Deadlock | None = None
+        self._connections: dict[str, Connection] = {}
+        self._running: set[str] = set()  # let go, next stop not yet reported
+        self._pending: dict[str, tuple[Op, bool, str]] = {}  # stopped: op, timed?, detail
+        self._finished: set[str] = set()
+        self._histories: dict[str, list[Hashable]] = {PARENT: []}
+        self._last: str | None = None
+
+    def add(self, worker: str, connection: Connection | None) -> None:
+        """A worker just started (it runs until its first gate), or failed to (None).
+
+        Every spawned worker gets its index, so indices are spawn order.
+        """
+        self.workers.append(worker)
+        self._histories[worker] = []
+        if connection is None:
+            self._finished.add(worker)
+            return
+        self._connections[worker] = connection
+        self._running.add(worker)
+
+    def finished(self, worker: str) -> bool:
+        return worker in self._finished
+
+    def waiting(self) -> dict[str, str]:
+        """Each stopped worker that cannot go on, and what it waits for."""
+        return {worker: self.world.waits_for(op) or "" for worker, (op, _, _) in
+                self._pending.items() if not self.world.enabled(op)}
+
+    def drive(self, until: Callable[[], bool], deadline: float) -> Drive:
+        """Take steps until ``until()`` holds (``done``), nobody can go on
+        (``stuck``, :attr:`deadlock` says why) or a worker fails to reach its
+        next gate by ``deadline`` (``late``: it is hung outside any gate)."""
+        while True:
+            if not self._collect(deadline):
+                return "late"
+            if until():
+                return "done"
+            if len(self.steps) >= MAX_STEPS:
+                return "late"  # a livelock: someone polls forever
+            if not self._advance():
+                return "stuck"
+
+    def schedule_taken(self) -> tuple[int, ...]:
+        """The shortest schedule that replays this run: up to its last context switch."""
+        last = max((i for i, step in enumerate(self.steps) if not step.default), default=-1)
+        return tuple(self.workers.index(step.worker) for step in self.steps[:last + 1])
+
+    def close(self) -> None:
+        for connection in self._connections.values():
+            connection.close()
+        self._connections.clear()
+
+    # --- one step ------------------------------------------------------------
+
+    def _collect(self, deadline: float) -> bool:
+        """Wait until every running worker has stopped at a gate or ended."""
+        while self._running:
+            connections = [self._connections[worker] for worker in self._running]
+            ready = wait(connections, timeout=max(0.0, deadline - time.monotonic()))
+            if not ready:
+                return False
+            for worker in list(self._running):
+                connection = self._connections[worker]
+                if connection not in ready:
+                    continue
+                self._running.discard(worker)
+                try:
+                    kind, target, timed, detail, notes = connection.recv()
+                except (EOFError, OSError):
+                    self._finished.add(worker)
+                    self.world.exit(worker)
+                    continue
+                self._histories[worker].append(notes)  # what it noted on the way here
+                self._pending[worker] = (Op(worker, kind, target), timed, detail)
+        return True
+
+    def _advance(self) -> bool:
+        """Let one worker go on; False if none can (then :attr:`deadlock` is set)."""
+        arriving = next((worker for worker in self.workers if worker in self._pending
+                         and self._pending[worker][0].kind == "arrive"), None)
+        if arriving is not None:
+            # Arrivals at a barrier commute with everything: no decision.
+            self._go(arriving)
+            return True
+        outcome: Outcome = "go"
+        choices = [worker for worker in self.workers
+                   if worker in self._pending and self.world.enabled(self._pending[worker][0])]
+        if not choices:
+            # Only now may a wait with a timeout give up: nothing else can happen.
+            outcome = "timeout"
+            choices = [worker for worker in self.workers
+                       if worker in self._pending and self._pending[worker][1]]
+        if not choices:
+            self.deadlock = self.world.deadlock(
+                {worker: op for worker, (op, _, _) in self._pending.items()})
+            return False
+        worker, default = self._choose(choices)
+        op = self._pending[worker][0]
+        self.steps.append(Step(worker, op, outcome, tuple(choices), default, self._state()))
+        self._last = worker
+        if outcome == "timeout":
+            self.world.time_out(op)
+            self._histories[worker].append((op.kind, op.target, "timeout"))
+            self._let_go(worker, "timeout")
+        else:
+            self._go(worker)
+        return True
+
+    def _go(self, worker: str, parent_op: tuple[Op, str] | None = None) -> None:
+        """Apply the pending operation of ``worker`` and let it go (the test
+        process, whose operation is ``parent_op``, goes by itself)."""
+        if parent_op is not None:
+            op, detail = parent_op
+        else:
+            op, _, detail = self._pending[worker]
+        got = self.world.apply(op, detail)
+        self._histories[worker].append((op.kind, op.target, detail, got))
+        if worker != PARENT:
+            self._let_go(worker, "go")
+        if op.kind == "pass" and got is True:
+            # The real barrier lets a round through only all together.
+            for other in self._round_of(op.target):
+                other_op, _, other_detail = self._pending[other]
+                self._histories[other].append(
+                    (other_op.kind, other_op.target, other_detail, self.world.apply(other_op)))
+                self._let_go(other, "go")
+
+    def _state(self) -> int:
+        """A fingerprint of the whole state; see the module docstring."""
+        position = tuple(
+            (worker, tuple(self._histories[worker]), self._pending[worker][0::2]
+             if worker in self._pending else worker in self._finished)
+            for worker in [PARENT, *self.workers])
+        return hash((self.world.snapshot(), position, self._files()))
+
+    def _choose(self, choices: list[str]) -> tuple[str, bool]:
+        default = self._default(choices)
+        step = len(self.steps)
+        if step >= len(self.schedule):
+            return default, True
+        entry = self.schedule[step]
+        if self.relative:
+            start = self.workers.index(default)
+            ordered = sorted(choices, key=lambda worker: (self.workers.index(worker) - start)
+                             % len(self.workers))
+            return ordered[entry % len(ordered)], entry % len(ordered) == 0
+        if entry < len(self.workers) and self.workers[entry] in choices:
+            return self.workers[entry], self.workers[entry] == default
+        return default, True
+
+    def _default(self, choices: list[str]) -> str:
+        """The worker that ran last goes on, unless it only polls: then the next one does.
+
+        So a worker polling for a change lets the others make it, and the
+        empty schedule ends.
+        """
+        last = self._last
+        if last is not None and last in choices and self._pending[last][0].kind != "poll":
+            return last
+        if last is None:
+            return choices[0]
+        after = self.workers.index(last)
+        return min(choices, key=lambda worker: (self.workers.index(worker) - after - 1)
+                   % len(self.workers))
+
+    def _round_of(self, barrier: str) -> list[str]:
+        return [worker for worker, (op, _, _) in self._pending.items()
+                if op.kind == "pass" and op.target == barrier and self.world.enabled(op)]
+
+    def _let_go(self, worker: str, outcome: Outcome) -> None:
+        del self._pending[worker]
+        self._running.add(worker)
+        with contextlib.suppress(OSError):  # it died meanwhile: collect sees its end of file
+            self._connections[worker].send(outcome)
+
+    # --- the test process's own operations -------------------------------
+
+    def parent_step(self, op: Op, timed: bool, detail: str, deadline: float) -> Outcome:
+        """An operation of the test process: run workers until it can happen.
+
+        The test process is not scheduled: its code runs whenever it gets
+        there, while every worker is stopped. When it waits for something no
+        worker can bring about, a timed wait gives up; a wait with no timeout
+        would never return, which is a bug of the scenario, not a finding.
+        """
+        state = self.drive(lambda: self.world.enabled(op), deadline)
+        if state == "done":
+            self._go(PARENT, (op, detail))
+            return "go"
+        if timed:
+            if state == "stuck" and op.kind == "pass":
+                self.world.time_out(op)
+            self._histories[PARENT].append((op.kind, op.target, "timeout"))
+            return "timeout"
+        raise RuntimeError(f"main would wait forever for {self.world.waits_for(op)}")
+
+
+def parse_schedule(text: str) -> tuple[int, ...]:
+    """``"0,1,0"`` (or ``"0 1 0"``) as worker indices; ``ValueError`` naming a bad entry."""
+    entries = text.replace(",", " ").split()
+    for entry in entries:
+        if not entry.isdigit():
+            raise ValueError(f"a schedule lists worker indices like 0,1,0; {entry!r} is not one")
+    return tuple(int(entry) for entry in entries)
+
+
+def format_schedule(schedule: Sequence[int]) -> str:
+    """The form :func:`parse_schedule` reads: ``0,1,0``."""
+    return ",".join(str(entry) for entry in schedule)
