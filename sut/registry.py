@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .runtime import DEFAULT_TIMEOUT, Result, Violation
+from .runtime import DEFAULT_TIMEOUT, Result, Schedule, Violation
 
 Verdict = Literal["holds", "violates"]
 
@@ -35,6 +35,7 @@ class Scenario:
     variants: Sequence[Variant]
     run: Callable[..., Result]
     check: Callable[[Result], list[Violation]]
+    schedulable: bool = False  # whether ``run`` takes a ``schedule``
 
     def variant(self, name: str) -> Variant:
         """The variant called ``name``; ``ValueError`` naming the known ones otherwise."""
@@ -45,10 +46,14 @@ class Scenario:
         raise ValueError(f"unknown variant {name!r} of {self.name} (known: {known})")
 
     def evaluate(self, params: Any, variant: str, *, start_method: str, seed: int = 0,
-                 timeout: float = DEFAULT_TIMEOUT) -> tuple[Result, list[Violation]]:
-        """Run ``variant`` once with ``params`` and check the result."""
+                 timeout: float = DEFAULT_TIMEOUT, schedule: Schedule | None = None,
+                 ) -> tuple[Result, list[Violation]]:
+        """Run ``variant`` once with ``params`` (by ``schedule``, if given) and check it."""
+        if schedule is not None and not self.schedulable:
+            raise ValueError(f"{self.name} has no schedule mode yet")
+        extra = {} if schedule is None else {"schedule": schedule}
         result = self.run(params, self.variant(variant), start_method=start_method,
-                          seed=seed, timeout=timeout)
+                          seed=seed, timeout=timeout, **extra)
         return result, self.check(result)
 
 

@@ -86,7 +86,7 @@ def test_check_finds_main_giving_up_a_wait() -> None:
     day = _day(_eat(0, 0, 0), ("main", "gave-up", {"waiting_for": "every bun to be marked done"}),
                ("consumer 0", "get", {}), leftover=None, statuses={"consumer 0": "hung"})
     assert [v.detail for v in check(day) if v.invariant == "main-finishes"] == [
-        "main gave up waiting for every bun to be marked done at the deadline: unbounded, "
+        "main gave up waiting for every bun to be marked done: unbounded, "
         "it would wait forever"]
 
 

@@ -44,7 +44,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from ..registry import Scenario, Variant
-from ..runtime import DEFAULT_TIMEOUT, Backend, Jitter, Probe, Result, Run, Violation
+from ..runtime import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Schedule, Violation, shaking
 from ..runtime.backend import drain, join_queue
 from ..runtime.invariants import amount, clean_exit, listing, names
 from ..runtime.params import jitter, positive_int
@@ -127,16 +127,16 @@ def _as_json(item: Any) -> Any:
 
 
 def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
-        timeout: float = DEFAULT_TIMEOUT) -> Result:
+        timeout: float = DEFAULT_TIMEOUT, schedule: Schedule | None = None) -> Result:
     """Bake, eat, and return what happened."""
     wiring: Wiring = variant.wiring
     backend = Backend(start_method)
-    with Run(backend, "bakery", variant.name, asdict(params), mode=Jitter(params.jitter),
+    with Run(backend, "bakery", variant.name, asdict(params), mode=shaking(params.jitter, schedule),
              seed=seed, timeout=timeout) as bakery:
         main = bakery.probe("main")
         joinable = wiring.queue == "joinable"
-        queue = backend.JoinableQueue() if joinable else backend.Queue()
-        start = backend.Barrier(params.producers + params.consumers)
+        queue = backend.JoinableQueue(name="buns") if joinable else backend.Queue(name="buns")
+        start = backend.Barrier(params.producers + params.consumers, "start")
         producers = [f"producer {i}" for i in range(params.producers)]
         consumers = [f"consumer {i}" for i in range(params.consumers)]
         for name in consumers:
@@ -251,8 +251,12 @@ def check(result: Result) -> list[Violation]:
         last = [event for event in own if event.label == "eat"]
         after = (f"after eating {_bun(last[-1].data['producer'], last[-1].data['bun'])}"
                  if last else "before eating any bun")
-        state = ("was still waiting in get() " + after + " at the deadline"
-                 if outcome.status == "hung" else f"ended ({outcome.status}) {after}")
+        if outcome.status == "hung":
+            state = f"was still waiting in get() {after} at the deadline"
+        elif outcome.status == "deadlocked":
+            state = f"waits in get() {after}, and nobody can put anything"
+        else:
+            state = f"ended ({outcome.status}) {after}"
         violations.append(Violation(
             "ends-by-sentinel", f"{outcome.name} never got a None: it {state} "
                                 f"({_nones(sent)} sent for {amount(consumers, 'consumer')})"))
@@ -260,8 +264,8 @@ def check(result: Result) -> list[Violation]:
     # Main finishes: a bounded wait that ran out is where the tutorial's main hangs.
     for event in result.events_of("gave-up"):
         violations.append(Violation(
-            "main-finishes", f"main gave up waiting for {event.data['waiting_for']} at the "
-                             "deadline: unbounded, it would wait forever"))
+            "main-finishes", f"main gave up waiting for {event.data['waiting_for']}: "
+                             "unbounded, it would wait forever"))
 
     # The queue is empty once everyone is gone (not judged if someone never went).
     leftover = result.final.get("leftover")
@@ -288,4 +292,5 @@ SCENARIO = Scenario(
     variants=VARIANTS,
     run=run,
     check=check,
+    schedulable=True,
 )

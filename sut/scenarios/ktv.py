@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from ..registry import Scenario, Variant
-from ..runtime import DEFAULT_TIMEOUT, Backend, Jitter, Probe, Result, Run, Violation
+from ..runtime import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Schedule, Violation, shaking
 from ..runtime.guards import NoGuard
 from ..runtime.invariants import amount, clean_exit, names
 from ..runtime.params import jitter, positive_int
@@ -61,7 +61,7 @@ def person(probe: Probe, guard: Any, start: Any, first_wave_seats: Any, first_wa
             try:
                 first_wave.wait(fill_timeout)
             except threading.BrokenBarrierError:
-                probe.record("alone", waited=fill_timeout)
+                probe.record("alone")
         probe.point("sing")  # the singing time
         probe.record("leave")  # recorded before the room is given back
 
@@ -82,24 +82,24 @@ VARIANTS = (
 
 def _make_guard(kind: str, backend: Backend, rooms: int) -> Any:
     if kind == "semaphore":
-        return backend.Semaphore(rooms)
+        return backend.Semaphore(rooms, "rooms")
     if kind == "lock":
-        return backend.Lock()
+        return backend.Lock("door")
     return NoGuard()
 
 
 def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
-        timeout: float = DEFAULT_TIMEOUT) -> Result:
-    """Run one evening at the KTV and return what happened."""
+        timeout: float = DEFAULT_TIMEOUT, schedule: Schedule | None = None) -> Result:
+    """Run one evening at the KTV (by ``schedule``, if given) and return what happened."""
     wiring: Wiring = variant.wiring
     backend = Backend(start_method)
-    with Run(backend, "ktv", variant.name, asdict(params), mode=Jitter(params.jitter),
+    with Run(backend, "ktv", variant.name, asdict(params), mode=shaking(params.jitter, schedule),
              seed=seed, timeout=timeout) as evening:
         guard = _make_guard(wiring.guard, backend, params.rooms)
-        start = backend.Barrier(params.people)
+        start = backend.Barrier(params.people, "start")
         first_wave = min(params.people, params.rooms)
-        seats = backend.Semaphore(first_wave)
-        meeting = backend.Barrier(first_wave)
+        seats = backend.Semaphore(first_wave, "first-wave seats")
+        meeting = backend.Barrier(first_wave, "first wave")
         for i in range(params.people):
             evening.spawn(f"person {i}", person, guard, start, seats, meeting,
                           FILL_GRACE + params.jitter, timeout)
@@ -145,7 +145,7 @@ def check(result: Result) -> list[Violation]:
                    if e.t_ns > first.t_ns and e.worker != first.worker]
         violations.append(Violation(
             "rooms-fill-up",
-            f"{first.worker} waited {first.data['waited']:g} s in a room for company while "
+            f"{first.worker} gave up waiting in a room for company while "
             f"{len(waiting) or 'no'} other {'person' if len(waiting) == 1 else 'people'} "
             f"{'was' if len(waiting) == 1 else 'were'} kept at the door "
             f"({min(rooms, len(result.workers))} of {rooms} rooms should have filled)"))
@@ -159,4 +159,5 @@ SCENARIO = Scenario(
     variants=VARIANTS,
     run=run,
     check=check,
+    schedulable=True,
 )

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
 
 from ..registry import Scenario, Variant
-from ..runtime import DEFAULT_TIMEOUT, Backend, Jitter, Probe, Result, Run, Violation
+from ..runtime import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Schedule, Violation, shaking
 from ..runtime.invariants import amount, clean_exit, numbers
 from ..runtime.params import jitter, non_negative_int
 
@@ -99,14 +99,14 @@ VARIANTS = (
 
 
 def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
-        timeout: float = DEFAULT_TIMEOUT) -> Result:
+        timeout: float = DEFAULT_TIMEOUT, schedule: Schedule | None = None) -> Result:
     """Stream the messages through one pipe and return what happened."""
     wiring: Wiring = variant.wiring
     backend = Backend(start_method)
-    with Run(backend, "pipe", variant.name, asdict(params), mode=Jitter(params.jitter),
+    with Run(backend, "pipe", variant.name, asdict(params), mode=shaking(params.jitter, schedule),
              seed=seed, timeout=timeout) as stream:
         main = stream.probe("main")
-        left, right = backend.Pipe()
+        left, right = backend.Pipe(name="pipe")
         # Both ends go to the receiver, so it holds a send end under every start
         # method, not only under fork; once spawn returns, it has its copies and
         # main may close its own.
@@ -154,4 +154,5 @@ SCENARIO = Scenario(
     variants=VARIANTS,
     run=run,
     check=check,
+    schedulable=True,
 )

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..registry import Scenario, Variant
-from ..runtime import DEFAULT_TIMEOUT, Backend, Jitter, Probe, Result, Run, Violation
+from ..runtime import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Schedule, Violation, shaking
 from ..runtime.guards import NoGuard
 from ..runtime.invariants import amount, clean_exit, names
 from ..runtime.params import jitter, positive_int
@@ -104,17 +104,17 @@ VARIANTS = (
 
 
 def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
-        timeout: float = DEFAULT_TIMEOUT) -> Result:
+        timeout: float = DEFAULT_TIMEOUT, schedule: Schedule | None = None) -> Result:
     """Run the workers once and return what they printed."""
     wiring: Wiring = variant.wiring
     backend = Backend(start_method)
-    with Run(backend, "printing", variant.name, asdict(params), mode=Jitter(params.jitter),
-             seed=seed, timeout=timeout) as printing:
+    with Run(backend, "printing", variant.name, asdict(params),
+             mode=shaking(params.jitter, schedule), seed=seed, timeout=timeout) as printing:
         terminal = printing.workdir / "terminal.txt"
         terminal.touch()
-        guard = backend.Lock() if wiring.guard == "lock" else NoGuard()
+        guard = backend.Lock("lock") if wiring.guard == "lock" else NoGuard()
         # A joined worker has no one to wait for: main runs them one at a time.
-        start = backend.Barrier(1 if wiring.joined else params.workers)
+        start = backend.Barrier(1 if wiring.joined else params.workers, "start")
         for n in range(params.workers):
             name = f"worker {n}"
             printing.spawn(name, work, n, guard, start, terminal, timeout)
@@ -203,4 +203,5 @@ SCENARIO = Scenario(
     variants=VARIANTS,
     run=run,
     check=check,
+    schedulable=True,
 )

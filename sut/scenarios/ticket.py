@@ -36,8 +36,18 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..registry import Scenario, Variant
-from ..runtime import DEFAULT_TIMEOUT, Backend, Jitter, Kill, Probe, Result, Run, Violation
-from ..runtime.guards import FileLock, NoGuard
+from ..runtime import (
+    DEFAULT_TIMEOUT,
+    Backend,
+    Kill,
+    Probe,
+    Result,
+    Run,
+    Schedule,
+    Violation,
+    shaking,
+)
+from ..runtime.guards import NoGuard
 from ..runtime.invariants import amount, clean_exit, names
 from ..runtime.params import jitter, non_negative_int, one_of, positive_int
 
@@ -118,7 +128,7 @@ def write_atomic(db: Path, count: int, probe: Probe) -> None:
     No fsync: the fault model is a killed process, and the page cache outlives
     it; only a power cut would need the data on disk.
     """
-    temporary = db.with_name(f"{db.name}.{os.getpid()}.tmp")
+    temporary = db.with_name(f"{db.name}.{probe.worker.replace(' ', '-')}.tmp")
     temporary.write_text(json.dumps({"count": count}), encoding="utf-8")
     probe.point("writing", count=count)  # the new document exists only beside the old
     os.replace(temporary, db)
@@ -142,10 +152,11 @@ def reader(probe: Probe, db: Path, start: Any, sale_over: Any, start_timeout: fl
     """Query the count over and over until the sale is over, as a waiting customer would."""
     start.wait(start_timeout)
     queries = 0
-    while not sale_over.wait(READER_INTERVAL):
+    while not sale_over.is_set():
         with contextlib.suppress(ValueError):  # a torn read is recorded as evidence
             read_count(db, probe)
         queries += 1
+        probe.poll(READER_INTERVAL)
     probe.record("queries", count=queries)
 
 
@@ -169,25 +180,26 @@ VARIANTS = (
 
 def _make_lock(kind: str, backend: Backend, workdir: Path) -> Any:
     if kind == "process":
-        return backend.Lock()
+        return backend.Lock("lock")
     if kind == "file":
-        return FileLock(workdir / "ticket.lock")
+        return backend.FileLock(workdir / "ticket.lock", "flock")
     return NoGuard()
 
 
 def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
-        timeout: float = DEFAULT_TIMEOUT) -> Result:
-    """Run one sale and return what happened."""
+        timeout: float = DEFAULT_TIMEOUT, schedule: Schedule | None = None) -> Result:
+    """Run one sale (by ``schedule``, if given) and return what happened."""
     wiring: Wiring = variant.wiring
     backend = Backend(start_method)
     kill = Kill(params.kill_at) if params.kill_at else None
-    with Run(backend, "ticket", variant.name, asdict(params), mode=Jitter(params.jitter),
-             seed=seed, timeout=timeout, kill=kill) as sale:
+    with Run(backend, "ticket", variant.name, asdict(params),
+             mode=shaking(params.jitter, schedule), seed=seed, timeout=timeout,
+             kill=kill) as sale:
         db = sale.workdir / "ticket.json"
         db.write_text(json.dumps({"count": params.tickets}), encoding="utf-8")
         lock = _make_lock(wiring.lock, backend, sale.workdir)
-        start = backend.Barrier(params.buyers + params.readers)
-        sale_over = backend.Event()
+        start = backend.Barrier(params.buyers + params.readers, "start")
+        sale_over = backend.Event("sale over")
         buyers = [f"buyer {i}" for i in range(params.buyers)]
         for name in buyers:
             sale.spawn(name, buyer, db, lock, wiring.write, start, timeout)
@@ -267,4 +279,5 @@ SCENARIO = Scenario(
     variants=VARIANTS,
     run=run,
     check=check,
+    schedulable=True,
 )
