@@ -13,6 +13,7 @@ import dataclasses
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -23,7 +24,10 @@ from .chat.handlers import HANDLERS
 from .chat.protocol import DEFAULT_SUFFIX, MAX_LINE
 from .runtime import DEFAULT_TIMEOUT, START_METHODS, Result, Violation, default_start_method
 from .runtime.params import describe_params, parse_params
+from .runtime.story import story
 from .scenarios import ticket
+from .schedule.coordinator import format_schedule, parse_schedule
+from .schedule.explore import MAX_RUNS, Exploration, explore
 
 EXIT_HELD, EXIT_VIOLATED, EXIT_USAGE = 0, 1, 2
 # The timeline printed under a verdict stops after this many events.
@@ -60,7 +64,26 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--db", metavar="PATH",
                      help="ticket only: take the starting count from this database file "
                           "(it is read, never written)")
+    run.add_argument("--schedule", metavar="S",
+                     help="run by this schedule instead of jitter: worker indices like 0,1,0, "
+                          "one per decision (as a report prints it); '' is the default order")
     run.add_argument("--json", action="store_true", help="print one JSON object")
+
+    explore = commands.add_parser(
+        "explore", help="run every interleaving of a small configuration and count violations")
+    explore.add_argument("scenario", help="a scenario name (see `list`)")
+    explore.add_argument("--variant", required=True, help="a variant of the scenario")
+    explore.add_argument("params", nargs="*", metavar="KEY=VALUE",
+                         help="scenario parameters; keep them small (2-3 workers)")
+    explore.add_argument("--start-method", choices=START_METHODS,
+                         default=default_start_method(),
+                         help="how worker processes start (default: %(default)s)")
+    explore.add_argument("--max-runs", type=int, default=MAX_RUNS,
+                         help="stop after this many interleavings (default: %(default)s)")
+    explore.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                         help="seconds before a run's live workers count as hung "
+                              "(default: %(default)s)")
+    explore.add_argument("--json", action="store_true", help="print one JSON object")
 
     chat = commands.add_parser("chat", help="the tutorial's chat: a server with a process per "
                                             "connection, and its client")
@@ -130,8 +153,11 @@ def _timeline(result: Result) -> list[str]:
     origin = result.events[0].t_ns
     shown = [e for e in result.events if e.label != "torn"]
     torn = len(result.events) - len(shown)
-    lines = [f"  {(event.t_ns - origin) / 1e6:9.1f} ms  {event.describe()}"
-             for event in shown[:TIMELINE_LIMIT] if event.label != "crash"]
+    # In schedule mode the order is the fact, not the milliseconds.
+    told = [event for event in shown[:TIMELINE_LIMIT] if event.label != "crash"]
+    lines = [f"  {number:4d}  {event.describe()}" if result.schedule is not None else
+             f"  {(event.t_ns - origin) / 1e6:9.1f} ms  {event.describe()}"
+             for number, event in enumerate(told, 1)]
     if len(shown) > TIMELINE_LIMIT:
         lines.append(f"  ... {len(shown) - TIMELINE_LIMIT} more events")
     if torn:
@@ -139,16 +165,39 @@ def _timeline(result: Result) -> list[str]:
     return lines
 
 
+def _command(result: Result, params: Any) -> str:
+    """The command that runs ``result``'s configuration again (by its schedule, if any)."""
+    command = f"python -m sut run {result.scenario} --variant {result.variant}"
+    if describe_params(params):
+        command += f" {describe_params(params)}"
+    if result.start_method != default_start_method():
+        command += f" --start-method {result.start_method}"
+    if result.schedule is not None:
+        command += f" --schedule '{format_schedule(result.schedule)}'"
+    return command
+
+
 def _report(result: Result, violations: list[Violation], params: Any) -> str:
+    how = (f"schedule {format_schedule(result.schedule) or '(default)'}"
+           if result.schedule is not None else f"seed {result.seed}")
     header = (f"{result.scenario} --variant {result.variant} {describe_params(params)}"
-              f"  [{result.start_method}, seed {result.seed}]")
+              f"  [{result.start_method}, {how}]")
     if violations:
         verdict = [f"VIOLATED: {len(violations)} invariant violation"
                    f"{'s' if len(violations) != 1 else ''}"]
         verdict += [f"  {v.invariant}: {v.detail}" for v in violations]
     else:
         verdict = ["HELD: every invariant held"]
+    if result.schedule is not None:
+        verdict += [f"steps: {story(result, violations)}", f"replay: {_command(result, params)}"]
     return "\n".join([header, *verdict, "timeline:", *_timeline(result)])
+
+
+def _result_json(result: Result, violations: list[Violation]) -> dict[str, Any]:
+    document = result.to_json()
+    document["holds"] = not violations
+    document["violations"] = [dataclasses.asdict(v) for v in violations]
+    return document
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -157,16 +206,84 @@ def _run(args: argparse.Namespace) -> int:
     params = _params(scenario, args.params, args.db)
     if not args.timeout > 0:
         raise UsageError(f"--timeout must be > 0 seconds, got {args.timeout}")
+    schedule = None if args.schedule is None else parse_schedule(args.schedule)
     result, violations = scenario.evaluate(params, variant.name, start_method=args.start_method,
-                                           seed=args.seed, timeout=args.timeout)
+                                           seed=args.seed, timeout=args.timeout,
+                                           schedule=schedule)
+    if schedule and max(schedule) >= len(result.workers):
+        raise UsageError(f"the schedule names worker {max(schedule)}, but this run has "
+                         f"{len(result.workers)} (0 to {len(result.workers) - 1})")
     if args.json:
-        document = result.to_json()
-        document["holds"] = not violations
-        document["violations"] = [dataclasses.asdict(v) for v in violations]
-        _emit(json.dumps(document, ensure_ascii=False))
+        _emit(json.dumps(_result_json(result, violations), ensure_ascii=False))
     else:
         _emit(_report(result, violations, params))
     return EXIT_VIOLATED if violations else EXIT_HELD
+
+
+class _Progress:
+    """``explored 120 interleavings, 35 waiting`` on a terminal's stderr, twice a second."""
+
+    def __init__(self) -> None:
+        self._shown = 0.0
+        self._live = sys.stderr.isatty()
+
+    def __call__(self, runs: int, left: int) -> None:
+        if self._live and time.monotonic() - self._shown > 0.5:
+            self._shown = time.monotonic()
+            print(f"\rexplored {runs} interleavings, {left} waiting ",
+                  end="", file=sys.stderr, flush=True)
+
+    def done(self) -> None:
+        if self._live and self._shown:
+            print("\r" + " " * 60 + "\r", end="", file=sys.stderr, flush=True)
+
+
+def _explore(args: argparse.Namespace) -> int:
+    scenario = registry.get(args.scenario)
+    variant = scenario.variant(args.variant)
+    params: Any = parse_params(scenario.params, args.params)
+    if args.max_runs < 1:
+        raise UsageError(f"--max-runs must be >= 1, got {args.max_runs}")
+    if not args.timeout > 0:
+        raise UsageError(f"--timeout must be > 0 seconds, got {args.timeout}")
+    if not scenario.schedulable:
+        raise UsageError(f"{scenario.name} has no schedule mode yet: it cannot be explored")
+    progress = _Progress()
+    began = time.monotonic()
+    exploration = explore(
+        lambda schedule: scenario.evaluate(params, variant.name, start_method=args.start_method,
+                                           timeout=args.timeout, schedule=schedule),
+        max_runs=args.max_runs, progress=progress)
+    progress.done()
+    took = time.monotonic() - began
+    if args.json:
+        document: dict[str, Any] = {
+            "scenario": scenario.name, "variant": variant.name,
+            "params": dataclasses.asdict(params), "start_method": args.start_method,
+            "runs": exploration.runs, "violating": exploration.violating,
+            "complete": exploration.complete, "seconds": round(took, 3),
+            "first": _result_json(*exploration.first) if exploration.first else None}
+        _emit(json.dumps(document, ensure_ascii=False))
+    else:
+        _emit(_exploration_report(exploration, scenario.name, variant.name, params,
+                                  args.start_method, took))
+    return EXIT_VIOLATED if exploration.violating else EXIT_HELD
+
+
+def _exploration_report(exploration: Exploration, scenario: str, variant: str, params: Any,
+                        start_method: str, took: float) -> str:
+    what = f"{scenario} --variant {variant} {describe_params(params)}".rstrip()
+    scope = "every interleaving" if exploration.complete else (
+        f"stopped at --max-runs {exploration.runs}; more interleavings remain")
+    lines = [f"explored {exploration.runs} interleavings of {what} [{start_method}] "
+             f"in {took:.1f} s ({scope}): {exploration.violating} violate"]
+    if exploration.first is None:
+        lines.append("HELD: every invariant held in every interleaving explored")
+    else:
+        result, violations = exploration.first
+        lines += [f"first violating schedule: {format_schedule(result.schedule or ())}", "",
+                  _report(result, violations, params)]
+    return "\n".join(lines)
 
 
 def _port(port: int) -> int:
@@ -228,13 +345,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         # KEY=VALUE pairs may stand before, between or after the options;
         # argparse only takes one run of positionals, so the rest come back here.
         args, extra = _build_parser().parse_known_args(argv)
-        unknown = [arg for arg in extra if args.command != "run" or arg.startswith("-")]
+        takes_params = args.command in ("run", "explore")
+        unknown = [arg for arg in extra if not takes_params or arg.startswith("-")]
         if unknown:
             raise UsageError(f"unrecognized arguments: {' '.join(unknown)}")
-        if args.command == "run":
+        if takes_params:
             args.params += extra
         if args.command == "chat":
             return _serve(args) if args.chat_command == "serve" else _client(args)
+        if args.command == "explore":
+            return _explore(args)
         return _list(args.json) if args.command == "list" else _run(args)
     except (UsageError, ValueError) as exc:
         print(f"sut: error: {exc}", file=sys.stderr)

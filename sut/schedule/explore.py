@@ -1,0 +1,92 @@
+"""Exhaustive exploration: run every interleaving of a small configuration.
+
+A depth-first search over the coordinator's decisions, without saved state:
+each run follows a schedule prefix and then the default, and records at
+every decision which workers could have gone on instead. Each of those
+alternatives is a new prefix to run. A run is a real run of the real
+processes, so the search costs one run per interleaving.
+
+One pruning rule keeps the tree finite: a worker that only polls (looks at
+shared state, then looks again) is not offered a second poll in a row - with
+no other step between them, the second look sees what the first saw.
+Arrivals at a barrier are no decisions at all (the coordinator takes them at
+once: their order changes nothing).
+
+Example:
+    exploration = explore(lambda schedule: scenario.evaluate(..., schedule=schedule))
+    print(exploration.runs, exploration.violating)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..runtime.result import Result, Violation
+from .coordinator import Step
+
+# Beyond this many runs an exploration stops and says it is incomplete.
+MAX_RUNS = 20_000
+
+Evaluate = Callable[[tuple[int, ...]], tuple[Result, list[Violation]]]
+
+
+@dataclass(frozen=True)
+class Exploration:
+    """What a search found: how many interleavings, how many broke an invariant."""
+
+    runs: int
+    violating: int
+    complete: bool  # False: stopped at ``max_runs`` with interleavings left
+    first: tuple[Result, list[Violation]] | None  # the first violating run, if any
+
+
+def explore(evaluate: Evaluate, *, max_runs: int = MAX_RUNS, cache: bool = True,
+            progress: Callable[[int, int], None] | None = None) -> Exploration:
+    """Run ``evaluate`` on every distinct interleaving; see the module docstring.
+
+    ``evaluate(schedule)`` runs the configuration by ``schedule`` and checks
+    it. ``progress(runs, left)`` is called after every run.
+    """
+    if max_runs < 1:
+        raise ValueError(f"max_runs must be at least 1, got {max_runs}")
+    todo: list[tuple[int, ...]] = [()]
+    runs = violating = 0
+    first = None
+    seen: set[int] = set()
+    while todo and runs < max_runs:
+        prefix = todo.pop()
+        result, violations = evaluate(prefix)
+        runs += 1
+        if violations:
+            violating += 1
+            if first is None:
+                first = (result, violations)
+        index = {outcome.name: i for i, outcome in enumerate(result.workers)}
+        taken = [index[step.worker] for step in result.steps]
+        # Deepest alternatives last on the stack: the search goes depth first.
+        for depth in range(len(prefix), len(result.steps)):
+            state = result.steps[depth].state
+            if cache and state in seen:
+                break  # what follows from here is explored, or waits on the stack
+            seen.add(state)
+            for other in _alternatives(result.steps, depth):
+                todo.append((*taken[:depth], index[other]))
+        if progress is not None:
+            progress(runs, len(todo))
+    return Exploration(runs, violating, not todo, first)
+
+
+def _alternatives(steps: tuple[Step, ...], depth: int) -> list[str]:
+    """The workers that could have gone on at ``steps[depth]`` and lead somewhere new."""
+    step = steps[depth]
+    previous = steps[depth - 1] if depth else None
+    repeat_poll = previous is not None and previous.op.kind == "poll"
+    return [worker for worker in step.choices if worker != step.worker and not (
+        repeat_poll and previous is not None and previous.worker == worker
+        and _pending_kind(steps, depth, worker) == "poll")]
+
+
+def _pending_kind(steps: tuple[Step, ...], depth: int, worker: str) -> str | None:
+    """What ``worker`` was about to do at ``depth``: the operation of its next step."""
+    return next((step.op.kind for step in steps[depth:] if step.worker == worker), None)

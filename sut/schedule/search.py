@@ -1,0 +1,67 @@
+"""The search for a minimal interleaving that breaks an invariant.
+
+Hypothesis draws a configuration and a schedule - a list of worker indices,
+one per decision of the coordinator - and shrinks a breaking pair to the
+smallest it can: fewer workers, then fewer and earlier context switches (a
+schedule that shrinks to zeros is mostly the default; the run reports the
+shortest schedule that replays it). In
+schedule mode a run is a function of its schedule, so the search is
+repeatable: derandomized, with no example database, the same minimum comes
+out of every search on every machine.
+
+Example:
+    params, result, violations = minimal_schedule(evaluate, ticket_params,
+                                                  workers=3, decisions=20)
+    print(result.schedule)  # the schedule that replays it: (0, 0, 1, 0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import Any
+
+from hypothesis import Phase, find, settings
+from hypothesis import strategies as st
+
+from ..runtime.probe import Scheduled
+from ..runtime.result import Result, Violation
+
+Evaluate = Callable[[Any, Scheduled], tuple[Result, list[Violation]]]
+
+
+def minimal_schedule(evaluate: Evaluate, params: st.SearchStrategy[Any], *, workers: int,
+                     decisions: int, invariants: Collection[str] | None = None,
+                     max_examples: int = 100) -> tuple[Any, Result, list[Violation]]:
+    """The smallest configuration and schedule on which ``evaluate`` breaks an invariant.
+
+    ``evaluate(params, schedule)`` runs one configuration by one schedule
+    and checks it. A drawn schedule is ``relative`` (each entry picks among
+    the workers that can go on, 0 being the default), its entries below
+    ``workers``, and it covers at least ``decisions`` decisions - a short
+    list would leave most of a run to the default, and most races unseen.
+    Only ``invariants`` count, if given. Returns the params, the run (its
+    ``schedule`` is the shortest that replays it) and its violations.
+
+    Raises:
+        ValueError: ``workers`` or ``decisions`` is below 1.
+        hypothesis.errors.NoSuchExample: nothing broke in ``max_examples``
+            tries - for a broken variant, the suite lost sight of its bug.
+    """
+    if workers < 1 or decisions < 1:
+        raise ValueError(f"workers and decisions must be >= 1, got {workers} and {decisions}")
+    runs: dict[tuple[Any, tuple[int, ...]], tuple[Result, list[Violation]]] = {}
+
+    def breaks(trial: tuple[Any, list[int]]) -> bool:
+        key = (trial[0], tuple(trial[1]))
+        result, violations = evaluate(key[0], Scheduled(key[1], relative=True))
+        violations = [v for v in violations if invariants is None or v.invariant in invariants]
+        runs[key] = (result, violations)
+        return bool(violations)
+
+    schedules = st.lists(st.integers(0, workers - 1), min_size=decisions,
+                         max_size=2 * decisions)
+    search = settings(database=None, derandomize=True, max_examples=max_examples,
+                      deadline=None, phases=(Phase.generate, Phase.shrink))
+    found, schedule = find(st.tuples(params, schedules), breaks, settings=search)
+    result, violations = runs[found, tuple(schedule)]
+    return found, result, violations
