@@ -35,6 +35,13 @@ def assert_holds(scenario: Scenario, variant: str, trial: tuple[Any, int],
     assert not violations, report(result, violations)
 
 
+# Searches already done in this process: (scenario, variant, trials, invariants,
+# shrink, replay, max_examples, timeout) -> the minimal trial.
+_SEARCHED: dict[tuple[Any, ...], tuple[Any, int]] = {}
+# Where a search runs: the cheapest start method (a run costs about a tenth of spawn's).
+SEARCH_METHOD = "fork"
+
+
 def minimal_counterexample(scenario: Scenario, variant: str,
                            trials: st.SearchStrategy[tuple[Any, int]], start_method: str, *,
                            invariants: Collection[str] | None = None, max_examples: int = 50,
@@ -47,25 +54,41 @@ def minimal_counterexample(scenario: Scenario, variant: str,
     ``hypothesis.errors.NoSuchExample`` if the variant never breaks - which
     fails the calling test: a broken variant must stay caught.
 
+    The search runs under fork, where runs are cheapest; the minimum it finds
+    is then run again under ``start_method``, and the violations returned are
+    that run's - so the caller checks that the bug shows under every start
+    method, at the same minimum. (A process remembers its searches: the tests
+    of the three start methods share one.)
+
     Hypothesis replays a breaking trial to confirm it (``FlakyFailure`` if it
     then holds). ``replay=False`` runs each trial once and keeps its first
     verdict: for asking whether a variant breaks at all, across trials some
     of whose races are only likely.
     """
+    wanted = None if invariants is None else frozenset(invariants)
+    key = (scenario.name, variant, repr(trials), wanted, shrink, replay, max_examples, timeout)
     latest: dict[tuple[Any, int], list[Violation]] = {}
+
+    def violations_of(trial: tuple[Any, int], method: str) -> list[Violation]:
+        params, seed = trial
+        _, violations = scenario.evaluate(params, variant, start_method=method,
+                                          seed=seed, timeout=timeout)
+        return [v for v in violations if wanted is None or v.invariant in wanted]
 
     def breaks(trial: tuple[Any, int]) -> bool:
         if not replay and trial in latest:
             return bool(latest[trial])
-        params, seed = trial
-        _, violations = scenario.evaluate(params, variant, start_method=start_method,
-                                          seed=seed, timeout=timeout)
-        latest[trial] = [v for v in violations if invariants is None or v.invariant in invariants]
+        latest[trial] = violations_of(trial, SEARCH_METHOD)
         return bool(latest[trial])
 
-    phases = (Phase.generate, Phase.shrink) if shrink else (Phase.generate,)
-    search = settings(database=None, derandomize=True, max_examples=max_examples,
-                      deadline=None, phases=phases)
-    params, seed = find(trials, breaks, settings=search)
-    # find has already replayed the minimal trial; its violations are the last run's.
-    return params, seed, latest[params, seed]
+    if key not in _SEARCHED:
+        phases = (Phase.generate, Phase.shrink) if shrink else (Phase.generate,)
+        search = settings(database=None, derandomize=True, max_examples=max_examples,
+                          deadline=None, phases=phases)
+        _SEARCHED[key] = find(trials, breaks, settings=search)
+        if start_method == SEARCH_METHOD:
+            # find has already replayed the minimal trial: its violations are the last run's.
+            params, seed = _SEARCHED[key]
+            return params, seed, latest[params, seed]
+    params, seed = _SEARCHED[key]
+    return params, seed, violations_of((params, seed), start_method)

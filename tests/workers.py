@@ -37,3 +37,18 @@ def take_tasks(probe: Probe, queue: Any, count: int) -> None:
     for _ in range(count):
         queue.get(timeout=5)
         queue.task_done()
+
+
+def take_turns(probe: Probe, lock: Any, steps: int) -> None:
+    for i in range(steps):
+        with lock:
+            probe.point("inside", i=i)
+
+
+def poll_forever(probe: Probe) -> None:
+    while True:
+        probe.poll(0.001)
+
+
+def get_one(probe: Probe, queue: Any) -> None:
+    probe.record("got", item=queue.get())

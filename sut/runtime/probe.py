@@ -179,6 +179,19 @@ class Probe:
         outcome: Outcome = self.gate.recv()
         return outcome
 
+    def leave(self) -> None:
+        """Tell the coordinator this worker's code is over (schedule mode).
+
+        What is left is the interpreter's teardown, which touches nothing
+        shared that the model tracks: a queue's feeder flushes items the model
+        already counts, and the kernel closes pipe ends and frees flocks the
+        model already counts as closed and free - a real operation waiting on
+        one of them waits at most for the teardown to end.
+        """
+        if self.gate is not None:
+            self.gate.send(("exit", "", False, "", tuple(self._notes)))
+            self._notes.clear()
+
     def _claim_kill(self) -> bool:
         """Take the run's one kill: creating the token file succeeds for one worker only."""
         if self.kill_token is None:

@@ -75,6 +75,9 @@ def _worker_main(target: Callable[..., object], probe: Probe, args: tuple[Any, .
         probe.record("crash", error=f"{type(exc).__name__}: {exc}",
                      traceback=traceback.format_exc())
         raise SystemExit(1) from None
+    finally:
+        if probe.gate is not None:
+            probe.leave()  # the coordinator need not wait for the interpreter's teardown
 
 
 @dataclass

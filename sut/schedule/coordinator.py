@@ -45,7 +45,7 @@ from .gate import Outcome
 from .model import Deadlock, Op, World
 
 # A schedule longer than this is a livelock (a worker polling forever), not a run.
-MAX_STEPS = 20_000
+MAX_STEPS = 5_000
 # The name the model knows the test process by.
 PARENT = "main"
 
@@ -144,11 +144,13 @@ class Coordinator:
                 self._running.discard(worker)
                 try:
                     kind, target, timed, detail, notes = connection.recv()
-                except (EOFError, OSError):
+                except (EOFError, OSError):  # killed, or gone without a word
+                    kind, notes = "exit", ()
+                self._histories[worker].append(notes)  # what it noted on the way here
+                if kind == "exit":
                     self._finished.add(worker)
                     self.world.exit(worker)
                     continue
-                self._histories[worker].append(notes)  # what it noted on the way here
                 self._pending[worker] = (Op(worker, kind, target), timed, detail)
         return True
 

@@ -1,0 +1,110 @@
+"""The coordinator: one worker at a time, in the schedule's order, deadlocks named at once."""
+
+from __future__ import annotations
+
+import queue as queue_module
+import time
+
+import pytest
+
+from sut.runtime import Backend, Run, Scheduled
+from sut.schedule.coordinator import format_schedule, parse_schedule
+from tests import workers
+
+# Far longer than any run here takes: reaching it would mean the coordinator waited on a clock.
+LONG = 30.0
+
+
+def _order(run: Run) -> list[str]:
+    return [f"{event.worker}:{event.data['i']}" for event in run.result().events
+            if event.label == "inside"]
+
+
+def test_the_default_schedule_runs_each_worker_as_far_as_it_gets(start_method: str) -> None:
+    backend = Backend(start_method)
+    with Run(backend, "test", "default", {}, mode=Scheduled()) as run:
+        lock = backend.Lock("lock")
+        for name in ("a", "b"):
+            run.spawn(name, workers.take_turns, lock, 2)
+        assert _order(run) == ["a:0", "a:1", "b:0", "b:1"]
+
+
+def test_a_schedule_decides_the_interleaving_the_same_way_every_time(start_method: str) -> None:
+    orders = []
+    for _ in range(3):
+        backend = Backend(start_method)
+        # a acquires, passes its point, releases; then b does the same, and
+        # past the schedule's end the default lets b, the last to go, go on.
+        with Run(backend, "test", "scheduled", {}, mode=Scheduled((0, 0, 0, 1, 1, 1))) as run:
+            lock = backend.Lock("lock")
+            for name in ("a", "b"):
+                run.spawn(name, workers.take_turns, lock, 2)
+            orders.append(_order(run))
+    assert orders == [["a:0", "b:0", "b:1", "a:1"]] * 3
+
+
+def test_a_queue_nobody_fills_is_a_deadlock_named_without_waiting_for_the_deadline(
+        start_method: str) -> None:
+    backend = Backend(start_method)
+    began = time.monotonic()
+    with Run(backend, "test", "deadlock", {}, mode=Scheduled(), timeout=LONG) as run:
+        queue = backend.Queue(name="inbox")
+        run.spawn("reader", workers.get_one, queue)
+        result = run.result()
+    assert time.monotonic() - began < LONG / 3
+    assert result.deadlock == "deadlock: reader waits for an item in inbox (empty)"
+    outcome = result.worker("reader")
+    assert (outcome.status, outcome.waiting_for) == ("deadlocked", "an item in inbox (empty)")
+    assert outcome.describe() == ("reader is stuck before its first point: "
+                                  "it waits for an item in inbox (empty)")
+
+
+def test_an_item_put_by_main_lets_the_reader_go_on(start_method: str) -> None:
+    backend = Backend(start_method)
+    with Run(backend, "test", "main puts", {}, mode=Scheduled(), timeout=LONG) as run:
+        queue = backend.Queue(name="inbox")
+        run.spawn("reader", workers.get_one, queue)
+        queue.put("hello")  # main's operation: it happens while the reader waits at its gate
+        result = run.result()
+    assert result.deadlock is None
+    assert [(e.label, e.data) for e in result.events] == [("got", {"item": "hello"})]
+
+
+def test_main_waiting_for_what_no_worker_can_bring_gives_up_at_once_or_is_an_error() -> None:
+    backend = Backend("fork")
+    with Run(backend, "test", "main waits", {}, mode=Scheduled(), timeout=LONG):
+        queue = backend.Queue(name="inbox")
+        began = time.monotonic()
+        with pytest.raises(queue_module.Empty):
+            queue.get(timeout=LONG)  # a timeout fires once nothing else can happen: now
+        assert time.monotonic() - began < LONG / 3
+        with pytest.raises(RuntimeError, match=r"main would wait forever for an item in inbox"):
+            queue.get()
+
+
+def test_code_that_hangs_outside_any_gate_is_still_stopped_at_the_deadline() -> None:
+    backend = Backend("fork")
+    with Run(backend, "test", "hang", {}, mode=Scheduled(), timeout=0.5) as run:
+        run.spawn("sleeper", workers.hang)
+        outcome = run.result().worker("sleeper")
+    assert (outcome.status, outcome.last_point) == ("hung", "stuck here")
+
+
+def test_a_worker_that_polls_forever_is_a_livelock_stopped_by_the_step_limit() -> None:
+    backend = Backend("fork")
+    with Run(backend, "test", "livelock", {}, mode=Scheduled(), timeout=LONG) as run:
+        run.spawn("poller", workers.poll_forever)
+        result = run.result()
+    assert result.worker("poller").status == "hung"
+    assert len(result.steps) > 1000
+
+
+def test_schedules_read_and_print_as_comma_separated_indices() -> None:
+    assert parse_schedule("0,1, 0 2") == (0, 1, 0, 2)
+    assert parse_schedule("") == ()
+    assert format_schedule((0, 1, 0)) == "0,1,0"
+    with pytest.raises(ValueError, match="a schedule lists worker indices like 0,1,0; "
+                                         "'x' is not one"):
+        parse_schedule("0,x")
+    with pytest.raises(ValueError, match="worker indices >= 0"):
+        Scheduled((-1,))
