@@ -150,3 +150,93 @@ def test_every_scenario_runs_with_its_defaults_and_holds_when_correct(capsys, sc
     document = json.loads(capsys.readouterr().out)
     assert (document["scenario"], document["variant"], document["holds"]) == (
         scenario, correct, True)
+
+
+# --- schedules ---------------------------------------------------------------
+
+REPLAY = ["run", "ticket", "--variant", "unlocked", "buyers=2", "tickets=1",
+          "--schedule", "0,0,1,1,0"]
+
+
+def test_a_printed_schedule_replays_the_same_violation_ten_times_out_of_ten() -> None:
+    shown = [_sut(*REPLAY) for _ in range(10)]
+    assert {(run.returncode, run.stdout, run.stderr) for run in shown} == {
+        (1, shown[0].stdout, "")}
+    out = shown[0].stdout
+    assert out.startswith("ticket --variant unlocked buyers=2 tickets=1 jitter=0.05 readers=0  "
+                          "[fork, schedule 0,0,1,1,0]\nVIOLATED")
+    assert ("steps: buyer 0 query count=1 | buyer 1 query count=1 | buyer 1 read count=1 | "
+            "buyer 0 read count=1 | buyer 0 writing count=0 | buyer 0 bought left=0 | "
+            "buyer 1 writing count=0 | buyer 1 bought left=0 -> no-oversell: sold 2 of 1 "
+            "ticket: buyer 0 and buyer 1 both read count=1\n") in out
+    assert ("replay: python -m sut run ticket --variant unlocked buyers=2 tickets=1 jitter=0.05 "
+            "readers=0 --schedule '0,0,1,1,0'\n") in out
+    assert "\n     1  buyer 0 query count=1\n" in out  # the timeline counts steps, not ms
+
+
+def test_run_by_schedule_as_json_carries_the_schedule_and_its_steps(capsys) -> None:
+    assert main([*REPLAY, "--json"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert document["schedule"] == [0, 0, 1, 1, 0]
+    assert document["deadlock"] is None
+    first = document["steps"][0]
+    assert {"worker", "op", "outcome", "choices", "default", "state"} == set(first)
+
+
+def test_a_deadlock_is_named_without_waiting_for_the_timeout(capsys) -> None:
+    assert main(["run", "pipe", "--variant", "leaked-end", "messages=1", "--schedule", "",
+                 "--timeout", "60"]) == 1
+    out = capsys.readouterr().out
+    assert ("no-hang: receiver is stuck after 'received': it waits for a message or end of file "
+            "on pipe (left to right) (empty; its sending end is still open in receiver)") in out
+
+
+@pytest.mark.parametrize(("args", "error"), [
+    (["--schedule", "0,x"], "a schedule lists worker indices like 0,1,0; 'x' is not one"),
+    (["--schedule", "0,-1"], "a schedule lists worker indices like 0,1,0; '-1' is not one"),
+    (["--schedule", "0,2"], "the schedule names worker 2, but this run has 2 (0 to 1)"),
+])
+def test_a_bad_schedule_is_one_line_and_exit_2(args: list[str], error: str, capsys) -> None:
+    assert main(["run", "ticket", "--variant", "unlocked", "buyers=2", *args]) == 2
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("", f"sut: error: {error}\n")
+
+
+def test_explore_counts_every_interleaving_and_shows_the_first_violation() -> None:
+    shown = _sut("explore", "ticket", "--variant", "unlocked", "buyers=2", "tickets=1")
+    assert (shown.returncode, shown.stderr) == (1, "")
+    lines = shown.stdout.splitlines()
+    assert re.fullmatch(r"explored 18 interleavings of ticket --variant unlocked buyers=2 "
+                        r"tickets=1 jitter=0\.05 readers=0 \[fork\] in [0-9.]+ s "
+                        r"\(every interleaving\): 11 violate", lines[0])
+    assert lines[1] == "first violating schedule: 0,0,0,0,1"
+    assert "replay: python -m sut run ticket --variant unlocked" in shown.stdout
+
+
+def test_explore_of_a_correct_variant_holds_and_exits_0(capsys) -> None:
+    assert main(["explore", "ktv", "--variant", "semaphore", "people=2", "rooms=1",
+                 "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert (document["runs"], document["violating"], document["complete"],
+            document["first"]) == (31, 0, True, None)
+
+
+def test_explore_stops_at_max_runs_and_says_so(capsys) -> None:
+    assert main(["explore", "ktv", "--variant", "semaphore", "people=2", "rooms=1",
+                 "--max-runs", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "explored 5 interleavings" in out
+    assert "(stopped at --max-runs 5; more interleavings remain): 0 violate" in out
+
+
+@pytest.mark.parametrize(("args", "error"), [
+    (["explore", "ticket", "--variant", "locked", "--max-runs", "0"],
+     "--max-runs must be >= 1, got 0"),
+    (["explore", "traffic", "--variant", "event"],
+     "traffic has no schedule mode yet: it cannot be explored"),
+    (["explore", "ticket", "--variant", "locked", "buyers=0"],
+     "buyers must be a whole number >= 1, got 0"),
+])
+def test_explore_rejects_bad_input_in_one_line(args: list[str], error: str, capsys) -> None:
+    assert main(args) == 2
+    assert capsys.readouterr().err == f"sut: error: {error}\n"
