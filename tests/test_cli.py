@@ -192,8 +192,10 @@ def test_a_deadlock_is_named_without_waiting_for_the_timeout(capsys) -> None:
 
 
 @pytest.mark.parametrize(("args", "error"), [
-    (["--schedule", "0,x"], "a schedule lists worker indices like 0,1,0; 'x' is not one"),
-    (["--schedule", "0,-1"], "a schedule lists worker indices like 0,1,0; '-1' is not one"),
+    (["--schedule", "0,x"], "a schedule lists worker indices like 0,1,m,0 (m is main); "
+                            "'x' is not one"),
+    (["--schedule", "0,-1"], "a schedule lists worker indices like 0,1,m,0 (m is main); "
+                             "'-1' is not one"),
     (["--schedule", "0,2"], "the schedule names worker 2, but this run has 2 (0 to 1)"),
 ])
 def test_a_bad_schedule_is_one_line_and_exit_2(args: list[str], error: str, capsys) -> None:

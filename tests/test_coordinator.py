@@ -100,11 +100,11 @@ def test_a_worker_that_polls_forever_is_a_livelock_stopped_by_the_step_limit() -
 
 
 def test_schedules_read_and_print_as_comma_separated_indices() -> None:
-    assert parse_schedule("0,1, 0 2") == (0, 1, 0, 2)
+    assert parse_schedule("0,1, m 2") == (0, 1, -1, 2)
     assert parse_schedule("") == ()
-    assert format_schedule((0, 1, 0)) == "0,1,0"
-    with pytest.raises(ValueError, match="a schedule lists worker indices like 0,1,0; "
-                                         "'x' is not one"):
+    assert format_schedule((0, -1, 0)) == "0,m,0"
+    with pytest.raises(ValueError, match=r"a schedule lists worker indices like 0,1,m,0 "
+                                         r"\(m is main\); 'x' is not one"):
         parse_schedule("0,x")
-    with pytest.raises(ValueError, match="worker indices >= 0"):
-        Scheduled((-1,))
+    with pytest.raises(ValueError, match=r"worker indices >= 0 \(-1 for main\)"):
+        Scheduled((-2,))

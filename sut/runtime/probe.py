@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..schedule.gate import Outcome
+from ..schedule.gate import current as current_gate
 from ..schedule.model import Kind
 from .result import Event
 
@@ -81,8 +82,9 @@ class Scheduled:
     relative: bool = False
 
     def __post_init__(self) -> None:
-        if any(not isinstance(entry, int) or entry < 0 for entry in self.schedule):
-            raise ValueError(f"a schedule lists worker indices >= 0, got {self.schedule}")
+        if any(not isinstance(entry, int) or entry < -1 for entry in self.schedule):
+            raise ValueError(f"a schedule lists worker indices >= 0 (-1 for main), "
+                             f"got {self.schedule}")
 
     def pause(self, rng: random.Random) -> float:
         return 0.0
@@ -151,8 +153,8 @@ class Probe:
         if label == self.kill_at and self._claim_kill():
             self.record("killed", at=label)
             os.kill(os.getpid(), signal.SIGKILL)
-        if self.gate is not None:
-            self.step("point", label)  # its payload went with the notes
+        if isinstance(self.mode, Scheduled):
+            self.step("point", label)  # its payload goes with the notes
             return
         if self._rng is None:
             # A string seed is hashed deterministically, unlike hash() of a str.
@@ -164,16 +166,31 @@ class Probe:
     def poll(self, interval: float) -> None:
         """Pause before a polling loop looks again: ``interval`` seconds, or in
         schedule mode a step the schedule may place anywhere between others'."""
-        if self.gate is not None:
+        if isinstance(self.mode, Scheduled):
             self.step("poll")
         else:
             time.sleep(interval)
 
+    def sleep(self, seconds: float) -> None:
+        """The program's own pause (a phase of the light, a slow start): ``seconds``,
+        or in schedule mode a step - the schedule decides what happens meanwhile."""
+        if isinstance(self.mode, Scheduled):
+            self.step("point", "sleep")
+        else:
+            time.sleep(seconds)
+
     def step(self, kind: Kind, target: str = "", *, timed: bool = False,
              detail: str = "") -> Outcome:
-        """Stop at a gate until the coordinator lets this worker go on (schedule mode)."""
+        """Stop at a gate until the coordinator lets this worker go on (schedule mode).
+
+        Main's own probe has no pipe to the coordinator: it asks the gate of
+        its process, the run, which asks the coordinator in place.
+        """
         if self.gate is None:
-            raise ValueError(f"{self.worker} has no coordinator: it is not in schedule mode")
+            parent = current_gate()
+            if parent is None:
+                raise ValueError(f"{self.worker} has no coordinator: it is not in schedule mode")
+            return parent.step(kind, target, timed=timed, detail=detail)
         self.gate.send((kind, target, timed, detail, tuple(self._notes)))
         self._notes.clear()
         outcome: Outcome = self.gate.recv()

@@ -128,8 +128,6 @@ class Run:
         """The gate of the test process in schedule mode: its operations wait for
         the workers' steps until they can happen (see ``Coordinator.parent_step``)."""
         assert self._coordinator is not None
-        if kind == "point":
-            return "go"
         return self._coordinator.parent_step(Op(PARENT, kind, target), timed, detail,
                                              self._deadline)
 

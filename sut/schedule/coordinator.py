@@ -8,8 +8,11 @@ says, applies its operation to the model and lets it go; then waits again.
 So exactly one worker runs between two decisions, and the same schedule is
 the same run on any machine, under any load and start method.
 
-A schedule is a list of worker indices (spawn order), one per decision (or,
-``relative``, of picks among those that can go on, 0 being the default). An
+The test process - main - is a participant too: its operations and points
+are gates like the workers', though it goes on by itself once chosen. A
+schedule is a list of worker indices (spawn order; -1, written ``m``, for
+main), one per decision (or, ``relative``, of picks among those that can go
+on, 0 being the default). An
 entry naming a worker that cannot go on, and every decision past the end of
 the list, take the default: the worker that ran last if it can go on (and is
 not merely polling), else the next one in spawn order that can. So ``[]``
@@ -46,8 +49,9 @@ from .model import Deadlock, Op, World
 
 # A schedule longer than this is a livelock (a worker polling forever), not a run.
 MAX_STEPS = 5_000
-# The name the model knows the test process by.
+# The name the model knows the test process by, and how a schedule writes it.
 PARENT = "main"
+MAIN = "m"
 
 Drive = Literal["done", "stuck", "late"]
 
@@ -81,6 +85,7 @@ class Coordinator:
         self._pending: dict[str, tuple[Op, bool, str]] = {}  # stopped: op, timed?, detail
         self._finished: set[str] = set()
         self._histories: dict[str, list[Hashable]] = {PARENT: []}
+        self._parent_outcome: Outcome | None = None  # main's, once it was chosen
         self._last: str | None = None
 
     def add(self, worker: str, connection: Connection | None) -> None:
@@ -102,7 +107,7 @@ class Coordinator:
     def waiting(self) -> dict[str, str]:
         """Each stopped worker that cannot go on, and what it waits for."""
         return {worker: self.world.waits_for(op) or "" for worker, (op, _, _) in
-                self._pending.items() if not self.world.enabled(op)}
+                self._pending.items() if not self.world.enabled(op) and worker != PARENT}
 
     def drive(self, until: Callable[[], bool], deadline: float) -> Drive:
         """Take steps until ``until()`` holds (``done``), nobody can go on
@@ -121,7 +126,7 @@ class Coordinator:
     def schedule_taken(self) -> tuple[int, ...]:
         """The shortest schedule that replays this run: up to its last context switch."""
         last = max((i for i, step in enumerate(self.steps) if not step.default), default=-1)
-        return tuple(self.workers.index(step.worker) for step in self.steps[:last + 1])
+        return tuple(self._index(step.worker) for step in self.steps[:last + 1])
 
     def close(self) -> None:
         for connection in self._connections.values():
@@ -156,19 +161,20 @@ class Coordinator:
 
     def _advance(self) -> bool:
         """Let one worker go on; False if none can (then :attr:`deadlock` is set)."""
-        arriving = next((worker for worker in self.workers if worker in self._pending
+        order = self._order()
+        arriving = next((worker for worker in order if worker in self._pending
                          and self._pending[worker][0].kind == "arrive"), None)
         if arriving is not None:
             # Arrivals at a barrier commute with everything: no decision.
             self._go(arriving)
             return True
         outcome: Outcome = "go"
-        choices = [worker for worker in self.workers
+        choices = [worker for worker in order
                    if worker in self._pending and self.world.enabled(self._pending[worker][0])]
         if not choices:
             # Only now may a wait with a timeout give up: nothing else can happen.
             outcome = "timeout"
-            choices = [worker for worker in self.workers
+            choices = [worker for worker in order
                        if worker in self._pending and self._pending[worker][1]]
         if not choices:
             self.deadlock = self.world.deadlock(
@@ -186,17 +192,12 @@ class Coordinator:
             self._go(worker)
         return True
 
-    def _go(self, worker: str, parent_op: tuple[Op, str] | None = None) -> None:
-        """Apply the pending operation of ``worker`` and let it go (the test
-        process, whose operation is ``parent_op``, goes by itself)."""
-        if parent_op is not None:
-            op, detail = parent_op
-        else:
-            op, _, detail = self._pending[worker]
+    def _go(self, worker: str) -> None:
+        """Apply the pending operation of ``worker`` and let it go."""
+        op, _, detail = self._pending[worker]
         got = self.world.apply(op, detail)
         self._histories[worker].append((op.kind, op.target, detail, got))
-        if worker != PARENT:
-            self._let_go(worker, "go")
+        self._let_go(worker, "go")
         if op.kind == "pass" and got is True:
             # The real barrier lets a round through only all together.
             for other in self._round_of(op.target):
@@ -220,13 +221,10 @@ class Coordinator:
             return default, True
         entry = self.schedule[step]
         if self.relative:
-            start = self.workers.index(default)
-            ordered = sorted(choices, key=lambda worker: (self.workers.index(worker) - start)
-                             % len(self.workers))
+            ordered = sorted(choices, key=lambda worker: self._after(default, worker))
             return ordered[entry % len(ordered)], entry % len(ordered) == 0
-        if entry < len(self.workers) and self.workers[entry] in choices:
-            return self.workers[entry], self.workers[entry] == default
-        return default, True
+        wanted = next((worker for worker in choices if self._index(worker) == entry), default)
+        return wanted, wanted == default
 
     def _default(self, choices: list[str]) -> str:
         """The worker that ran last goes on, unless it only polls: then the next one does.
@@ -239,9 +237,21 @@ class Coordinator:
             return last
         if last is None:
             return choices[0]
-        after = self.workers.index(last)
-        return min(choices, key=lambda worker: (self.workers.index(worker) - after - 1)
-                   % len(self.workers))
+        return min(choices, key=lambda worker: (self._after(last, worker) - 1)
+                   % len(self._order()))
+
+    def _order(self) -> list[str]:
+        """Who may be chosen, in the order of the choices: the workers, then main."""
+        return [*self.workers, PARENT]
+
+    def _after(self, first: str, worker: str) -> int:
+        """How far ``worker`` comes after ``first`` in that order, going round."""
+        order = self._order()
+        return (order.index(worker) - order.index(first)) % len(order)
+
+    def _index(self, worker: str) -> int:
+        """A worker's index in a schedule: its spawn order, and -1 for main."""
+        return -1 if worker == PARENT else self.workers.index(worker)
 
     def _round_of(self, barrier: str) -> list[str]:
         return [worker for worker, (op, _, _) in self._pending.items()
@@ -249,6 +259,9 @@ class Coordinator:
 
     def _let_go(self, worker: str, outcome: Outcome) -> None:
         del self._pending[worker]
+        if worker == PARENT:
+            self._parent_outcome = outcome  # main goes on by itself, see parent_step
+            return
         self._running.add(worker)
         with contextlib.suppress(OSError):  # it died meanwhile: collect sees its end of file
             self._connections[worker].send(outcome)
@@ -256,34 +269,44 @@ class Coordinator:
     # --- the test process's own operations -------------------------------
 
     def parent_step(self, op: Op, timed: bool, detail: str, deadline: float) -> Outcome:
-        """An operation of the test process: run workers until it can happen.
+        """An operation of the test process, main: one more choice of the schedule.
 
-        The test process is not scheduled: its code runs whenever it gets
-        there, while every worker is stopped. When it waits for something no
-        worker can bring about, a timed wait gives up; a wait with no timeout
-        would never return, which is a bug of the scenario, not a finding.
+        Main stops at its gate like a worker, and the workers take steps
+        until the schedule chooses main (then it goes on by itself, in this
+        process) or until nothing else can happen. A wait of main's that
+        nothing can end either gives up (it has a timeout) or would never
+        return - a bug of the scenario, not a finding.
         """
-        state = self.drive(lambda: self.world.enabled(op), deadline)
-        if state == "done":
-            self._go(PARENT, (op, detail))
+        self._pending[PARENT] = (op, timed, detail)
+        self._parent_outcome = None
+        try:
+            state = self.drive(lambda: self._parent_outcome is not None, deadline)
+            if self._parent_outcome is not None:
+                return self._parent_outcome
+        finally:
+            self._pending.pop(PARENT, None)
+        if self.world.enabled(op):  # the workers are late: main goes on alone
+            self.world.apply(op, detail)
             return "go"
         if timed:
-            if state == "stuck" and op.kind == "pass":
-                self.world.time_out(op)
-            self._histories[PARENT].append((op.kind, op.target, "timeout"))
             return "timeout"
-        raise RuntimeError(f"main would wait forever for {self.world.waits_for(op)}")
-
+        raise RuntimeError(f"main would wait forever for {self.world.waits_for(op)}"
+                           + (": a worker hangs outside any gate" if state == "late" else ""))
 
 def parse_schedule(text: str) -> tuple[int, ...]:
-    """``"0,1,0"`` (or ``"0 1 0"``) as worker indices; ``ValueError`` naming a bad entry."""
+    """``"0,1,m,0"`` (or ``"0 1 m 0"``) as worker indices, ``m`` being main (-1).
+
+    Raises:
+        ValueError: naming the first entry that is neither.
+    """
     entries = text.replace(",", " ").split()
     for entry in entries:
-        if not entry.isdigit():
-            raise ValueError(f"a schedule lists worker indices like 0,1,0; {entry!r} is not one")
-    return tuple(int(entry) for entry in entries)
+        if not entry.isdigit() and entry != MAIN:
+            raise ValueError(f"a schedule lists worker indices like 0,1,m,0 (m is main); "
+                             f"{entry!r} is not one")
+    return tuple(-1 if entry == MAIN else int(entry) for entry in entries)
 
 
 def format_schedule(schedule: Sequence[int]) -> str:
-    """The form :func:`parse_schedule` reads: ``0,1,0``."""
-    return ",".join(str(entry) for entry in schedule)
+    """The form :func:`parse_schedule` reads: ``0,1,m,0``."""
+    return ",".join(MAIN if entry == -1 else str(entry) for entry in schedule)

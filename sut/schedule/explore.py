@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..runtime.result import Result, Violation
-from .coordinator import Step
+from .coordinator import PARENT, Step
 
 # Beyond this many runs an exploration stops and says it is incomplete.
 MAX_RUNS = 20_000
@@ -63,6 +63,7 @@ def explore(evaluate: Evaluate, *, max_runs: int = MAX_RUNS, cache: bool = True,
             if first is None:
                 first = (result, violations)
         index = {outcome.name: i for i, outcome in enumerate(result.workers)}
+        index[PARENT] = -1
         taken = [index[step.worker] for step in result.steps]
         # Deepest alternatives last on the stack: the search goes depth first.
         for depth in range(len(prefix), len(result.steps)):
