@@ -122,6 +122,7 @@ def _list(as_json: bool) -> int:
         "params": {field.name: field.default for field in dataclasses.fields(scenario.params)},
         "variants": [{"name": v.name, "description": v.description, "expected": v.expected}
                      for v in scenario.variants],
+        "schedule_mode": scenario.schedulable,
     } for scenario in registry.catalogue()]
     if as_json:
         _emit(json.dumps({"scenarios": catalogue}, indent=2))
@@ -130,7 +131,8 @@ def _list(as_json: bool) -> int:
     lines = []
     for entry in catalogue:
         defaults = " ".join(f"{key}={json.dumps(value)}" for key, value in entry["params"].items())
-        lines += [f"{entry['name']}: {entry['description']}", f"  params: {defaults}"]
+        lines += [f"{entry['name']}: {entry['description']}", f"  params: {defaults}"
+                  + ("" if entry["schedule_mode"] else "  (no schedule mode)")]
         lines += [f"  {variant['name']:<{width}}  {variant['expected']:<9} {variant['description']}"
                   for variant in entry["variants"]]
     _emit("\n".join(lines))
@@ -247,7 +249,7 @@ def _explore(args: argparse.Namespace) -> int:
     if not args.timeout > 0:
         raise UsageError(f"--timeout must be > 0 seconds, got {args.timeout}")
     if not scenario.schedulable:
-        raise UsageError(f"{scenario.name} has no schedule mode yet: it cannot be explored")
+        raise UsageError(f"{scenario.name} cannot be explored: {scenario.unscheduled}")
     progress = _Progress()
     began = time.monotonic()
     exploration = explore(

@@ -35,7 +35,12 @@ class Scenario:
     variants: Sequence[Variant]
     run: Callable[..., Result]
     check: Callable[[Result], list[Violation]]
-    schedulable: bool = False  # whether ``run`` takes a ``schedule``
+    # Why ``run`` takes no ``schedule``; empty when it does.
+    unscheduled: str = ""
+
+    @property
+    def schedulable(self) -> bool:
+        return not self.unscheduled
 
     def variant(self, name: str) -> Variant:
         """The variant called ``name``; ``ValueError`` naming the known ones otherwise."""
@@ -50,7 +55,7 @@ class Scenario:
                  ) -> tuple[Result, list[Violation]]:
         """Run ``variant`` once with ``params`` (by ``schedule``, if given) and check it."""
         if schedule is not None and not self.schedulable:
-            raise ValueError(f"{self.name} has no schedule mode yet")
+            raise ValueError(f"{self.name} has no schedule mode: {self.unscheduled}")
         extra = {} if schedule is None else {"schedule": schedule}
         result = self.run(params, self.variant(variant), start_method=start_method,
                           seed=seed, timeout=timeout, **extra)

@@ -247,6 +247,8 @@ SCHEDULE_CONFIGS: dict[str, st.SearchStrategy[Any]] = {
     "bakery": st.builds(bakery.Params, producers=st.integers(1, 3),
                         consumers=st.integers(1, 3), buns=st.integers(1, 3)),
     "pipe": st.builds(pipes.Params, messages=st.integers(0, 3)),
+    "traffic": st.builds(traffic.Params, cars=st.integers(1, 3), cycles=st.integers(1, 2)),
+    "queue": st.builds(queues.Params, messages=st.integers(1, 3)),
 }
 # A drawn schedule: relative picks (0 = the default), one per decision.
 PICKS = st.lists(st.integers(0, 3), max_size=40)

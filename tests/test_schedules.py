@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import sut
 from sut.runtime import Result, Scheduled, Violation, story
-from sut.scenarios import bakery, ktv, pipes, printing, ticket
+from sut.scenarios import bakery, ktv, pipes, printing, queues, ticket, traffic
 from sut.schedule.explore import explore
 from sut.schedule.search import minimal_schedule
 from tests.strategies import PICKS, SCHEDULE_CONFIGS
@@ -80,6 +80,17 @@ MINIMA: list[tuple[str, str, set[str] | None, Any, tuple[int, ...], str]] = [
      "consumer 0 got-none | main gave-up waiting_for='consumer 1' | deadlock: consumer 1 "
      "waits for an item in buns (empty) -> no-hang: consumer 1 is stuck after 'get': it "
      "waits for an item in buns (empty)"),
+    ("traffic", "ignores-light", None, traffic.Params(cars=1, cycles=1), (0, 0, 0, 1),
+     "light red cycle=1 | car 0 drive | car 0 pass | light green cycle=1 | light stop cycles=1 "
+     "-> green-only: car 0 passed at #3 while the light was red (red from #1 until #4)"),
+    ("traffic", "checks-once", None, traffic.Params(cars=1, cycles=1), (0, 0, 0, 1),
+     "light red cycle=1 | car 0 drive | car 0 waiting | car 0 pass | light green cycle=1 | "
+     "light stop cycles=1 -> green-only: car 0 saw red at #3, then passed at #4 while the "
+     "light was still red (red from #1 until #5)"),
+    ("queue", "two-way-single-queue", None, queues.Params(messages=1), (),
+     "child ready | main put message=0 | main got sender='main' message=0 | deadlock: child "
+     "waits for an item in to child (empty) -> no-hang: child is stuck after 'ready': it "
+     "waits for an item in to child (empty)"),
     ("pipe", "leaked-end", None, pipes.Params(messages=0), (),
      "receiver ready | main closed | deadlock: receiver waits for a message or end of file on "
      "pipe (left to right) (empty; its sending end is still open in receiver) -> no-hang: "
@@ -130,6 +141,9 @@ EXHAUSTIVE: list[tuple[str, str, Any, int]] = [
     ("bakery", "sentinel-per-consumer", bakery.Params(producers=1, consumers=2, buns=1), 71),
     ("bakery", "joinable-queue", bakery.Params(producers=2, consumers=1, buns=1), 54),
     ("pipe", "closed-ends", pipes.Params(messages=2), 19),
+    ("traffic", "event", traffic.Params(cars=1, cycles=2), 72),
+    ("queue", "one-way", queues.Params(messages=2), 10),
+    ("queue", "two-way-two-queues", queues.Params(messages=2), 22),
 ]
 
 

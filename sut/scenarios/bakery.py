@@ -292,5 +292,4 @@ SCENARIO = Scenario(
     variants=VARIANTS,
     run=run,
     check=check,
-    schedulable=True,
 )

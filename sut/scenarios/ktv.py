@@ -159,5 +159,4 @@ SCENARIO = Scenario(
     variants=VARIANTS,
     run=run,
     check=check,
-    schedulable=True,
 )

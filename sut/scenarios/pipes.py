@@ -154,5 +154,4 @@ SCENARIO = Scenario(
     variants=VARIANTS,
     run=run,
     check=check,
-    schedulable=True,
 )

@@ -203,5 +203,4 @@ SCENARIO = Scenario(
     variants=VARIANTS,
     run=run,
     check=check,
-    schedulable=True,
 )

@@ -33,13 +33,22 @@ import dataclasses
 import multiprocessing.queues
 import queue as queue_module
 import threading
-import time
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from ..registry import Scenario, Variant
-from ..runtime import DEFAULT_TIMEOUT, Backend, Jitter, Probe, Result, Run, Violation, WorkerOutcome
+from ..runtime import (
+    DEFAULT_TIMEOUT,
+    Backend,
+    Probe,
+    Result,
+    Run,
+    Schedule,
+    Violation,
+    WorkerOutcome,
+    shaking,
+)
 from ..runtime.backend import drain
 from ..runtime.invariants import amount, clean_exit, numbers
 from ..runtime.params import jitter, positive_int, seconds
@@ -85,7 +94,7 @@ def child(probe: Probe, inbox: Queue[Any], outbox: Queue[Any] | None, messages: 
     waits for a message that never comes, and reports it hung.
     """
     start.wait(start_timeout)  # both processes exist; main has put nothing yet
-    time.sleep(delay)  # a slow start-up
+    probe.sleep(delay)  # a slow start-up
     probe.record("ready")
     for number in range(messages):
         sender, message = inbox.get()
@@ -114,7 +123,7 @@ def parent(probe: Probe, run: Run, outbox: Queue[Any], inbox: Queue[Any] | None,
         probe.record("put", message=number)
     if inbox is None:
         return
-    time.sleep(PARENT_SLEEP)  # the tutorial's time.sleep(0.5): "the reply is there by now"
+    probe.sleep(PARENT_SLEEP)  # the tutorial's time.sleep(0.5): "the reply is there by now"
     for got in range(messages):
         try:
             sender, message = inbox.get(timeout=run.remaining())
@@ -143,17 +152,17 @@ VARIANTS = (
 
 
 def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
-        timeout: float = DEFAULT_TIMEOUT) -> Result:
+        timeout: float = DEFAULT_TIMEOUT, schedule: Schedule | None = None) -> Result:
     """Run one exchange and return what happened, with what was left in the queues."""
     wiring: Wiring = variant.wiring
     backend = Backend(start_method)
-    with Run(backend, "queue", variant.name, asdict(params), mode=Jitter(params.jitter),
-             seed=seed, timeout=timeout) as exchange:
+    with Run(backend, "queue", variant.name, asdict(params),
+             mode=shaking(params.jitter, schedule), seed=seed, timeout=timeout) as exchange:
         main = exchange.probe("main")
-        to_child = backend.Queue()
-        replies = {"none": None, "second-queue": backend.Queue(),
+        to_child = backend.Queue(name="to child")
+        replies = {"none": None, "second-queue": backend.Queue(name="replies"),
                    "same-queue": to_child}[wiring.replies]
-        start = backend.Barrier(2)
+        start = backend.Barrier(2, "start")
         exchange.spawn("child", child, to_child, replies, params.messages, params.delay,
                        start, timeout)
         parent(main, exchange, to_child, replies, params.messages, start)

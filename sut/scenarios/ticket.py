@@ -279,5 +279,4 @@ SCENARIO = Scenario(
     variants=VARIANTS,
     run=run,
     check=check,
-    schedulable=True,
 )

@@ -12,7 +12,8 @@ light changes the event while holding a ``crossing`` Lock and records the change
 inside it, and every car records its pass while holding the same lock. The
 light's changes and the passes are then totally ordered, and the colour at a
 pass is the colour of the light's last change before it - whatever the timing.
-Times in the evidence count from the run's first event.
+Times in the evidence count from the run's first event (in schedule mode,
+which has no clock, they are places in the order of events: ``#4``).
 
 Variants differ only in how the car looks at the light (its ``Wiring``):
 
@@ -42,7 +43,17 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..registry import Scenario, Variant
-from ..runtime import DEFAULT_TIMEOUT, Backend, Event, Jitter, Probe, Result, Run, Violation
+from ..runtime import (
+    DEFAULT_TIMEOUT,
+    Backend,
+    Event,
+    Probe,
+    Result,
+    Run,
+    Schedule,
+    Violation,
+    shaking,
+)
 from ..runtime.invariants import clean_exit
 from ..runtime.params import jitter, positive_int, seconds
 
@@ -76,20 +87,21 @@ def traffic_light(probe: Probe, light: Any, crossing: Any, cycles: int, red: flo
                   green: float, start: Any, start_timeout: float) -> None:
     """The tutorial's ``traffic_light``, bounded to ``cycles`` cycles.
 
-    Its phases are plain sleeps, not jitter points: their lengths are the
-    parameters, and a broken car's violation depends on the first red lasting
-    ``red`` seconds at least.
+    Its phases are the program's own sleeps, not jitter points: their lengths
+    are the parameters, and a broken car's violation depends on the first red
+    lasting ``red`` seconds at least. In schedule mode a phase lasts as long
+    as the schedule says.
     """
     start.wait(start_timeout)  # the light and the cars start together
     probe.record("red", cycle=1)  # the Event starts clear: red (the tutorial's comment)
     for cycle in range(1, cycles + 1):
-        time.sleep(red)
+        probe.sleep(red)
         with crossing:  # no car passes mid-change
             light.set()
             probe.record("green", cycle=cycle)
         if cycle == cycles:
             break  # the last green stays on: every car still to come can pass
-        time.sleep(green)
+        probe.sleep(green)
         with crossing:  # no car passes mid-change
             light.clear()
             probe.record("red", cycle=cycle + 1)
@@ -144,15 +156,15 @@ VARIANTS = (
 
 
 def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
-        timeout: float = DEFAULT_TIMEOUT) -> Result:
+        timeout: float = DEFAULT_TIMEOUT, schedule: Schedule | None = None) -> Result:
     """Run the light through its cycles with the cars and return what happened."""
     wiring: Wiring = variant.wiring
     backend = Backend(start_method)
-    with Run(backend, "traffic", variant.name, asdict(params), mode=Jitter(params.jitter),
-             seed=seed, timeout=timeout) as road:
-        light = backend.Event()  # clear = red, set = green
-        crossing = backend.Lock()
-        start = backend.Barrier(params.cars + 1)
+    with Run(backend, "traffic", variant.name, asdict(params),
+             mode=shaking(params.jitter, schedule), seed=seed, timeout=timeout) as road:
+        light = backend.Event("light")  # clear = red, set = green
+        crossing = backend.Lock("crossing")
+        start = backend.Barrier(params.cars + 1, "start")
         road.spawn("light", traffic_light, light, crossing, params.cycles, params.red,
                    params.green, start, timeout)
         for i in range(params.cars):
@@ -162,18 +174,22 @@ def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
 
 # --- invariants ------------------------------------------------------------
 
-def _ms(t_ns: int, t0: int) -> str:
-    return f"{(t_ns - t0) / 1e6:.0f} ms"
+def _at(result: Result, event: Event) -> str:
+    """When ``event`` happened: ``101 ms`` into the run, or by a schedule - which
+    has no clock - its place in the run's order of events (``#4``)."""
+    if result.schedule is not None:
+        return f"#{result.events.index(event) + 1}"
+    return f"{(event.t_ns - result.events[0].t_ns) / 1e6:.0f} ms"
 
 
-def _red_span(since: Event | None, until: Event | None, t0: int) -> str:
+def _red_span(result: Result, since: Event | None, until: Event | None) -> str:
     """``red from 0 ms until 101 ms``: the red phase a pass fell in."""
-    began = "from the start" if since is None else f"from {_ms(since.t_ns, t0)}"
-    ended = f"until {_ms(until.t_ns, t0)}" if until is not None else "and never green again"
+    began = "from the start" if since is None else f"from {_at(result, since)}"
+    ended = f"until {_at(result, until)}" if until is not None else "and never green again"
     return f"red {began} {ended}"
 
 
-def _passes_on_red(result: Result, changes: list[Event], t0: int) -> list[Violation]:
+def _passes_on_red(result: Result, changes: list[Event]) -> list[Violation]:
     violations = []
     for passed in result.events_of("pass"):
         # The colour at a pass is that of the light's last change before it;
@@ -189,15 +205,15 @@ def _passes_on_red(result: Result, changes: list[Event], t0: int) -> list[Violat
         since = reds[0] if reds else None
         until = next((change for change in changes
                       if change.t_ns > passed.t_ns and change.label == "green"), None)
-        span = _red_span(since, until, t0)
+        span = _red_span(result, since, until)
         seen = [event for event in result.events_of("waiting")
                 if event.worker == passed.worker and event.t_ns <= passed.t_ns]
         if seen:
             still = "still " if since is None or seen[-1].t_ns >= since.t_ns else ""
-            detail = (f"{passed.worker} saw red at {_ms(seen[-1].t_ns, t0)}, then passed at "
-                      f"{_ms(passed.t_ns, t0)} while the light was {still}red ({span})")
+            detail = (f"{passed.worker} saw red at {_at(result, seen[-1])}, then passed at "
+                      f"{_at(result, passed)} while the light was {still}red ({span})")
         else:
-            detail = (f"{passed.worker} passed at {_ms(passed.t_ns, t0)} "
+            detail = (f"{passed.worker} passed at {_at(result, passed)} "
                       f"while the light was red ({span})")
         violations.append(Violation("green-only", detail))
     return violations
@@ -212,11 +228,10 @@ def check(result: Result) -> list[Violation]:
     cars: int = result.params["cars"]
     cycles: int = result.params["cycles"]
     violations = clean_exit(result)
-    t0 = result.events[0].t_ns if result.events else 0
 
     changes = [event for event in result.events
                if event.worker == "light" and event.label in COLOURS]
-    violations += _passes_on_red(result, changes, t0)
+    violations += _passes_on_red(result, changes)
 
     for i in range(cars):
         name = f"car {i}"

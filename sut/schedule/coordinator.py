@@ -122,6 +122,10 @@ class Coordinator:
                 return "late"  # a livelock: someone polls forever
             if not self._advance():
                 return "stuck"
+            if until():
+                # Before waiting for anyone: main, just let go, may be what they
+                # wait for (the other parties of its barrier round).
+                return "done"
 
     def schedule_taken(self) -> tuple[int, ...]:
         """The shortest schedule that replays this run: up to its last context switch."""
