@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .runtime import DEFAULT_TIMEOUT, Result, Schedule, Violation
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
 
 Verdict = Literal["holds", "violates"]
 
@@ -35,12 +38,14 @@ class Scenario:
     variants: Sequence[Variant]
     run: Callable[..., Result]
     check: Callable[[Result], list[Violation]]
-    # Why ``run`` takes no ``schedule``; empty when it does.
+    # Small configurations to search for minimal schedules in; or else why
+    # ``run`` takes no ``schedule``.
+    small: Callable[[], SearchStrategy[Any]] | None = None
     unscheduled: str = ""
 
     @property
     def schedulable(self) -> bool:
-        return not self.unscheduled
+        return self.small is not None
 
     def variant(self, name: str) -> Variant:
         """The variant called ``name``; ``ValueError`` naming the known ones otherwise."""

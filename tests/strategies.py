@@ -237,18 +237,5 @@ EVERY_TRIAL: dict[str, st.SearchStrategy[Trial]] = {
 
 
 # --- schedule mode -------------------------------------------------------------
-# Configurations small enough to search schedules in and to explore exhaustively;
-# jitter plays no part in schedule mode.
-SCHEDULE_CONFIGS: dict[str, st.SearchStrategy[Any]] = {
-    "ticket": st.builds(ticket.Params, buyers=st.integers(1, 3), tickets=st.integers(0, 3),
-                        readers=st.integers(0, 1)),
-    "ktv": st.builds(ktv.Params, people=st.integers(1, 4), rooms=st.integers(1, 3)),
-    "printing": st.builds(printing.Params, workers=st.integers(1, 3)),
-    "bakery": st.builds(bakery.Params, producers=st.integers(1, 3),
-                        consumers=st.integers(1, 3), buns=st.integers(1, 3)),
-    "pipe": st.builds(pipes.Params, messages=st.integers(0, 3)),
-    "traffic": st.builds(traffic.Params, cars=st.integers(1, 3), cycles=st.integers(1, 2)),
-    "queue": st.builds(queues.Params, messages=st.integers(1, 3)),
-}
 # A drawn schedule: relative picks (0 = the default), one per decision.
 PICKS = st.lists(st.integers(0, 3), max_size=40)

@@ -23,13 +23,19 @@ from sut.runtime import Result, Scheduled, Violation, story
 from sut.scenarios import bakery, ktv, pipes, printing, queues, ticket, traffic
 from sut.schedule.explore import explore
 from sut.schedule.search import minimal_schedule
-from tests.strategies import PICKS, SCHEDULE_CONFIGS
+from tests.strategies import PICKS
 from tests.verdicts import TEST_TIMEOUT, report
 
 # A search draws schedules naming this many workers, covering this many decisions.
 SEARCH_WORKERS, SEARCH_DECISIONS = 3, 20
 # The thorough profile's examples per property (conftest.py): it runs the slow checks too.
 THOROUGH_EXAMPLES = 60
+
+
+def _small(name: str) -> st.SearchStrategy[Any]:
+    small = sut.get(name).small
+    assert small is not None
+    return small()
 
 
 def _told(result: Result, violations: list[Violation]) -> str:
@@ -110,7 +116,7 @@ def test_the_search_finds_the_minimal_interleaving(name: str, variant: str,
     found, result, violations = minimal_schedule(
         lambda config, picks: scenario.evaluate(config, variant, start_method="fork",
                                                 timeout=TEST_TIMEOUT, schedule=picks),
-        SCHEDULE_CONFIGS[name], invariants=wanted, workers=SEARCH_WORKERS,
+        _small(name), invariants=wanted, workers=SEARCH_WORKERS,
         decisions=SEARCH_DECISIONS)
     assert (found, result.schedule, _told(result, violations)) == (params, schedule, told), \
         report(result, violations)
@@ -201,17 +207,32 @@ def test_visiting_each_state_once_finds_every_outcome_the_full_search_finds(
     assert cached_runs < full_runs
 
 
-CORRECT = [(name, variant.name) for name in SCHEDULE_CONFIGS
-           for variant in sut.get(name).variants if variant.expected == "holds"]
+CORRECT = [(scenario.name, variant.name) for scenario in sut.catalogue() if scenario.schedulable
+           for variant in scenario.variants if variant.expected == "holds"]
 
 
 @pytest.mark.parametrize(("name", "variant"), CORRECT, ids=[f"{n}-{v}" for n, v in CORRECT])
 @given(data=st.data())
-def test_a_correct_variant_holds_on_drawn_schedules(name: str, variant: str, data: st.DataObject,
-                                                    start_method: str) -> None:
-    params = data.draw(SCHEDULE_CONFIGS[name], label="params")
+def test_a_correct_variant_holds_on_drawn_schedules(name: str, variant: str,
+                                                    data: st.DataObject) -> None:
+    # Under fork only, where runs are cheapest: a run by a schedule is the same
+    # run under every start method (the replay and exploration tests above show
+    # it), so the other two would add time, not cases.
+    params = data.draw(_small(name), label="params")
     picks = data.draw(PICKS, label="picks")
     result, violations = sut.get(name).evaluate(
-        params, variant, start_method=start_method, timeout=TEST_TIMEOUT,
+        params, variant, start_method="fork", timeout=TEST_TIMEOUT,
         schedule=Scheduled(tuple(picks), relative=True))
     assert not violations, report(result, violations)
+
+
+def test_every_variant_with_a_schedule_mode_is_searched_or_explored_here() -> None:
+    pinned = {(name, variant) for name, variant, *_ in MINIMA}
+    explored = {(name, variant) for name, variant, *_ in EXHAUSTIVE}
+    for scenario in sut.catalogue():
+        if not scenario.schedulable:
+            assert scenario.unscheduled, f"{scenario.name} says neither how nor why not"
+            continue
+        for variant in scenario.variants:
+            covered = pinned if variant.expected == "violates" else explored
+            assert (scenario.name, variant.name) in covered

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..registry import Scenario, Variant
 from ..runtime import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Schedule, Violation, shaking
@@ -49,6 +49,8 @@ from ..runtime.backend import drain, join_queue
 from ..runtime.invariants import amount, clean_exit, listing, names
 from ..runtime.params import jitter, positive_int
 
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
 
 @dataclass(frozen=True)
 class Params:
@@ -284,6 +286,14 @@ def check(result: Result) -> list[Violation]:
     return violations
 
 
+def small() -> SearchStrategy[Params]:
+    """Small configurations, to search for minimal schedules in (jitter plays no part)."""
+    from hypothesis import strategies as st  # here: a worker process never needs it
+
+    return st.builds(Params, producers=st.integers(1, 3), consumers=st.integers(1, 3),
+                     buns=st.integers(1, 3))
+
+
 SCENARIO = Scenario(
     name="bakery",
     description="producers and consumers pass buns through a Queue and must all stop "
@@ -292,4 +302,5 @@ SCENARIO = Scenario(
     variants=VARIANTS,
     run=run,
     check=check,
+    small=small,
 )

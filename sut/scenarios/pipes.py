@@ -24,12 +24,15 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING
 
 from ..registry import Scenario, Variant
 from ..runtime import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Schedule, Violation, shaking
 from ..runtime.invariants import amount, clean_exit, numbers
 from ..runtime.params import jitter, non_negative_int
 
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
 
 @dataclass(frozen=True)
 class Params:
@@ -147,6 +150,13 @@ def check(result: Result) -> list[Violation]:
     return violations
 
 
+def small() -> SearchStrategy[Params]:
+    """Small configurations, to search for minimal schedules in (jitter plays no part)."""
+    from hypothesis import strategies as st  # here: a worker process never needs it
+
+    return st.builds(Params, messages=st.integers(0, 3))
+
+
 SCENARIO = Scenario(
     name="pipe",
     description="main streams messages through a Pipe to a receiver that reads until EOF",
@@ -154,4 +164,5 @@ SCENARIO = Scenario(
     variants=VARIANTS,
     run=run,
     check=check,
+    small=small,
 )

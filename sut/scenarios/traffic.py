@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..registry import Scenario, Variant
 from ..runtime import (
@@ -56,6 +56,9 @@ from ..runtime import (
 )
 from ..runtime.invariants import clean_exit
 from ..runtime.params import jitter, positive_int, seconds
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
 
 # The tutorial's light stays 2 s in each colour.
 MAX_PHASE = 2.0
@@ -254,6 +257,13 @@ def check(result: Result) -> list[Violation]:
     return violations
 
 
+def small() -> SearchStrategy[Params]:
+    """Small configurations, to search for minimal schedules in (jitter plays no part)."""
+    from hypothesis import strategies as st  # here: a worker process never needs it
+
+    return st.builds(Params, cars=st.integers(1, 3), cycles=st.integers(1, 2))
+
+
 SCENARIO = Scenario(
     name="traffic",
     description="cars wait at a traffic light driven by an Event (red = clear, green = set)",
@@ -261,4 +271,5 @@ SCENARIO = Scenario(
     variants=VARIANTS,
     run=run,
     check=check,
+    small=small,
 )

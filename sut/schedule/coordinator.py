@@ -38,6 +38,7 @@ visits each fingerprint once.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -84,7 +85,8 @@ class Coordinator:
         self._running: set[str] = set()  # let go, next stop not yet reported
         self._pending: dict[str, tuple[Op, bool, str]] = {}  # stopped: op, timed?, detail
         self._finished: set[str] = set()
-        self._histories: dict[str, list[Hashable]] = {PARENT: []}
+        # Each process's history, folded into a digest as it grows (see _state).
+        self._histories: dict[str, bytes] = {PARENT: b""}
         self._parent_outcome: Outcome | None = None  # main's, once it was chosen
         self._last: str | None = None
 
@@ -94,7 +96,7 @@ class Coordinator:
         Every spawned worker gets its index, so indices are spawn order.
         """
         self.workers.append(worker)
-        self._histories[worker] = []
+        self._histories[worker] = b""
         if connection is None:
             self._finished.add(worker)
             return
@@ -155,7 +157,7 @@ class Coordinator:
                     kind, target, timed, detail, notes = connection.recv()
                 except (EOFError, OSError):  # killed, or gone without a word
                     kind, notes = "exit", ()
-                self._histories[worker].append(notes)  # what it noted on the way here
+                self._remember(worker, notes)  # what it noted on the way here
                 if kind == "exit":
                     self._finished.add(worker)
                     self.world.exit(worker)
@@ -190,7 +192,7 @@ class Coordinator:
         self._last = worker
         if outcome == "timeout":
             self.world.time_out(op)
-            self._histories[worker].append((op.kind, op.target, "timeout"))
+            self._remember(worker, (op.kind, op.target, "timeout"))
             self._let_go(worker, "timeout")
         else:
             self._go(worker)
@@ -200,23 +202,29 @@ class Coordinator:
         """Apply the pending operation of ``worker`` and let it go."""
         op, _, detail = self._pending[worker]
         got = self.world.apply(op, detail)
-        self._histories[worker].append((op.kind, op.target, detail, got))
+        self._remember(worker, (op.kind, op.target, detail, got))
         self._let_go(worker, "go")
         if op.kind == "pass" and got is True:
             # The real barrier lets a round through only all together.
             for other in self._round_of(op.target):
                 other_op, _, other_detail = self._pending[other]
-                self._histories[other].append(
-                    (other_op.kind, other_op.target, other_detail, self.world.apply(other_op)))
+                self._remember(other, (other_op.kind, other_op.target, other_detail,
+                                       self.world.apply(other_op)))
                 self._let_go(other, "go")
+
+    def _remember(self, worker: str, entry: Hashable) -> None:
+        """Add ``entry`` to the history of ``worker``: a digest of the digest so far and it."""
+        self._histories[worker] = _digest(self._histories[worker] + repr(entry).encode())
 
     def _state(self) -> int:
         """A fingerprint of the whole state; see the module docstring."""
         position = tuple(
-            (worker, tuple(self._histories[worker]), self._pending[worker][0::2]
+            (worker, self._histories[worker], self._pending[worker][0::2]
              if worker in self._pending else worker in self._finished)
             for worker in [PARENT, *self.workers])
-        return hash((self.world.snapshot(), position, self._files()))
+        # A digest of the repr, not hash(): the same on every run and machine.
+        text = repr((self.world.snapshot(), position, self._files()))
+        return int.from_bytes(_digest(text.encode()), "big")
 
     def _choose(self, choices: list[str]) -> tuple[str, bool]:
         default = self._default(choices)
@@ -296,6 +304,10 @@ class Coordinator:
             return "timeout"
         raise RuntimeError(f"main would wait forever for {self.world.waits_for(op)}"
                            + (": a worker hangs outside any gate" if state == "late" else ""))
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
 
 def parse_schedule(text: str) -> tuple[int, ...]:
     """``"0,1,m,0"`` (or ``"0 1 m 0"``) as worker indices, ``m`` being main (-1).

@@ -1,0 +1,1 @@
+"""Measurements of the suite, runnable with ``python -m benchmarks.<name>``."""
