@@ -23,7 +23,6 @@ import warnings
 from collections.abc import Callable
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
-from multiprocessing.synchronize import Barrier, Event, Lock, Semaphore
 from pathlib import Path
 from typing import Any
 
@@ -153,46 +152,34 @@ class Backend:
     # Each factory returns the real primitive, or in schedule mode its gated
     # wrapper with the same interface - hence ``Any``.
 
-    def Lock(self, name: str | None = None) -> Any:
-        real: Lock = self.context.Lock()
+    def _gated(self, real: Any, kind: str, name: str | None,
+               declare: Callable[[World, str], None], wrapper: Callable[[Any, str], Any]) -> Any:
+        """``real``, or declared in the model under its name and wrapped (schedule mode)."""
         if self.world is None:
             return real
-        name = self._name(name, "lock")
-        self.world.lock(name)
-        return ScheduledLock(real, name)
+        name = self._name(name, kind)
+        declare(self.world, name)
+        return wrapper(real, name)
+
+    def Lock(self, name: str | None = None) -> Any:
+        return self._gated(self.context.Lock(), "lock", name, World.lock, ScheduledLock)
 
     def FileLock(self, path: Path, name: str | None = None) -> Any:
         """An ``flock`` on ``path``: a lock the kernel frees when its holder dies."""
-        real = FileLock(path)
-        if self.world is None:
-            return real
-        name = self._name(name, "file lock")
-        self.world.lock(name, freed_on_exit=True)
-        return ScheduledLock(real, name)
+        return self._gated(FileLock(path), "file lock", name,
+                           lambda world, name: world.lock(name, freed_on_exit=True),
+                           ScheduledLock)
 
     def Semaphore(self, value: int, name: str | None = None) -> Any:
-        real: Semaphore = self.context.Semaphore(value)
-        if self.world is None:
-            return real
-        name = self._name(name, "semaphore")
-        self.world.semaphore(name, value)
-        return ScheduledLock(real, name)
+        return self._gated(self.context.Semaphore(value), "semaphore", name,
+                           lambda world, name: world.semaphore(name, value), ScheduledLock)
 
     def Event(self, name: str | None = None) -> Any:
-        real: Event = self.context.Event()
-        if self.world is None:
-            return real
-        name = self._name(name, "event")
-        self.world.event(name)
-        return ScheduledEvent(real, name)
+        return self._gated(self.context.Event(), "event", name, World.event, ScheduledEvent)
 
     def Barrier(self, parties: int, name: str | None = None) -> Any:
-        real: Barrier = self.context.Barrier(parties)
-        if self.world is None:
-            return real
-        name = self._name(name, "barrier")
-        self.world.barrier(name, parties)
-        return ScheduledBarrier(real, name)
+        return self._gated(self.context.Barrier(parties), "barrier", name,
+                           lambda world, name: world.barrier(name, parties), ScheduledBarrier)
 
     def Queue(self, maxsize: int = 0, name: str | None = None) -> Any:
         return self._queue(self.context.Queue(maxsize), maxsize, name)
@@ -203,13 +190,9 @@ class Backend:
     def _queue(self, real: multiprocessing.queues.Queue[Any], maxsize: int,
                name: str | None) -> Any:
         self._queues.append(real)
-        if self.world is None:
-            return real
-        if maxsize:
+        if maxsize and self.world is not None:
             raise ValueError("schedule mode models unbounded queues only (maxsize=0)")
-        name = self._name(name, "queue")
-        self.world.queue(name)
-        return ScheduledQueue(real, name)
+        return self._gated(real, "queue", name, World.queue, ScheduledQueue)
 
     def Pipe(self, duplex: bool = True, name: str | None = None) -> tuple[Any, Any]:
         """Two ends; in schedule mode each direction is a channel of the model.
