@@ -169,6 +169,9 @@ class Run:
             if worker.start_error is None:
                 self.backend.hand_over(name, args)
                 self._coordinator.add(name, ours)
+                # It runs alone up to its first gate (its start-up is nobody
+                # else's business), and only then does main go on.
+                self._coordinator.settle(self._deadline)
             else:
                 ours.close()
                 self._coordinator.add(name, None)

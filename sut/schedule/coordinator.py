@@ -103,6 +103,10 @@ class Coordinator:
         self._connections[worker] = connection
         self._running.add(worker)
 
+    def settle(self, deadline: float) -> bool:
+        """Wait until every running worker has stopped at a gate or ended (False: late)."""
+        return self._collect(deadline)
+
     def finished(self, worker: str) -> bool:
         return worker in self._finished
 

@@ -5,8 +5,8 @@ and then does the real operation, which the coordinator has made sure will
 not block: it is chosen only once the model says it can happen. A wait with
 a timeout that the coordinator times out is done for real with a timeout of
 zero, so the real primitive gives its own answer (False, ``Empty``, a broken
-barrier) at once. Outside schedule mode (no gate installed) a wrapper is the
-real primitive.
+barrier) at once - except ``Event.wait``, which waits its timeout (see there).
+Outside schedule mode (no gate installed) a wrapper is the real primitive.
 
 The wrappers are picklable whenever the real primitive is: they travel to
 workers as arguments under every start method.
@@ -76,7 +76,11 @@ class ScheduledEvent:
             return bool(self.real.wait(timeout))
         if _step("wait", self.name, timed=timeout is not None):
             return bool(self.real.wait())
-        return bool(self.real.wait(0))
+        # Given up: unlike the other waits, this one lasts its timeout for real.
+        # A program may time ``wait(timeout)`` (the event scenario does), and
+        # the real event is clear and nobody can set it meanwhile: it returns
+        # False after its timeout, as it would have.
+        return bool(self.real.wait(timeout))
 
 
 class ScheduledBarrier:
@@ -89,6 +93,10 @@ class ScheduledBarrier:
     @property
     def parties(self) -> int:
         return int(self.real.parties)
+
+    def abort(self) -> None:
+        """Break the real barrier (a harness giving up: no process waits at it)."""
+        self.real.abort()
 
     def wait(self, timeout: float | None = None) -> int:
         if current() is None:
