@@ -21,7 +21,7 @@ from typing import Any
 import sut
 from sut.registry import Scenario
 from sut.runtime import Result, Schedule, Violation, default_start_method
-from sut.scenarios import bakery, ktv, pipes, printing, queues, ticket, traffic
+from sut.scenarios import bakery, event, ktv, pipes, printing, queues, ticket, traffic
 from sut.schedule.coordinator import format_schedule
 from sut.schedule.explore import explore
 from sut.schedule.search import minimal_schedule
@@ -45,6 +45,8 @@ EXPLORED: list[tuple[str, str, Any]] = [
     ("traffic", "event", traffic.Params(cars=2, cycles=1)),
     ("queue", "one-way", queues.Params(messages=3)),
     ("queue", "two-way-two-queues", queues.Params(messages=2)),
+    ("event", "event", event.Params(waiters=1, timeout=0.01)),
+    ("event", "event", event.Params(waiters=2, timeout=0.01)),
 ]
 
 
