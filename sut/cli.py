@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from . import registry
+from . import demo, registry
 from .chat import client as chat_client
 from .chat import server as chat_server
 from .chat.handlers import HANDLERS
@@ -84,6 +84,14 @@ def _build_parser() -> argparse.ArgumentParser:
                          help="seconds before a run's live workers count as hung "
                               "(default: %(default)s)")
     explore.add_argument("--json", action="store_true", help="print one JSON object")
+
+    demo = commands.add_parser(
+        "demo", help="every race, drawn: each broken variant's minimal counterexample, and "
+                     "each correct variant holding in every interleaving")
+    demo.add_argument("scenarios", nargs="*", metavar="SCENARIO",
+                      help="scenarios to show (default: every one with a schedule mode)")
+    demo.add_argument("--start-method", choices=START_METHODS, default=default_start_method(),
+                      help="how worker processes start (default: %(default)s)")
 
     chat = commands.add_parser("chat", help="the tutorial's chat: a server with a process per "
                                             "connection, and its client")
@@ -288,6 +296,15 @@ def _exploration_report(exploration: Exploration, scenario: str, variant: str, p
     return "\n".join(lines)
 
 
+def _demo(args: argparse.Namespace) -> int:
+    def progress(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    verdicts = demo.show(args.scenarios, start_method=args.start_method, say=_emit,
+                         progress=progress)
+    return EXIT_HELD if all(verdict.as_expected for verdict in verdicts) else EXIT_VIOLATED
+
+
 def _port(port: int) -> int:
     if not 0 <= port <= 65535:
         raise UsageError(f"--port must be 0 to 65535, got {port}")
@@ -357,6 +374,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(args) if args.chat_command == "serve" else _client(args)
         if args.command == "explore":
             return _explore(args)
+        if args.command == "demo":
+            return _demo(args)
         return _list(args.json) if args.command == "list" else _run(args)
     except (UsageError, ValueError) as exc:
         print(f"sut: error: {exc}", file=sys.stderr)

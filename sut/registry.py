@@ -19,13 +19,16 @@ class Variant:
     """One version of a scenario's program and the verdict it should get.
 
     ``wiring`` is what makes this version differ from its siblings - the
-    primitive it wires in; only the scenario's own module reads it.
+    primitive it wires in; only the scenario's own module reads it. A broken
+    variant ``shows`` the invariants it is the classic example of breaking
+    (the demo looks for those; empty: any).
     """
 
     name: str
     description: str
     expected: Verdict
     wiring: Any = None
+    shows: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -243,3 +243,35 @@ def test_explore_stops_at_max_runs_and_says_so(capsys) -> None:
 def test_explore_rejects_bad_input_in_one_line(args: list[str], error: str, capsys) -> None:
     assert main(args) == 2
     assert capsys.readouterr().err == f"sut: error: {error}\n"
+
+
+# --- demo --------------------------------------------------------------------
+
+def test_demo_draws_each_race_and_each_fix_holding(capsys) -> None:
+    assert main(["demo", "ticket"]) == 0
+    captured = capsys.readouterr()
+    out = captured.out
+    assert ("unlocked (the tutorial's program without the lock) breaks with buyers=2 tickets=1 "
+            "readers=0, schedule 0,0,1,1,0:\n"
+            "    #  buyer 0          buyer 1\n"
+            "    1  query count=1\n"
+            "    2                   query count=1\n"
+            "    3                   read count=1\n"
+            "    4  read count=1\n") in out
+    assert ("   -> no-oversell: sold 2 of 1 ticket: buyer 0 and buyer 1 both read count=1\n"
+            in out)
+    assert ("ticket    locked    holds     holds     all 16 interleavings of buyers=1 tickets=1 "
+            "readers=1; all 25 interleavings of buyers=2 tickets=1 readers=0") in out
+    assert "ticket: searching unlocked for its smallest race ..." in captured.err
+
+
+@pytest.mark.parametrize(("args", "error"), [
+    (["demo", "nosuch"], "unknown scenario 'nosuch'"),
+    (["demo", "chat"], "chat is not in the demo: its bugs live in byte streams"),
+])
+def test_demo_rejects_what_it_cannot_show_in_one_line(args: list[str], error: str,
+                                                      capsys) -> None:
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"sut: error: {error}")
+    assert err.count("\n") == 1

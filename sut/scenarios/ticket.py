@@ -175,7 +175,7 @@ VARIANTS = (
     Variant("seed", "the tutorial's program: a Lock around read-sleep-write, and a write "
             "that truncates the file first", "violates", Wiring("process", write_truncating)),
     Variant("unlocked", "the tutorial's program without the lock", "violates",
-            Wiring("none", write_truncating)),
+            Wiring("none", write_truncating), shows=("no-oversell", "consistent-count")),
     Variant("locked", "an flock the kernel frees if its holder dies, and atomic "
             "write-then-rename", "holds", Wiring("file", write_atomic)),
 )
