@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import registry
-from .lanes import lanes
+from .lanes import breaking_moment, lanes
 from .runtime.params import describe_params
 from .runtime.probe import Scheduled
 from .runtime.result import Result, Violation
@@ -95,8 +95,9 @@ def _show_one(scenario: registry.Scenario, start_method: str, say: Callable[[str
         if params not in broke_in:
             broke_in.append(params)
         schedule = format_schedule(result.schedule or ()) or "(default)"
+        moment = breaking_moment(result, violations[0].invariant, scenario.check)
         say(f"\n{variant.name} ({variant.description}) breaks with {_configuration(params)}, "
-            f"schedule {schedule}:\n" + "\n".join(lanes(result, violations)))
+            f"schedule {schedule}:\n" + "\n".join(lanes(result, violations, moment=moment)))
         verdicts.append(Verdict(scenario.name, variant.name, variant.expected, "violates",
                                 f"{_configuration(params)}, schedule {schedule}"))
     for variant in [v for v in scenario.variants if v.expected == "holds"]:
