@@ -9,6 +9,7 @@ failed, 2 for bad usage or an address they cannot use.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -22,6 +23,7 @@ from .chat import client as chat_client
 from .chat import server as chat_server
 from .chat.handlers import HANDLERS
 from .chat.protocol import DEFAULT_SUFFIX, MAX_LINE
+from .picture import Drawing, svg
 from .runtime import DEFAULT_TIMEOUT, START_METHODS, Result, Violation, default_start_method
 from .runtime.params import describe_params, parse_params
 from .runtime.story import story
@@ -92,6 +94,8 @@ def _build_parser() -> argparse.ArgumentParser:
                       help="scenarios to show (default: every one with a schedule mode)")
     demo.add_argument("--start-method", choices=START_METHODS, default=default_start_method(),
                       help="how worker processes start (default: %(default)s)")
+    demo.add_argument("--svg", metavar="PATH",
+                      help="also draw every race found, as one SVG picture, to PATH")
 
     chat = commands.add_parser("chat", help="the tutorial's chat: a server with a process per "
                                             "connection, and its client")
@@ -300,9 +304,38 @@ def _demo(args: argparse.Namespace) -> int:
     def progress(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
+    if args.svg is not None:
+        _check_writable(args.svg)  # before the searches, not after
+    drawings: list[Drawing] = []
     verdicts = demo.show(args.scenarios, start_method=args.start_method, say=_emit,
-                         progress=progress)
+                         progress=progress, drawings=drawings)
+    if args.svg is not None:
+        _write_whole(args.svg, svg(drawings))
+        progress(f"drew {len(drawings)} races to {args.svg}")
     return EXIT_HELD if all(verdict.as_expected for verdict in verdicts) else EXIT_VIOLATED
+
+
+def _check_writable(path: str) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UsageError(f"cannot write {path!r}: no folder {folder!r}")
+    if os.path.isdir(path):
+        raise UsageError(f"cannot write {path!r}: it is a folder")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"cannot write {path!r}: the folder is not writable")
+
+
+def _write_whole(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all: a temporary file, then a rename."""
+    temporary = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(temporary, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        raise UsageError(f"cannot write {path!r}: {exc.strerror or exc}") from None
 
 
 def _port(port: int) -> int:

@@ -17,6 +17,7 @@ from typing import Any
 
 from . import registry
 from .lanes import breaking_moment, lanes
+from .picture import Drawing
 from .runtime.params import describe_params
 from .runtime.probe import Scheduled
 from .runtime.result import Result, Violation
@@ -49,8 +50,11 @@ def _configuration(params: Any) -> str:
 
 
 def show(names: Sequence[str], *, start_method: str, say: Callable[[str], None],
-         progress: Callable[[str], None]) -> list[Verdict]:
+         progress: Callable[[str], None],
+         drawings: list[Drawing] | None = None) -> list[Verdict]:
     """Show the scenarios called ``names`` (all with a schedule mode if empty); the verdicts.
+
+    Each broken variant's run is added to ``drawings``, if given, for a picture.
 
     Raises:
         ValueError: an unknown scenario, or one with no schedule mode.
@@ -62,13 +66,14 @@ def show(names: Sequence[str], *, start_method: str, say: Callable[[str], None],
             raise ValueError(f"{scenario.name} is not in the demo: {scenario.unscheduled}")
     verdicts: list[Verdict] = []
     for scenario in chosen:
-        verdicts += _show_one(scenario, start_method, say, progress)
+        verdicts += _show_one(scenario, start_method, say, progress,
+                              drawings if drawings is not None else [])
     say(_summary(verdicts))
     return verdicts
 
 
 def _show_one(scenario: registry.Scenario, start_method: str, say: Callable[[str], None],
-              progress: Callable[[str], None]) -> list[Verdict]:
+              progress: Callable[[str], None], drawings: list[Drawing]) -> list[Verdict]:
     from .schedule.search import minimal_schedule  # Hypothesis: only when searching
 
     assert scenario.small is not None
@@ -100,6 +105,8 @@ def _show_one(scenario: registry.Scenario, start_method: str, say: Callable[[str
             f"schedule {schedule}:\n" + "\n".join(lanes(result, violations, moment=moment)))
         verdicts.append(Verdict(scenario.name, variant.name, variant.expected, "violates",
                                 f"{_configuration(params)}, schedule {schedule}"))
+        drawings.append(Drawing(f"{scenario.name} {variant.name}: {_configuration(params)}, "
+                                f"schedule {schedule}", result, violations, moment))
     for variant in [v for v in scenario.variants if v.expected == "holds"]:
         held = []
         for params in broke_in:

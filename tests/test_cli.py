@@ -180,7 +180,7 @@ def test_run_by_schedule_as_json_carries_the_schedule_and_its_steps(capsys) -> N
     assert document["schedule"] == [0, 0, 1, 1, 0]
     assert document["deadlock"] is None
     first = document["steps"][0]
-    assert {"worker", "op", "outcome", "choices", "default", "state"} == set(first)
+    assert {"worker", "op", "outcome", "choices", "default", "state", "t_ns"} == set(first)
 
 
 def test_a_deadlock_is_named_without_waiting_for_the_timeout(capsys) -> None:
@@ -275,3 +275,22 @@ def test_demo_rejects_what_it_cannot_show_in_one_line(args: list[str], error: st
     err = capsys.readouterr().err
     assert err.startswith(f"sut: error: {error}")
     assert err.count("\n") == 1
+
+
+def test_demo_draws_its_races_to_an_svg_file_whole(tmp_path, capsys) -> None:
+    picture = tmp_path / "races.svg"
+    assert main(["demo", "pipe", "--svg", str(picture)]) == 0
+    text = picture.read_text(encoding="utf-8")
+    assert text.startswith('<svg xmlns="http://www.w3.org/2000/svg"')
+    assert "pipe leaked-end: messages=0, schedule (default)" in text
+    assert list(tmp_path.iterdir()) == [picture]  # no temporary file left behind
+    assert f"drew 1 races to {picture}" in capsys.readouterr().err
+
+
+def test_demo_refuses_an_svg_path_it_cannot_write_before_searching(tmp_path, capsys) -> None:
+    missing = tmp_path / "no" / "races.svg"
+    assert main(["demo", "pipe", "--svg", str(missing)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == (f"sut: error: cannot write {str(missing)!r}: "
+                            f"no folder {str(missing.parent)!r}\n")
+    assert captured.out == ""

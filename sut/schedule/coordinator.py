@@ -67,6 +67,7 @@ class Step:
     choices: tuple[str, ...]  # the workers that could go on, in spawn order
     default: bool  # whether the default would have chosen ``worker`` too
     state: int  # fingerprint of the state the decision was taken in
+    t_ns: int  # when it was taken (monotonic, as the events): places it among them
 
 
 class Coordinator:
@@ -192,7 +193,8 @@ class Coordinator:
             return False
         worker, default = self._choose(choices)
         op = self._pending[worker][0]
-        self.steps.append(Step(worker, op, outcome, tuple(choices), default, self._state()))
+        self.steps.append(Step(worker, op, outcome, tuple(choices), default, self._state(),
+                               time.monotonic_ns()))
         self._last = worker
         if outcome == "timeout":
             self.world.time_out(op)
