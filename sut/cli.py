@@ -18,12 +18,12 @@ import time
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from . import demo, registry
+from . import demo, races, registry
 from .chat import client as chat_client
 from .chat import server as chat_server
 from .chat.handlers import HANDLERS
 from .chat.protocol import DEFAULT_SUFFIX, MAX_LINE
-from .picture import Drawing, svg
+from .picture import svg
 from .runtime import DEFAULT_TIMEOUT, START_METHODS, Result, Violation, default_start_method
 from .runtime.params import describe_params, parse_params
 from .runtime.story import story
@@ -96,6 +96,15 @@ def _build_parser() -> argparse.ArgumentParser:
                       help="how worker processes start (default: %(default)s)")
     demo.add_argument("--svg", metavar="PATH",
                       help="also draw every race found, as one SVG picture, to PATH")
+
+    races = commands.add_parser(
+        "races", help="write docs/RACES.md and its pictures from what the tool finds")
+    races.add_argument("--out", default="docs", metavar="DIR",
+                       help="the folder to write RACES.md and races/*.svg in "
+                            "(default: %(default)s)")
+    races.add_argument("--start-method", choices=START_METHODS,
+                       default=default_start_method(),
+                       help="how worker processes start (default: %(default)s)")
 
     chat = commands.add_parser("chat", help="the tutorial's chat: a server with a process per "
                                             "connection, and its client")
@@ -306,13 +315,25 @@ def _demo(args: argparse.Namespace) -> int:
 
     if args.svg is not None:
         _check_writable(args.svg)  # before the searches, not after
-    drawings: list[Drawing] = []
     verdicts = demo.show(args.scenarios, start_method=args.start_method, say=_emit,
-                         progress=progress, drawings=drawings)
+                         progress=progress)
+    drawings = [verdict.broken for verdict in verdicts if verdict.broken is not None]
     if args.svg is not None:
         _write_whole(args.svg, svg(drawings))
         progress(f"drew {len(drawings)} races to {args.svg}")
     return EXIT_HELD if all(verdict.as_expected for verdict in verdicts) else EXIT_VIOLATED
+
+
+def _races(args: argparse.Namespace) -> int:
+    if not os.path.isdir(args.out):
+        raise UsageError(f"cannot write in {args.out!r}: no such folder")
+    os.makedirs(os.path.join(args.out, races.PICTURES), exist_ok=True)
+    files = races.document(start_method=args.start_method,
+                           progress=lambda text: print(text, file=sys.stderr, flush=True))
+    for name, text in files.items():
+        _write_whole(os.path.join(args.out, name), text)
+    _emit(f"wrote {', '.join(sorted(files))} in {args.out}")
+    return EXIT_HELD
 
 
 def _check_writable(path: str) -> None:
@@ -409,6 +430,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _explore(args)
         if args.command == "demo":
             return _demo(args)
+        if args.command == "races":
+            return _races(args)
         return _list(args.json) if args.command == "list" else _run(args)
     except (UsageError, ValueError) as exc:
         print(f"sut: error: {exc}", file=sys.stderr)

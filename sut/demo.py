@@ -30,13 +30,14 @@ SEARCH_WORKERS, SEARCH_DECISIONS = 3, 20
 
 @dataclass(frozen=True)
 class Verdict:
-    """One row of the summary."""
+    """One row of the summary, and the run that broke, if one did."""
 
     scenario: str
     variant: str
     expected: str
     verdict: str
     evidence: str
+    broken: Drawing | None = None  # the breaking run, its violations and moment
 
     @property
     def as_expected(self) -> bool:
@@ -50,11 +51,8 @@ def _configuration(params: Any) -> str:
 
 
 def show(names: Sequence[str], *, start_method: str, say: Callable[[str], None],
-         progress: Callable[[str], None],
-         drawings: list[Drawing] | None = None) -> list[Verdict]:
+         progress: Callable[[str], None]) -> list[Verdict]:
     """Show the scenarios called ``names`` (all with a schedule mode if empty); the verdicts.
-
-    Each broken variant's run is added to ``drawings``, if given, for a picture.
 
     Raises:
         ValueError: an unknown scenario, or one with no schedule mode.
@@ -66,14 +64,13 @@ def show(names: Sequence[str], *, start_method: str, say: Callable[[str], None],
             raise ValueError(f"{scenario.name} is not in the demo: {scenario.unscheduled}")
     verdicts: list[Verdict] = []
     for scenario in chosen:
-        verdicts += _show_one(scenario, start_method, say, progress,
-                              drawings if drawings is not None else [])
+        verdicts += _show_one(scenario, start_method, say, progress)
     say(_summary(verdicts))
     return verdicts
 
 
 def _show_one(scenario: registry.Scenario, start_method: str, say: Callable[[str], None],
-              progress: Callable[[str], None], drawings: list[Drawing]) -> list[Verdict]:
+              progress: Callable[[str], None]) -> list[Verdict]:
     from .schedule.search import minimal_schedule  # Hypothesis: only when searching
 
     assert scenario.small is not None
@@ -103,10 +100,11 @@ def _show_one(scenario: registry.Scenario, start_method: str, say: Callable[[str
         moment = breaking_moment(result, violations[0].invariant, scenario.check)
         say(f"\n{variant.name} ({variant.description}) breaks with {_configuration(params)}, "
             f"schedule {schedule}:\n" + "\n".join(lanes(result, violations, moment=moment)))
-        verdicts.append(Verdict(scenario.name, variant.name, variant.expected, "violates",
-                                f"{_configuration(params)}, schedule {schedule}"))
-        drawings.append(Drawing(f"{scenario.name} {variant.name}: {_configuration(params)}, "
-                                f"schedule {schedule}", result, violations, moment))
+        verdicts.append(Verdict(
+            scenario.name, variant.name, variant.expected, "violates",
+            f"{_configuration(params)}, schedule {schedule}",
+            Drawing(f"{scenario.name} {variant.name}: {_configuration(params)}, "
+                    f"schedule {schedule}", result, violations, moment)))
     for variant in [v for v in scenario.variants if v.expected == "holds"]:
         held = []
         for params in broke_in:

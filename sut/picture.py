@@ -117,9 +117,11 @@ def svg(drawings: list[Drawing]) -> str:
     for drawing in drawings:
         drawn, top = _one(drawing, top)
         parts += drawn
-        width = max(width, LEFT + STEP * (len(drawing.result.events) + 2),
-                    12 + 6.5 * max([len(drawing.title)] + [
-                        len(v.invariant) + len(v.detail) + 2 for v in drawing.violations[:1]]))
+        notes = [drawing.result.deadlock or ""] + [
+            f"{v.invariant}: {v.detail}" for v in drawing.violations[:1]]
+        # Room for the last event's slanted label, the bold title, the notes.
+        width = max(width, LEFT + STEP * (len(drawing.result.events) + 1) + 140,
+                    20 + 9 * len(drawing.title), 20 + 6.5 * max(len(note) for note in notes))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{top:.0f}" '
             f'font-family="sans-serif">\n<rect width="100%" height="100%" fill="white"/>\n'
             + "\n".join(parts) + "\n</svg>\n")

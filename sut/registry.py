@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -41,6 +42,8 @@ class Scenario:
     variants: Sequence[Variant]
     run: Callable[..., Result]
     check: Callable[[Result], list[Violation]]
+    # What the tutorial's own programs get wrong, and why the fix works.
+    lesson: str = ""
     # Small configurations to search for minimal schedules in; or else why
     # ``run`` takes no ``schedule``.
     small: Callable[[], SearchStrategy[Any]] | None = None
@@ -49,6 +52,14 @@ class Scenario:
     @property
     def schedulable(self) -> bool:
         return self.small is not None
+
+    @property
+    def invariants(self) -> str:
+        """The paragraph of the scenario module's docstring that starts ``Invariants:``."""
+        doc = sys.modules[self.run.__module__].__doc__ or ""
+        found = [paragraph for paragraph in doc.split("\n\n")
+                 if paragraph.startswith("Invariants:")]
+        return " ".join(found[0].split()) if found else ""
 
     def variant(self, name: str) -> Variant:
         """The variant called ``name``; ``ValueError`` naming the known ones otherwise."""

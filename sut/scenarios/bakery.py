@@ -294,6 +294,17 @@ def small() -> SearchStrategy[Params]:
                      buns=st.integers(1, 3))
 
 
+# What the tutorial's own programs get wrong, and why the fix works.
+LESSON = (
+    "Consumers blocked in ``get()`` cannot tell that the producers are done. The "
+    "tutorial's first program never tells them (``no-sentinel``: they wait forever). "
+    "Its fix - each producer puts one ``None`` (``one-sentinel``) - is right only "
+    "when producers and consumers are as many: otherwise a consumer waits forever, or "
+    "a ``None`` is left behind. Main putting one ``None`` per consumer once it has "
+    "joined the producers holds, and so does a JoinableQueue main joins first."
+)
+
+
 SCENARIO = Scenario(
     name="bakery",
     description="producers and consumers pass buns through a Queue and must all stop "
@@ -302,5 +313,6 @@ SCENARIO = Scenario(
     variants=VARIANTS,
     run=run,
     check=check,
+    lesson=LESSON,
     small=small,
 )

@@ -499,6 +499,17 @@ def check(result: Result) -> list[Violation]:
     return violations
 
 
+# What the tutorial's own programs get wrong, and why the fix works.
+LESSON = (
+    "``recv(1024)`` is not one message: TCP is a byte stream, so a line may come in "
+    "pieces, several lines in one piece, a character split across two. The tutorial's "
+    "handler replies once per ``recv``, decodes each piece on its own (a split "
+    "character kills it) and loops on ``b''`` after its client leaves. ``framed`` "
+    "reassembles lines across ``recv`` calls, bounds their length, answers invalid "
+    "UTF-8 with ``ERR`` and ends when its client does."
+)
+
+
 SCENARIO = Scenario(
     name="chat",
     description="a TCP chat server with a process per connection (the tutorial's socket example)",
@@ -506,6 +517,7 @@ SCENARIO = Scenario(
     variants=VARIANTS,
     run=run,
     check=check,
+    lesson=LESSON,
     unscheduled="its bugs live in byte streams, not in an interleaving of processes: they are "
                 "found by generated splits of the stream instead",
 )

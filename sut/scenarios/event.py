@@ -260,6 +260,15 @@ def small() -> SearchStrategy[Params]:
     return st.builds(Params, waiters=st.integers(1, 3), timeout=st.just(0.01))
 
 
+# What the tutorial's own programs get wrong, and why the fix works.
+LESSON = (
+    "A ``multiprocessing.Event`` is one flag for every process. A ``threading.Event`` "
+    "handed to processes is not: under fork each child gets its own copy, which "
+    "main's ``set()`` never reaches; under spawn and forkserver it cannot even be "
+    "pickled."
+)
+
+
 SCENARIO = Scenario(
     name="event",
     description="main sets and clears an Event while other processes wait on it",
@@ -267,5 +276,6 @@ SCENARIO = Scenario(
     variants=VARIANTS,
     run=run,
     check=check,
+    lesson=LESSON,
     small=small,
 )

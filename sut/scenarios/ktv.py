@@ -162,6 +162,16 @@ def small() -> SearchStrategy[Params]:
     return st.builds(Params, people=st.integers(1, 4), rooms=st.integers(1, 3))
 
 
+# What the tutorial's own programs get wrong, and why the fix works.
+LESSON = (
+    "``Semaphore(rooms)`` is the tutorial's program, and it holds. Without a guard "
+    "(``unguarded``) more people sing than there are rooms. A Lock where the "
+    "Semaphore belongs (``lock``) never overfills, but it serializes: one room in use "
+    "while the others stand empty and people wait at the door - over-serialization is "
+    "a bug too."
+)
+
+
 SCENARIO = Scenario(
     name="ktv",
     description="people share a limited number of KTV rooms (Semaphore)",
@@ -169,5 +179,6 @@ SCENARIO = Scenario(
     variants=VARIANTS,
     run=run,
     check=check,
+    lesson=LESSON,
     small=small,
 )

@@ -157,6 +157,15 @@ def small() -> SearchStrategy[Params]:
     return st.builds(Params, messages=st.integers(0, 3))
 
 
+# What the tutorial's own programs get wrong, and why the fix works.
+LESSON = (
+    "A receiver sees end of file only once every copy of the send end is closed, its "
+    "own included: the tutorial's receiver keeps the copy it was handed (``leaked- "
+    "end``) and waits forever. Closing every end a process does not use (``closed- "
+    "ends``) fixes it."
+)
+
+
 SCENARIO = Scenario(
     name="pipe",
     description="main streams messages through a Pipe to a receiver that reads until EOF",
@@ -164,5 +173,6 @@ SCENARIO = Scenario(
     variants=VARIANTS,
     run=run,
     check=check,
+    lesson=LESSON,
     small=small,
 )

@@ -206,6 +206,15 @@ def small() -> SearchStrategy[Params]:
     return st.builds(Params, workers=st.integers(1, 3))
 
 
+# What the tutorial's own programs get wrong, and why the fix works.
+LESSON = (
+    "Without the lock (``unlocked``) a worker's two lines are split by another's. "
+    "Both of the tutorial's fixes hold: a Lock around both prints (``locked``), or "
+    "main joining each worker before it starts the next (``joined``, which also keeps "
+    "the order)."
+)
+
+
 SCENARIO = Scenario(
     name="printing",
     description="workers print two lines each on a shared terminal (Lock or join)",
@@ -213,5 +222,6 @@ SCENARIO = Scenario(
     variants=VARIANTS,
     run=run,
     check=check,
+    lesson=LESSON,
     small=small,
 )

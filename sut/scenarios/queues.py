@@ -245,6 +245,15 @@ def small() -> SearchStrategy[Params]:
     return st.builds(Params, messages=st.integers(1, 3))
 
 
+# What the tutorial's own programs get wrong, and why the fix works.
+LESSON = (
+    "One queue for both directions (the tutorial's two-way example) works only if the "
+    "child takes main's messages before main looks for replies - which is all the "
+    "tutorial's ``time.sleep(0.5)`` is for; otherwise main gets its own message back "
+    "and the child waits forever. Two queues, one per direction, need no timing."
+)
+
+
 SCENARIO = Scenario(
     name="queue",
     description="main and a child exchange messages through Queues, one way or two",
@@ -252,5 +261,6 @@ SCENARIO = Scenario(
     variants=VARIANTS,
     run=run,
     check=check,
+    lesson=LESSON,
     small=small,
 )

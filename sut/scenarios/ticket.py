@@ -283,6 +283,19 @@ def small() -> SearchStrategy[Params]:
                      readers=st.integers(0, 1))
 
 
+# What the tutorial's own programs get wrong, and why the fix works.
+LESSON = (
+    "The tutorial's program locks the purchase, but its query (``check_ticket``) "
+    "reads the file outside the lock, and its write empties the file (``open(..., "
+    "'w')``) before ``json.dump`` fills it: a reader at that moment sees no document "
+    "at all. Without the lock (``unlocked``) two buyers read the same count and both "
+    "sell the last ticket; and a buyer killed holding a ``multiprocessing.Lock`` "
+    "never releases it. ``locked`` takes an ``flock``, which the kernel frees when "
+    "its holder dies, and writes a temporary file that ``os.replace`` swaps in at "
+    "once: a reader sees the old document or the new one, never half of one."
+)
+
+
 SCENARIO = Scenario(
     name="ticket",
     description="buyers race for tickets in a JSON file guarded by a lock (the 12306 example)",
@@ -290,5 +303,6 @@ SCENARIO = Scenario(
     variants=VARIANTS,
     run=run,
     check=check,
+    lesson=LESSON,
     small=small,
 )

@@ -264,6 +264,15 @@ def small() -> SearchStrategy[Params]:
     return st.builds(Params, cars=st.integers(1, 3), cycles=st.integers(1, 2))
 
 
+# What the tutorial's own programs get wrong, and why the fix works.
+LESSON = (
+    "The tutorial's light never stops; this one stops on green after its cycles. A "
+    "car that ignores the light, or looks once and drives on, passes on red. The fix "
+    "waits for the Event, then re-checks green under the crossing lock the light "
+    "changes colour under, so a pass and a change of colour can never interleave."
+)
+
+
 SCENARIO = Scenario(
     name="traffic",
     description="cars wait at a traffic light driven by an Event (red = clear, green = set)",
@@ -271,5 +280,6 @@ SCENARIO = Scenario(
     variants=VARIANTS,
     run=run,
     check=check,
+    lesson=LESSON,
     small=small,
 )
