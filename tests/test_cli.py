@@ -253,8 +253,8 @@ def test_demo_draws_each_race_and_each_fix_holding(capsys) -> None:
     captured = capsys.readouterr()
     assert ("leaked-end (the receiver leaves its copy of the send end open, so EOF never "
             "comes) breaks with messages=0, schedule (default):\n"
-            "    #  main     receiver\n"
-            "    1           ready\n"
+            "    #  main      receiver\n"
+            "    1            ready\n"
             "    2  closed\n") in captured.out
     assert captured.out.endswith(
         "scenario  variant      expected  verdict   counterexample / evidence\n"
