@@ -35,37 +35,53 @@ def steady(text: str) -> str:
 
 def document(*, start_method: str, progress: Callable[[str], None]) -> dict[str, str]:
     """The document and its pictures: relative path -> text."""
-    verdicts = show([], start_method=start_method, say=lambda text: None, progress=progress)
     files: dict[str, str] = {}
-    lines = ["# The races, and their fixes",
-             "",
-             "Written by `python -m sut races` from what the tool finds: every minimal",
-             "counterexample below was searched for (a derandomized Hypothesis search over",
-             "small configurations and schedules), every fix explored in every",
-             "interleaving of the configurations its siblings broke in. A test regenerates",
-             "this page and fails when it no longer matches. Numbers that differ from run",
-             f"to run (pids, measured waits) are written `…`. Start method: {start_method}.",
-             ""]
+    parts = [header(start_method)]
     for scenario in registry.catalogue():
-        lines += [f"## {scenario.name}", "", scenario.description[:1].upper()
-                  + scenario.description[1:] + ".", "", scenario.invariants, ""]
-        own = [verdict for verdict in verdicts if verdict.scenario == scenario.name]
-        if own:
-            lines += _verdicts(scenario, own)
-            drawings = [dataclasses.replace(verdict.broken, violations=[
-                Violation(v.invariant, steady(v.detail)) for v in verdict.broken.violations])
-                for verdict in own if verdict.broken is not None]
-            picture = f"{PICTURES}/{scenario.name}.svg"
-            files[picture] = steady(svg(drawings))
-            lines += [f"![The races of {scenario.name}, one lane per process]({picture})", ""]
-        else:
-            lines += [f"No schedule mode: {scenario.unscheduled}. Its minimal counterexamples "
-                      f"are searched by `pytest tests/test_{scenario.name}.py`; see the README.",
-                      ""]
-        lines += ["**What the tutorial gets wrong, and why the fix works.** "
-                  + scenario.lesson, ""]
-    files["RACES.md"] = steady("\n".join(lines).rstrip("\n") + "\n")
+        text, picture = section(scenario, start_method=start_method, progress=progress)
+        parts.append(text)
+        if picture is not None:
+            files[f"{PICTURES}/{scenario.name}.svg"] = picture
+    files["RACES.md"] = "".join(parts).rstrip("\n") + "\n"
     return files
+
+
+def header(start_method: str) -> str:
+    """The top of the document."""
+    return "\n".join([
+        "# The races, and their fixes",
+        "",
+        "Written by `python -m sut races` from what the tool finds: every minimal",
+        "counterexample below was searched for (a derandomized Hypothesis search over",
+        "small configurations and schedules), every fix explored in every",
+        "interleaving of the configurations its siblings broke in. A test regenerates",
+        "this page and fails when it no longer matches. Numbers that differ from run",
+        f"to run (pids, measured waits) are written `…`. Start method: {start_method}.",
+        "", ""])
+
+
+def section(scenario: registry.Scenario, *, start_method: str,
+            progress: Callable[[str], None]) -> tuple[str, str | None]:
+    """One scenario's part of the document, and its picture (None without a schedule mode)."""
+    lines = [f"## {scenario.name}", "", scenario.description[:1].upper()
+             + scenario.description[1:] + ".", "", scenario.invariants, ""]
+    picture = None
+    if scenario.schedulable:
+        own = show([scenario.name], start_method=start_method, say=lambda text: None,
+                   progress=progress)
+        lines += _verdicts(scenario, own)
+        drawings = [dataclasses.replace(verdict.broken, violations=[
+            Violation(v.invariant, steady(v.detail)) for v in verdict.broken.violations])
+            for verdict in own if verdict.broken is not None]
+        picture = steady(svg(drawings))
+        lines += [f"![The races of {scenario.name}, one lane per process]"
+                  f"({PICTURES}/{scenario.name}.svg)", ""]
+    else:
+        lines += [f"No schedule mode: {scenario.unscheduled}. Its minimal counterexamples "
+                  f"are searched by `pytest tests/test_{scenario.name}.py`; see the README.", ""]
+    lines += ["**What the tutorial gets wrong, and why the fix works.** " + scenario.lesson, "",
+              ""]
+    return steady("\n".join(lines)), picture
 
 
 def _verdicts(scenario: registry.Scenario, own: list[Verdict]) -> list[str]:
