@@ -19,13 +19,14 @@ import time
 from typing import Any
 
 import sut
+from sut.demo import SEARCH_DECISIONS, SEARCH_WORKERS
 from sut.registry import Scenario
 from sut.runtime import Result, Schedule, Violation, default_start_method
 from sut.scenarios import bakery, event, ktv, pipes, printing, queues, ticket, traffic
 from sut.schedule.coordinator import format_schedule
 from sut.schedule.explore import explore
 from sut.schedule.search import minimal_schedule
-from tests.test_schedules import MINIMA, SEARCH_DECISIONS, SEARCH_WORKERS
+from tests.test_schedules import MINIMA
 
 # Correct variants: a configuration of 2 participants, then one of 3.
 EXPLORED: list[tuple[str, str, Any]] = [
@@ -58,7 +59,7 @@ def minimal_counterexamples(start_method: str) -> list[str]:
     """The searches the suite pins (tests/test_schedules.py), timed one by one."""
     rows = ["| scenario | variant | invariants | search time | runs | minimal configuration "
             "| schedule |", "|---|---|---|---:|---:|---|---|"]
-    for name, variant, wanted, *_ in MINIMA:
+    for name, variant, wanted, pinned_params, pinned_schedule, _ in MINIMA:
         scenario = sut.get(name)
         assert scenario.small is not None
         runs = 0
@@ -74,6 +75,10 @@ def minimal_counterexamples(start_method: str) -> list[str]:
         params, result, _ = minimal_schedule(evaluate, scenario.small(), invariants=wanted,
                                              workers=SEARCH_WORKERS, decisions=SEARCH_DECISIONS)
         took = time.monotonic() - began
+        # The suite pins this minimum (and replays it); say so if the search moved.
+        assert (params, result.schedule) == (pinned_params, pinned_schedule), (
+            f"{name} {variant}: found {params} {result.schedule}, the suite pins "
+            f"{pinned_params} {pinned_schedule}")
         rows.append(f"| {name} | {variant} | {', '.join(sorted(wanted or {'any'}))} | "
                     f"{took:.2f} s | {runs} | {_shown(params)} | "
                     f"{format_schedule(result.schedule or ()) or '(default)'} |")
