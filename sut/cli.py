@@ -1,4 +1,5 @@
-"""``python -m sut``: list the scenarios, run one and read why it held or broke.
+"""``python -m sut``: list the scenarios, run one and read why it held or broke; explore
+every interleaving, see every race (``demo``), write the catalogue of races (``races``).
 
 Exit codes: 0 the invariants held, 1 one was violated, 2 bad usage or input
 (one line on stderr naming the problem, never a traceback). ``chat serve``

@@ -293,3 +293,11 @@ def test_demo_refuses_an_svg_path_it_cannot_write_before_searching(tmp_path, cap
     assert captured.err == (f"sut: error: cannot write {str(missing)!r}: "
                             f"no folder {str(missing.parent)!r}\n")
     assert captured.out == ""
+
+
+def test_races_refuses_a_folder_that_is_not_there(tmp_path, capsys) -> None:
+    missing = tmp_path / "no-docs"
+    assert main(["races", "--out", str(missing)]) == 2
+    assert capsys.readouterr().err == (f"sut: error: cannot write in {str(missing)!r}: "
+                                       "no such folder\n")
+    assert not missing.exists()
