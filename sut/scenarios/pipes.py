@@ -24,15 +24,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
-from typing import TYPE_CHECKING
 
 from ..registry import Scenario, Variant
 from ..runtime import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Schedule, Violation, shaking
 from ..runtime.invariants import amount, clean_exit, numbers
 from ..runtime.params import jitter, non_negative_int
 
-if TYPE_CHECKING:
-    from hypothesis.strategies import SearchStrategy
 
 @dataclass(frozen=True)
 class Params:
@@ -150,19 +147,13 @@ def check(result: Result) -> list[Violation]:
     return violations
 
 
-def small() -> SearchStrategy[Params]:
-    """Small configurations, to search for minimal schedules in (jitter plays no part)."""
-    from hypothesis import strategies as st  # here: a worker process never needs it
-
-    return st.builds(Params, messages=st.integers(0, 3))
-
 
 # What the tutorial's own programs get wrong, and why the fix works.
 LESSON = (
     "A receiver sees end of file only once every copy of the send end is closed, its "
-    "own included: the tutorial's receiver keeps the copy it was handed (``leaked- "
-    "end``) and waits forever. Closing every end a process does not use (``closed- "
-    "ends``) fixes it."
+    "own included: the tutorial's receiver keeps the copy it was handed "
+    "(``leaked-end``) and waits forever. Closing every end a process does not use "
+    "(``closed-ends``) fixes it."
 )
 
 
@@ -174,5 +165,6 @@ SCENARIO = Scenario(
     run=run,
     check=check,
     lesson=LESSON,
-    small=small,
+    # Small configurations to search for minimal schedules in: ranges, or fixed values.
+    small={"messages": (0, 3)},
 )
