@@ -61,7 +61,6 @@ def minimal_counterexamples(start_method: str) -> list[str]:
             "| schedule |", "|---|---|---|---:|---:|---|---|"]
     for name, variant, wanted, pinned_params, pinned_schedule, _ in MINIMA:
         scenario = sut.get(name)
-        assert scenario.small is not None
         runs = 0
 
         def evaluate(params: Any, schedule: Schedule, scenario: Scenario = scenario,
@@ -72,7 +71,7 @@ def minimal_counterexamples(start_method: str) -> list[str]:
                                      schedule=schedule)
 
         began = time.monotonic()
-        params, result, _ = minimal_schedule(evaluate, scenario.small(), invariants=wanted,
+        params, result, _ = minimal_schedule(evaluate, scenario.small_configs(), invariants=wanted,
                                              workers=SEARCH_WORKERS, decisions=SEARCH_DECISIONS)
         took = time.monotonic() - began
         # The suite pins this minimum (and replays it); say so if the search moved.

@@ -73,7 +73,6 @@ def _show_one(scenario: registry.Scenario, start_method: str, say: Callable[[str
               progress: Callable[[str], None]) -> list[Verdict]:
     from .schedule.search import minimal_schedule  # Hypothesis: only when searching
 
-    assert scenario.small is not None
     say(f"== {scenario.name}: {scenario.description}")
     verdicts = []
     broke_in: list[Any] = []  # the configurations a broken variant broke in
@@ -90,7 +89,7 @@ def _show_one(scenario: registry.Scenario, start_method: str, say: Callable[[str
 
         began = time.monotonic()
         params, result, violations = minimal_schedule(
-            evaluate, scenario.small(), invariants=variant.shows or None,
+            evaluate, scenario.small_configs(), invariants=variant.shows or None,
             workers=SEARCH_WORKERS, decisions=SEARCH_DECISIONS)
         progress(f"{scenario.name}: {variant.name} broke in {time.monotonic() - began:.1f} s "
                  f"({runs} runs)")

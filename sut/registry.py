@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -46,12 +46,23 @@ class Scenario:
     lesson: str = ""
     # Small configurations to search for minimal schedules in; or else why
     # ``run`` takes no ``schedule``.
-    small: Callable[[], SearchStrategy[Any]] | None = None
+    small: Mapping[str, Any] | None = None  # name -> (low, high) inclusive, or a fixed value
     unscheduled: str = ""
 
     @property
     def schedulable(self) -> bool:
         return self.small is not None
+
+    def small_configs(self) -> SearchStrategy[Any]:
+        """The small configurations, as a strategy (Hypothesis is imported here only:
+        the scenario modules, which workers import, never need it)."""
+        from hypothesis import strategies as st
+
+        if self.small is None:
+            raise ValueError(f"{self.name} has no schedule mode: {self.unscheduled}")
+        return st.builds(self.params, **{
+            name: st.integers(*value) if isinstance(value, tuple) else st.just(value)
+            for name, value in self.small.items()})
 
     @property
     def invariants(self) -> str:

@@ -30,12 +30,6 @@ from tests.verdicts import TEST_TIMEOUT, report
 THOROUGH_EXAMPLES = 60
 
 
-def _small(name: str) -> st.SearchStrategy[Any]:
-    small = sut.get(name).small
-    assert small is not None
-    return small()
-
-
 def _told(result: Result, violations: list[Violation]) -> str:
     """The run's story, less what differs from run to run: the pids that
     printing's lines carry, and how long the event's timed waits took."""
@@ -219,7 +213,7 @@ def test_a_correct_variant_holds_on_drawn_schedules(name: str, variant: str,
     # Under fork only, where runs are cheapest: a run by a schedule is the same
     # run under every start method (the replay and exploration tests above show
     # it), so the other two would add time, not cases.
-    params = data.draw(_small(name), label="params")
+    params = data.draw(sut.get(name).small_configs(), label="params")
     picks = data.draw(PICKS, label="picks")
     result, violations = sut.get(name).evaluate(
         params, variant, start_method="fork", timeout=TEST_TIMEOUT,

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from ..registry import Scenario, Variant
 from ..runtime import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Schedule, Violation, shaking
@@ -49,8 +49,6 @@ from ..runtime.backend import drain, join_queue
 from ..runtime.invariants import amount, clean_exit, listing, names
 from ..runtime.params import jitter, positive_int
 
-if TYPE_CHECKING:
-    from hypothesis.strategies import SearchStrategy
 
 @dataclass(frozen=True)
 class Params:
@@ -286,13 +284,6 @@ def check(result: Result) -> list[Violation]:
     return violations
 
 
-def small() -> SearchStrategy[Params]:
-    """Small configurations, to search for minimal schedules in (jitter plays no part)."""
-    from hypothesis import strategies as st  # here: a worker process never needs it
-
-    return st.builds(Params, producers=st.integers(1, 3), consumers=st.integers(1, 3),
-                     buns=st.integers(1, 3))
-
 
 # What the tutorial's own programs get wrong, and why the fix works.
 LESSON = (
@@ -314,5 +305,6 @@ SCENARIO = Scenario(
     run=run,
     check=check,
     lesson=LESSON,
-    small=small,
+    # Small configurations to search for minimal schedules in: ranges, or fixed values.
+    small={"producers": (1, 3), "consumers": (1, 3), "buns": (1, 3)},
 )

@@ -43,7 +43,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from ..registry import Scenario, Variant
 from ..runtime import (
@@ -58,9 +58,6 @@ from ..runtime import (
 )
 from ..runtime.invariants import clean_exit
 from ..runtime.params import jitter, positive_int, seconds
-
-if TYPE_CHECKING:
-    from hypothesis.strategies import SearchStrategy
 
 MAX_TIMEOUT = 1.0
 # How long a waiter's first wait lasts beyond the jitter (main sets the event
@@ -253,12 +250,6 @@ def check(result: Result) -> list[Violation]:
     return violations
 
 
-def small() -> SearchStrategy[Params]:
-    """Small configurations, to search for minimal schedules in (short timed waits)."""
-    from hypothesis import strategies as st  # here: a worker process never needs it
-
-    return st.builds(Params, waiters=st.integers(1, 3), timeout=st.just(0.01))
-
 
 # What the tutorial's own programs get wrong, and why the fix works.
 LESSON = (
@@ -277,5 +268,6 @@ SCENARIO = Scenario(
     run=run,
     check=check,
     lesson=LESSON,
-    small=small,
+    # Small configurations to search for minimal schedules in: ranges, or fixed values.
+    small={"waiters": (1, 3), "timeout": 0.01},
 )

@@ -23,16 +23,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from ..registry import Scenario, Variant
 from ..runtime import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Schedule, Violation, shaking
 from ..runtime.guards import NoGuard
 from ..runtime.invariants import amount, clean_exit, names
 from ..runtime.params import jitter, positive_int
-
-if TYPE_CHECKING:
-    from hypothesis.strategies import SearchStrategy
 
 # How long the first people in wait for the others to join them, beyond the
 # jitter (they arrive at most a quarter of it apart). It only detects a guard
@@ -155,12 +152,6 @@ def check(result: Result) -> list[Violation]:
     return violations
 
 
-def small() -> SearchStrategy[Params]:
-    """Small configurations, to search for minimal schedules in (jitter plays no part)."""
-    from hypothesis import strategies as st  # here: a worker process never needs it
-
-    return st.builds(Params, people=st.integers(1, 4), rooms=st.integers(1, 3))
-
 
 # What the tutorial's own programs get wrong, and why the fix works.
 LESSON = (
@@ -180,5 +171,6 @@ SCENARIO = Scenario(
     run=run,
     check=check,
     lesson=LESSON,
-    small=small,
+    # Small configurations to search for minimal schedules in: ranges, or fixed values.
+    small={"people": (1, 4), "rooms": (1, 3)},
 )

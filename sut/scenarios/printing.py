@@ -34,16 +34,13 @@ import os
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from ..registry import Scenario, Variant
 from ..runtime import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Schedule, Violation, shaking
 from ..runtime.guards import NoGuard
 from ..runtime.invariants import amount, clean_exit, names
 from ..runtime.params import jitter, positive_int
-
-if TYPE_CHECKING:
-    from hypothesis.strategies import SearchStrategy
 
 # A line as work(n) prints it: "0 : 4242 is running".
 LINE = re.compile(r"(?P<n>\d+) : (?P<pid>\d+) is (?P<what>running|done)")
@@ -199,12 +196,6 @@ def check(result: Result) -> list[Violation]:
     return violations
 
 
-def small() -> SearchStrategy[Params]:
-    """Small configurations, to search for minimal schedules in (jitter plays no part)."""
-    from hypothesis import strategies as st  # here: a worker process never needs it
-
-    return st.builds(Params, workers=st.integers(1, 3))
-
 
 # What the tutorial's own programs get wrong, and why the fix works.
 LESSON = (
@@ -223,5 +214,6 @@ SCENARIO = Scenario(
     run=run,
     check=check,
     lesson=LESSON,
-    small=small,
+    # Small configurations to search for minimal schedules in: ranges, or fixed values.
+    small={"workers": (1, 3)},
 )

@@ -35,7 +35,7 @@ import queue as queue_module
 import threading
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from ..registry import Scenario, Variant
 from ..runtime import (
@@ -52,9 +52,6 @@ from ..runtime import (
 from ..runtime.backend import drain
 from ..runtime.invariants import amount, clean_exit, numbers
 from ..runtime.params import jitter, positive_int, seconds
-
-if TYPE_CHECKING:
-    from hypothesis.strategies import SearchStrategy
 
 # The tutorial's time.sleep(0.5) between main's put and its get, scaled down like
 # every pause here. It is all that orders main's get after the child's: a child
@@ -238,12 +235,6 @@ def check(result: Result) -> list[Violation]:
     return violations
 
 
-def small() -> SearchStrategy[Params]:
-    """Small configurations, to search for minimal schedules in (jitter plays no part)."""
-    from hypothesis import strategies as st  # here: a worker process never needs it
-
-    return st.builds(Params, messages=st.integers(1, 3))
-
 
 # What the tutorial's own programs get wrong, and why the fix works.
 LESSON = (
@@ -262,5 +253,6 @@ SCENARIO = Scenario(
     run=run,
     check=check,
     lesson=LESSON,
-    small=small,
+    # Small configurations to search for minimal schedules in: ranges, or fixed values.
+    small={"messages": (1, 3)},
 )
