@@ -20,11 +20,11 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import Any
 
-from hypothesis import Phase, find, settings
 from hypothesis import strategies as st
 
 from ..runtime.probe import Scheduled
 from ..runtime.result import Result, Violation
+from ..search import minimal
 
 Evaluate = Callable[[Any, Scheduled], tuple[Result, list[Violation]]]
 
@@ -49,19 +49,12 @@ def minimal_schedule(evaluate: Evaluate, params: st.SearchStrategy[Any], *, work
     """
     if workers < 1 or decisions < 1:
         raise ValueError(f"workers and decisions must be >= 1, got {workers} and {decisions}")
-    runs: dict[tuple[Any, tuple[int, ...]], tuple[Result, list[Violation]]] = {}
-
-    def breaks(trial: tuple[Any, list[int]]) -> bool:
-        key = (trial[0], tuple(trial[1]))
-        result, violations = evaluate(key[0], Scheduled(key[1], relative=True))
-        violations = [v for v in violations if invariants is None or v.invariant in invariants]
-        runs[key] = (result, violations)
-        return bool(violations)
-
     schedules = st.lists(st.integers(0, workers - 1), min_size=decisions,
-                         max_size=2 * decisions)
-    search = settings(database=None, derandomize=True, max_examples=max_examples,
-                      deadline=None, phases=(Phase.generate, Phase.shrink))
-    found, schedule = find(st.tuples(params, schedules), breaks, settings=search)
-    result, violations = runs[found, tuple(schedule)]
+                         max_size=2 * decisions).map(tuple)
+
+    def run(trial: tuple[Any, tuple[int, ...]]) -> tuple[Result, list[Violation]]:
+        return evaluate(trial[0], Scheduled(trial[1], relative=True))
+
+    (found, _), result, violations = minimal(run, st.tuples(params, schedules),
+                                            invariants=invariants, max_examples=max_examples)
     return found, result, violations
