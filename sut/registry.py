@@ -33,6 +33,25 @@ class Variant:
 
 
 @dataclass(frozen=True)
+class Search:
+    """One search for a minimal counterexample: the invariant it looks for, the space it
+    draws inputs (params) from, and why the program breaks there (one sentence)."""
+
+    invariant: str
+    space: SearchStrategy[Any]
+    why: str
+
+
+@dataclass(frozen=True)
+class Searches:
+    """How a scenario with no schedule mode is searched: a search per bug its broken
+    variants are the classic example of, and the whole space, for the correct ones."""
+
+    breaking: tuple[Search, ...]
+    anything: SearchStrategy[Any]
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A scenario's whole contract: its parameters, variants, runner and checker."""
 
@@ -45,9 +64,11 @@ class Scenario:
     # What the tutorial's own programs get wrong, and why the fix works.
     lesson: str = ""
     # Small configurations to search for minimal schedules in; or else why
-    # ``run`` takes no ``schedule``.
+    # ``run`` takes no ``schedule``, and the searches that take its place (a
+    # function, so that Hypothesis is imported only when they are wanted).
     small: Mapping[str, Any] | None = None  # name -> (low, high) inclusive, or a fixed value
     unscheduled: str = ""
+    searches: Callable[[], Searches] | None = None
 
     @property
     def schedulable(self) -> bool:

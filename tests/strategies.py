@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 from hypothesis import strategies as st
 
-from sut.chat.protocol import MAX_LINE, stream_of
-from sut.scenarios import bakery, chat, event, ktv, pipes, printing, queues, ticket, traffic
+from sut.chat import search as chat_search
+from sut.scenarios import bakery, event, ktv, pipes, printing, queues, ticket, traffic
 
 # The narrowest jitter that makes a race certain. Contenders start together and
 # drift apart by at most a quarter of the width per point, while the window
@@ -158,66 +157,11 @@ def bakery_trials(draw: st.DrawFn, *, producers: st.SearchStrategy[int] = st.int
 
 # --- chat ----------------------------------------------------------------------
 
-# Any text but the line end, multibyte characters included - so a drawn cut
-# often falls inside one - and empty lines.
-CHAT_TEXT = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\n"),
-                    max_size=6)
-# Raw bytes that are not UTF-8 (as surrogateescape characters): a framed
-# server answers them with ERR and goes on.
-CHAT_GARBAGE = st.binary(min_size=1, max_size=4).map(
-    lambda raw: raw.replace(b"\n", b"").decode("utf-8", "surrogateescape"))
-CHAT_LINES = st.one_of(CHAT_TEXT, CHAT_GARBAGE)
-# The line limit: the real one, or one that a short line exceeds.
-CHAT_MAX_LINE = st.sampled_from([MAX_LINE, 8])
-COIN = st.booleans()
-
-
-@st.composite
-def chat_cuts(draw: st.DrawFn, stream: bytes) -> tuple[int, ...]:
-    """Sizes of send calls cutting ``stream``: up to three cuts, often inside a character.
-
-    No cut at all is one send for every line (coalesced). A cut just before a
-    UTF-8 continuation byte splits a multibyte character across two sends -
-    and, the client being paced, across two ``recv`` calls of the server.
-    """
-    if len(stream) <= 1:
-        return (len(stream),) if stream else ()
-    anywhere = st.integers(1, len(stream) - 1)
-    inside = [i for i in range(1, len(stream)) if stream[i] & 0xC0 == 0x80]
-    cut = st.one_of(st.sampled_from(inside), anywhere) if inside else anywhere
-    cuts = sorted(set(draw(st.lists(cut, max_size=3))))
-    if not cuts:
-        return (len(stream),)
-    return tuple(b - a for a, b in itertools.pairwise([0, *cuts]))
-
-
-@st.composite
-def chat_trials(draw: st.DrawFn, *, clients: st.SearchStrategy[int] = st.integers(1, 3),
-                lines: st.SearchStrategy[int] = st.integers(0, 3),
-                texts: st.SearchStrategy[str] = CHAT_LINES,
-                chunked: st.SearchStrategy[bool] = COIN,
-                disconnects: st.SearchStrategy[bool] = COIN,
-                resets: st.SearchStrategy[bool] = COIN,
-                max_clients: st.SearchStrategy[int] = st.integers(1, 3),
-                max_line: st.SearchStrategy[int] = CHAT_MAX_LINE,
-                seeds: st.SearchStrategy[int] = st.just(0)) -> Trial:
-    # Per client: its lines; whether its bytes are cut into sends of drawn
-    # sizes (else a send per line) - several lines in one send are coalesced,
-    # a cut inside a character splits it; whether it stops sending after a
-    # drawn number of bytes (mid-line, mid-character); whether it then resets.
-    # Nothing is left to timing (the seed only names the run).
-    messages, chunking, stops, hangups = [], [], [], []
-    for _ in range(draw(clients)):
-        said = tuple(draw(texts) for _ in range(draw(lines)))
-        stream = stream_of(said)
-        messages.append(said)
-        chunking.append(draw(chat_cuts(stream)) if draw(chunked) else ())
-        stops.append(draw(st.integers(0, len(stream))) if draw(disconnects) else None)
-        hangups.append(draw(resets))
-    params = chat.Params(messages=tuple(messages), chunking=tuple(chunking),
-                         disconnects=tuple(stops), resets=tuple(hangups),
-                         max_clients=draw(max_clients), max_line=draw(max_line))
-    return params, draw(seeds)
+def chat_trials(*, seeds: st.SearchStrategy[int] = st.just(0),
+                **space: Any) -> st.SearchStrategy[Trial]:
+    """The clients' scripts of :func:`sut.chat.search.scripts`; nothing is left to
+    timing, so the seed only names the run."""
+    return st.tuples(chat_search.scripts(**space), seeds)
 
 
 # Each scenario's whole parameter space, for the catalogue test.

@@ -19,10 +19,10 @@ from sut.chat.protocol import (
     respond,
     stream_of,
 )
-from tests.strategies import CHAT_LINES
+from sut.chat.search import LINES
 
 # Any bytes at all, line ends included, as a stream to frame.
-STREAMS = st.lists(st.one_of(st.binary(max_size=12), CHAT_LINES.map(encode_line),
+STREAMS = st.lists(st.one_of(st.binary(max_size=12), LINES.map(encode_line),
                              st.just(b"\n")), max_size=8).map(b"".join)
 
 

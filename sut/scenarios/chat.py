@@ -37,6 +37,7 @@ at once; on SIGTERM the server exits 0 and leaves no child and no open file.
 from __future__ import annotations
 
 import json
+import shlex
 import threading
 import time
 from collections.abc import Sequence
@@ -57,7 +58,7 @@ from ..chat.protocol import (
     stream_of,
 )
 from ..chat.server import ServerConfig
-from ..registry import Scenario, Variant
+from ..registry import Scenario, Searches, Variant
 from ..runtime import DEFAULT_TIMEOUT, Backend, Event, Result, Run, Violation, WorkerOutcome
 from ..runtime.invariants import amount, clean_exit, names
 from ..runtime.params import positive_int
@@ -76,6 +77,13 @@ def _json(name: str, text: str) -> Any:
         return json.loads(text)
     except ValueError:
         raise ValueError(f"{name} must be JSON on the command line, got {text!r}") from None
+
+
+def _json_text(value: Any) -> str:
+    """``value`` as JSON a reader can read: non-ASCII text as it is, but what does
+    not print (controls, lone surrogates standing for raw bytes) escaped."""
+    text = json.dumps(value, ensure_ascii=False)
+    return "".join(char if char.isprintable() else json.dumps(char)[1:-1] for char in text)
 
 
 def _per_client(name: str, value: Any, clients: int, item: Any) -> tuple[Any, ...]:
@@ -191,6 +199,18 @@ class Params:
             return values[client] if client < len(values) else default
         return Script(stream_of(self.messages[client]), sizes=entry(self.chunking, ()),
                       stop_at=entry(self.disconnects, None), reset=entry(self.resets, False))
+
+    def arguments(self) -> str:
+        """The params as the command line takes them, defaults left out:
+        ``messages='[["héllo"]]' max_clients=1``."""
+        given = []
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if value == field.default:
+                continue
+            text = _json_text(value) if isinstance(value, tuple) else str(value)
+            given.append(f"{field.name}={shlex.quote(text)}")
+        return " ".join(given)
 
     def shown(self) -> dict[str, Any]:
         """The params as a run reports them: JSON-ready, raw bytes shown as ``\\xff``."""
@@ -510,6 +530,12 @@ LESSON = (
 )
 
 
+def _searches() -> Searches:
+    from ..chat.search import SEARCHES  # Hypothesis: only when searching
+
+    return SEARCHES
+
+
 SCENARIO = Scenario(
     name="chat",
     description="a TCP chat server with a process per connection (the tutorial's socket example)",
@@ -520,4 +546,5 @@ SCENARIO = Scenario(
     lesson=LESSON,
     unscheduled="its bugs live in byte streams, not in an interleaving of processes: they are "
                 "found by generated splits of the stream instead",
+    searches=_searches,
 )
