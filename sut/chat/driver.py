@@ -114,10 +114,10 @@ def drive(script: Script, address: tuple[str, int], watcher: LogWatcher, probe: 
             probe.record("reset")
             record.end = "hung-up"
             return
+        probe.record("done")  # with sending: what comes next is the half-close
         try:
             sock.shutdown(socket.SHUT_WR)
-            probe.record("done")
-        except OSError as exc:
+        except OSError as exc:  # the handler died and its kernel reset the connection
             probe.record("shutdown-failed", error=f"{type(exc).__name__}: {exc}")
         owed = sum(len(reply.encode("utf-8")) + 1
                    for reply in expected_replies(bytes(record.sent), suffix, max_line))

@@ -88,7 +88,11 @@ def parse_params(cls: type[P], pairs: Iterable[str]) -> P:
 def describe_params(params: object) -> str:
     """``buyers=2 tickets=1 jitter=0.05``: a Params dataclass as the CLI spells it.
 
-    Empty strings (an option left unset) are left out.
+    Empty strings (an option left unset) are left out. Params whose values
+    the command line takes in another form (JSON) spell themselves, by an
+    ``arguments()`` method.
     """
+    if hasattr(params, "arguments"):
+        return str(params.arguments())
     values = dataclasses.asdict(params)  # type: ignore[call-overload]
     return " ".join(f"{key}={value}" for key, value in values.items() if value != "")
