@@ -10,9 +10,11 @@ same run.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from .lanes import columns, lane_order
 from .runtime.result import Result, Violation
 
 STEP = 34  # pixels between two events
@@ -20,6 +22,7 @@ LANE = 46  # pixels between two lanes
 LEFT = 120  # room for the lanes' names
 TOP = 92  # room for the title and the first lane's labels
 LABEL = 22  # characters of an event's label shown
+ROW, COLUMN = 22, 230  # side by side: pixels between two events, between two columns
 HELD = "#cfe3f7"
 BROKEN = "#c62828"
 
@@ -32,11 +35,8 @@ class Drawing:
     result: Result
     violations: list[Violation]
     moment: int | None = None
-
-
-def _order(result: Result) -> list[str]:
-    workers = [outcome.name for outcome in result.workers]
-    return sorted({event.worker for event in result.events} - set(workers)) + workers
+    # False for a run that nothing puts in one order: drawn side by side.
+    ordered: bool = True
 
 
 def _label(text: str) -> str:
@@ -70,7 +70,7 @@ def _held(drawing: Drawing, x_of: dict[int, float]) -> list[tuple[str, str, floa
 
 def _one(drawing: Drawing, top: float) -> tuple[list[str], float]:
     result = drawing.result
-    order = _order(result)
+    order = lane_order(result)
     x_of = {i: float(LEFT + STEP * (i + 1)) for i in range(len(result.events))}
     y_of = {name: top + TOP + LANE * row for row, name in enumerate(order)}
     right = LEFT + STEP * (len(result.events) + 1)
@@ -99,14 +99,55 @@ def _one(drawing: Drawing, top: float) -> tuple[list[str], float]:
                      f'<title>{i + 1}. {escape(event.describe())}</title></circle>')
         parts.append(f'<text x="{x + 2}" y="{y - 9}" font-size="10" fill="{colour}" '
                      f'transform="rotate(-35 {x + 2} {y - 9})">{escape(_label(told))}</text>')
-    bottom = top + TOP + LANE * (len(order) - 1) + 34
-    notes = ([result.deadlock] if result.deadlock else []) + [
-        f"{violation.invariant}: {violation.detail}" for violation in drawing.violations[:1]]
+    notes, bottom = _notes(drawing, top + TOP + LANE * (len(order) - 1) + 34)
+    return parts + notes, bottom
+
+
+def _side_by_side(drawing: Drawing, top: float) -> tuple[list[str], float]:
+    """A column per process, its events going down in its own order."""
+    parts = [f'<text x="10" y="{top + 24}" font-size="15" font-weight="bold">'
+             f'{escape(drawing.title)}</text>']
+    x = 10.0
+    bottom = top
+    for name, cells in columns(drawing.result).items():
+        first = top + 52 + ROW
+        parts.append(f'<text x="{x}" y="{top + 52}" font-size="12" font-weight="bold">'
+                     f'{escape(name)}</text>')
+        parts.append(f'<line x1="{x + 4}" y1="{first - ROW / 2}" x2="{x + 4}" '
+                     f'y2="{first + ROW * (len(cells) - 0.5)}" stroke="#999"/>')
+        for row, cell in enumerate(cells):
+            y = first + ROW * row
+            if cell.loop:  # a note for a loop's rounds: no dot of its own
+                parts.append(f'<text x="{x + 14}" y="{y + 4}" font-size="11" fill="#777" '
+                             f'font-style="italic">{escape(cell.text)}</text>')
+                continue
+            broken = cell.first == drawing.moment
+            colour = BROKEN if broken else "#333"
+            parts.append(f'<circle cx="{x + 4}" cy="{y}" r="{6 if broken else 4}" '
+                         f'fill="{colour}"><title>'
+                         f'{escape(drawing.result.events[cell.first].describe())}</title>'
+                         f'</circle>')
+            parts.append(f'<text x="{x + 14}" y="{y + 4}" font-size="11" fill="{colour}">'
+                         f'{escape(cell.text)}</text>')
+        bottom = max(bottom, first + ROW * len(cells))
+        x += COLUMN
+    notes, bottom = _notes(drawing, bottom + 14, [
+        "Each column in its own order: nothing lines the processes up in time."])
+    return parts + notes, bottom
+
+
+def _notes(drawing: Drawing, top: float, first: Sequence[str] = ()) -> tuple[list[str], float]:
+    """The lines under a drawing: ``first``, the deadlock if any, the violation; and
+    where the drawing ends."""
+    notes = [*first, *([drawing.result.deadlock] if drawing.result.deadlock else []),
+             *[f"{violation.invariant}: {violation.detail}"
+               for violation in drawing.violations[:1]]]
+    parts = []
     for note in notes:
-        parts.append(f'<text x="10" y="{bottom}" font-size="12" fill="{BROKEN}">'
+        parts.append(f'<text x="10" y="{top}" font-size="12" fill="{BROKEN}">'
                      f'{escape(note)}</text>')
-        bottom += 18
-    return parts, bottom + 20
+        top += 18
+    return parts, top + 20
 
 
 def svg(drawings: list[Drawing]) -> str:
@@ -115,13 +156,15 @@ def svg(drawings: list[Drawing]) -> str:
     top = 0.0
     width = LEFT + STEP * 2.0
     for drawing in drawings:
-        drawn, top = _one(drawing, top)
+        drawn, top = (_one if drawing.ordered else _side_by_side)(drawing, top)
         parts += drawn
         notes = [drawing.result.deadlock or ""] + [
             f"{v.invariant}: {v.detail}" for v in drawing.violations[:1]]
-        # Room for the last event's slanted label, the bold title, the notes.
-        width = max(width, LEFT + STEP * (len(drawing.result.events) + 1) + 140,
-                    20 + 9 * len(drawing.title), 20 + 6.5 * max(len(note) for note in notes))
+        # Room for the last event's slanted label (or the columns), the bold title, the notes.
+        lanes = (LEFT + STEP * (len(drawing.result.events) + 1) + 140 if drawing.ordered
+                 else 10 + COLUMN * len(columns(drawing.result)))
+        width = max(width, lanes, 20 + 9 * len(drawing.title),
+                    20 + 6.5 * max(len(note) for note in notes))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{top:.0f}" '
             f'font-family="sans-serif">\n<rect width="100%" height="100%" fill="white"/>\n'
             + "\n".join(parts) + "\n</svg>\n")
