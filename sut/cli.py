@@ -90,9 +90,10 @@ def _build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser(
         "demo", help="every race, drawn: each broken variant's minimal counterexample, and "
-                     "each correct variant holding in every interleaving")
+                     "each correct variant holding (in every interleaving, or on every input "
+                     "that broke its siblings and more)")
     demo.add_argument("scenarios", nargs="*", metavar="SCENARIO",
-                      help="scenarios to show (default: every one with a schedule mode)")
+                      help="scenarios to show (default: every one)")
     demo.add_argument("--start-method", choices=START_METHODS, default=default_start_method(),
                       help="how worker processes start (default: %(default)s)")
     demo.add_argument("--svg", metavar="PATH",

@@ -4,8 +4,13 @@ For each scenario with a schedule mode, every broken variant's minimal
 counterexample is searched (a Hypothesis search over small configurations
 and schedules, derandomized: the same answer every time) and drawn as lanes,
 one per process, ending on what went wrong. Each correct variant is then run
-in every interleaving of each configuration its broken siblings broke in. A
-summary table ends the show.
+in every interleaving of each configuration its broken siblings broke in.
+
+A scenario with no schedule mode (the chat) declares searches instead, one
+per bug, over inputs with nothing left to timing; each minimum is drawn
+side by side, each process in its own order. Its correct variants are run on
+every input a broken sibling broke on, and on inputs drawn from the whole
+space. A summary table ends the show.
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import registry
-from .lanes import breaking_moment, lanes
+from .lanes import breaking_moment, lanes, side_by_side
 from .picture import Drawing
+from .runtime.invariants import amount
 from .runtime.params import describe_params
 from .runtime.probe import Scheduled
 from .runtime.result import Result, Violation
@@ -26,6 +32,8 @@ from .schedule.explore import explore
 
 # What a search draws (as the tests do): schedules naming 3 workers, covering 20 decisions.
 SEARCH_WORKERS, SEARCH_DECISIONS = 3, 20
+# Inputs drawn from a searched scenario's whole space for its correct variants.
+DRAWN_INPUTS = 25
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,7 @@ class Verdict:
     verdict: str
     evidence: str
     broken: Drawing | None = None  # the breaking run, its violations and moment
+    why: str = ""  # why it breaks there, when a search says
 
     @property
     def as_expected(self) -> bool:
@@ -52,24 +61,24 @@ def _configuration(params: Any) -> str:
 
 def show(names: Sequence[str], *, start_method: str, say: Callable[[str], None],
          progress: Callable[[str], None]) -> list[Verdict]:
-    """Show the scenarios called ``names`` (all with a schedule mode if empty); the verdicts.
+    """Show the scenarios called ``names`` (every one if empty); the verdicts.
 
     Raises:
-        ValueError: an unknown scenario, or one with no schedule mode.
+        ValueError: an unknown scenario, or one that is neither scheduled nor searched.
     """
-    chosen = [registry.get(name) for name in names] or [
-        scenario for scenario in registry.catalogue() if scenario.schedulable]
+    chosen = [registry.get(name) for name in names] or registry.catalogue()
     for scenario in chosen:
-        if not scenario.schedulable:
+        if not scenario.schedulable and scenario.searches is None:
             raise ValueError(f"{scenario.name} is not in the demo: {scenario.unscheduled}")
     verdicts: list[Verdict] = []
     for scenario in chosen:
-        verdicts += _show_one(scenario, start_method, say, progress)
+        show_one = _show_scheduled if scenario.schedulable else _show_searched
+        verdicts += show_one(scenario, start_method, say, progress)
     say(_summary(verdicts))
     return verdicts
 
 
-def _show_one(scenario: registry.Scenario, start_method: str, say: Callable[[str], None],
+def _show_scheduled(scenario: registry.Scenario, start_method: str, say: Callable[[str], None],
               progress: Callable[[str], None]) -> list[Verdict]:
     from .schedule.search import minimal_schedule  # Hypothesis: only when searching
 
@@ -131,6 +140,81 @@ def _show_one(scenario: registry.Scenario, start_method: str, say: Callable[[str
                 + "; in ".join(held) + ".")
             verdicts.append(Verdict(scenario.name, variant.name, variant.expected, "holds",
                                     "; ".join(held)))
+    say("")
+    return verdicts
+
+
+def _show_searched(scenario: registry.Scenario, start_method: str, say: Callable[[str], None],
+                   progress: Callable[[str], None]) -> list[Verdict]:
+    from hypothesis.errors import NoSuchExample  # Hypothesis: only when searching
+
+    from .search import minimal
+
+    assert scenario.searches is not None
+    searches = scenario.searches()
+    say(f"== {scenario.name}: {scenario.description}")
+    verdicts = []
+    broke_on: list[Any] = []  # the inputs a broken variant broke on
+    breakers = [v.name for v in scenario.variants if v.expected == "violates"]
+    for variant in [v for v in scenario.variants if v.expected == "violates"]:
+        def run(params: Any, variant: str = variant.name) -> tuple[Result, list[Violation]]:
+            return scenario.evaluate(params, variant, start_method=start_method)
+
+        found: dict[Any, tuple[list[str], str, Result, list[Violation]]] = {}
+        for search in searches.breaking:
+            progress(f"{scenario.name}: searching {variant.name} for the smallest input that "
+                     f"breaks {search.invariant} ...")
+            began = time.monotonic()
+            params, result, violations = minimal(run, search.space,
+                                                 invariants={search.invariant})
+            progress(f"{scenario.name}: {variant.name} broke {search.invariant} in "
+                     f"{time.monotonic() - began:.1f} s")
+            if params in found:  # one input, several bugs
+                found[params][0].append(search.invariant)
+            else:
+                found[params] = ([search.invariant], search.why, result, violations)
+        for params, (invariants, why, result, violations) in found.items():
+            broke_on.append(params)
+            what = f"{' and '.join(invariants)}, with {_configuration(params)}"
+            say(f"\n{variant.name} ({variant.description}) breaks {what}.\nWhy: {why}\n"
+                + "\n".join(side_by_side(result, violations)))
+            verdicts.append(Verdict(
+                scenario.name, variant.name, variant.expected, "violates", what,
+                Drawing(f"{scenario.name} {variant.name} breaks {what}", result, violations,
+                        ordered=False), why))
+    for variant in [v for v in scenario.variants if v.expected == "holds"]:
+        progress(f"{scenario.name}: running {variant.name} on every input "
+                 f"{' and '.join(breakers)} broke on, and on {DRAWN_INPUTS} drawn ones")
+        drawn = 0
+
+        def evaluate(params: Any, variant: str = variant.name,
+                     ) -> tuple[Result, list[Violation]]:
+            return scenario.evaluate(params, variant, start_method=start_method)
+
+        def draw(params: Any) -> tuple[Result, list[Violation]]:
+            nonlocal drawn
+            drawn += 1
+            return evaluate(params)
+
+        broken = next((run for run in map(evaluate, broke_on) if run[1]), None)
+        if broken is None:
+            try:
+                _, result, violations = minimal(draw, searches.anything,
+                                                max_examples=DRAWN_INPUTS)
+                broken = result, violations
+            except NoSuchExample:
+                pass
+        if broken is not None:
+            result, violations = broken
+            say(f"\n{variant.name} BREAKS, though it should hold:\n"
+                + "\n".join(side_by_side(result, violations)))
+            verdicts.append(Verdict(scenario.name, variant.name, variant.expected, "violates",
+                                    f"{violations[0].invariant}: {violations[0].detail}"))
+            continue
+        held = (f"the {amount(len(broke_on), 'input')} {' and '.join(breakers)} broke on, "
+                f"and {drawn} drawn from the whole space")
+        say(f"\n{variant.name} ({variant.description}) holds on {held}.")
+        verdicts.append(Verdict(scenario.name, variant.name, variant.expected, "holds", held))
     say("")
     return verdicts
 

@@ -11,6 +11,7 @@ import contextlib
 import os
 import re
 import select
+import shlex
 import shutil
 import signal
 import socket
@@ -19,25 +20,24 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import example, given
-from hypothesis import strategies as st
 
 import sut
 from sut.chat import eventlog
+from sut.chat import search as chat_search
 from sut.chat.handlers import framed, seed
 from sut.chat.harness import ServerProcess
 from sut.chat.protocol import MAX_LINE
 from sut.chat.server import ServerConfig
 from sut.cli import main
 from sut.runtime import Backend
-from sut.runtime.params import parse_params
+from sut.runtime.params import describe_params, parse_params
 from sut.scenarios.chat import Params, check
 from tests import handmade
-from tests.strategies import CHAT_GARBAGE, CHAT_TEXT, chat_trials
-from tests.verdicts import TEST_TIMEOUT, assert_holds, minimal_counterexample
+from tests.strategies import chat_trials
+from tests.verdicts import TEST_TIMEOUT, assert_holds
 
 CHAT = sut.get("chat")
 # Subprocesses of `python -m sut` get this long (they take well under a second).
@@ -191,6 +191,20 @@ def test_params_come_as_json_from_the_command_line_and_drop_trailing_defaults() 
     assert params.script(1).stop_at == 0
 
 
+@given(params=chat_search.scripts())
+def test_params_are_spelled_as_the_command_line_takes_them_back(params: Params) -> None:
+    # What the demo and RACES.md print, a user pastes into `python -m sut run chat`.
+    spelled = describe_params(params)
+    assert parse_params(Params, shlex.split(spelled)) == params
+    assert spelled.isprintable()
+
+
+def test_params_spell_only_what_differs_from_the_defaults_and_escape_raw_bytes() -> None:
+    assert describe_params(Params()) == ""
+    assert describe_params(Params(messages=(("é\x80", "\udcff"),), max_clients=1)) == (
+        """messages='[["é\\u0080", "\\udcff"]]' max_clients=1""")
+
+
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"messages": ()}, "messages must list, for one client or more"),
     ({"messages": "[[1]]"}, "messages: client 0's line 0 must be text, got 1"),
@@ -300,16 +314,11 @@ def test_a_handler_killed_outright_gives_its_room_back(tmp_path) -> None:
 
 # --- the tutorial's handler is caught --------------------------------------------
 
-# Each search below is restricted to the invariant it demonstrates, and
-# narrowed to one client that stays to the end: the tutorial's handler fails
-# on nearly everything, and a narrow space keeps the shrinking short. The
-# searches run under fork, where a run takes milliseconds; what they find is
-# a fact of the handler's code, not of how its process started, and the
-# table below replays every minimal counterexample under every start method.
-SEARCH_START_METHOD = "fork"
-ONE_CLIENT: dict[str, Any] = {
-    "clients": st.just(1), "max_clients": st.just(1), "max_line": st.just(MAX_LINE),
-    "disconnects": st.just(False), "resets": st.just(False)}
+# The searches (sut/chat/search.py, one per bug) run in test_races.py: the
+# demo runs them under fork, where a run takes milliseconds, and
+# docs/RACES.md must say what they find. What they find is a fact of the
+# handler's code, not of how its process started: the table below pins each
+# minimal counterexample and replays it under every start method.
 # The minimal counterexamples, and the evidence each gives per invariant (a
 # pattern where the kernel may report EPIPE or ECONNRESET first).
 SEED_COUNTEREXAMPLES = {
@@ -337,28 +346,17 @@ SEED_COUNTEREXAMPLES = {
         "one-reply-per-line": re.escape(
             "client 0 sent 1 line and got 0 replies: no reply to line 0 '\\\\x80'")}),
 }
-# Which search finds which: (counterexample, the one invariant searched for, the space).
-SEARCHES = {
-    "intact-replies": ("line-end", chat_trials(chunked=st.just(False), **ONE_CLIENT)),
-    "clean-close": ("eof", chat_trials(chunked=st.just(False), **ONE_CLIENT)),
-    "clean-exit": ("eof", chat_trials(chunked=st.just(False), **ONE_CLIENT)),
-    "one-reply-per-line/split-character": ("split-character", chat_trials(
-        texts=CHAT_TEXT, lines=st.just(1), chunked=st.just(True), **ONE_CLIENT)),
-    "one-reply-per-line/not-utf8": ("not-utf8", chat_trials(
-        texts=CHAT_GARBAGE, lines=st.just(1), chunked=st.just(False), **ONE_CLIENT)),
-}
+RACES = (Path(__file__).resolve().parent.parent / "docs" / "RACES.md").read_text("utf-8")
 
 
-@pytest.mark.parametrize("search", list(SEARCHES))
-def test_search_finds_the_seed_s_minimal_counterexample(search) -> None:
-    bug, trials = SEARCHES[search]
-    invariant = search.partition("/")[0]
-    expected, evidence = SEED_COUNTEREXAMPLES[bug]
-    params, seed, violations = minimal_counterexample(
-        CHAT, "seed", trials, SEARCH_START_METHOD, invariants={invariant})
-    assert (params, seed) == (expected, 0)
-    assert [v.invariant for v in violations] == [invariant]
-    assert re.fullmatch(evidence[invariant], violations[0].detail), violations[0].detail
+@pytest.mark.parametrize("bug", list(SEED_COUNTEREXAMPLES))
+def test_the_searches_found_each_pinned_counterexample(bug) -> None:
+    # test_races.py checks that RACES.md is what the searches find today.
+    params, evidence = SEED_COUNTEREXAMPLES[bug]
+    [row] = [line for line in RACES.splitlines()
+             if line.startswith("| `seed` | violates | violates | ")
+             and line.endswith(f", with {params.arguments()} |")]
+    assert set(row.split(" | ")[3].partition(", with")[0].split(" and ")) == set(evidence)
 
 
 @pytest.mark.parametrize("bug", list(SEED_COUNTEREXAMPLES))
