@@ -31,8 +31,12 @@ from .runtime.story import story
 from .scenarios import ticket
 from .schedule.coordinator import format_schedule, parse_schedule
 from .schedule.explore import MAX_RUNS, Exploration, explore
+from .stress import Histogram, stress
+from .stress import report as stress_report
 
-EXIT_HELD, EXIT_VIOLATED, EXIT_USAGE = 0, 1, 2
+EXIT_HELD, EXIT_VIOLATED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+# How many runs `stress` makes unless told.
+STRESS_RUNS = 100
 # The timeline printed under a verdict stops after this many events.
 TIMELINE_LIMIT = 40
 
@@ -87,6 +91,26 @@ def _build_parser() -> argparse.ArgumentParser:
                          help="seconds before a run's live workers count as hung "
                               "(default: %(default)s)")
     explore.add_argument("--json", action="store_true", help="print one JSON object")
+
+    stress = commands.add_parser(
+        "stress", help="rerun one configuration many times under the real scheduler and "
+                       "count each outcome (the tutorial's way to look for a race)")
+    stress.add_argument("scenario", help="a scenario name (see `list`)")
+    stress.add_argument("--variant", required=True, help="a variant of the scenario")
+    stress.add_argument("params", nargs="*", metavar="KEY=VALUE",
+                        help="scenario parameters; unspecified ones get their defaults")
+    stress.add_argument("--runs", type=int, default=STRESS_RUNS,
+                        help="how many runs (default: %(default)s)")
+    stress.add_argument("--seed", type=int, default=0,
+                        help="the first run's jitter seed; each run takes the next "
+                             "(default: %(default)s)")
+    stress.add_argument("--start-method", choices=START_METHODS,
+                        default=default_start_method(),
+                        help="how worker processes start (default: %(default)s)")
+    stress.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                        help="seconds before a run's live workers count as hung "
+                             "(default: %(default)s)")
+    stress.add_argument("--json", action="store_true", help="print one JSON object")
 
     demo = commands.add_parser(
         "demo", help="every race, drawn: each broken variant's minimal counterexample, and "
@@ -192,13 +216,20 @@ def _timeline(result: Result) -> list[str]:
 
 def _command(result: Result, params: Any) -> str:
     """The command that runs ``result``'s configuration again (by its schedule, if any)."""
-    command = f"python -m sut run {result.scenario} --variant {result.variant}"
+    return _run_command(result.scenario, result.variant, params, result.start_method,
+                        result.schedule)
+
+
+def _run_command(scenario: str, variant: str, params: Any, start_method: str,
+                 schedule: Sequence[int] | None = None) -> str:
+    """``python -m sut run ...`` for this configuration."""
+    command = f"python -m sut run {scenario} --variant {variant}"
     if describe_params(params):
         command += f" {describe_params(params)}"
-    if result.start_method != default_start_method():
-        command += f" --start-method {result.start_method}"
-    if result.schedule is not None:
-        command += f" --schedule '{format_schedule(result.schedule)}'"
+    if start_method != default_start_method():
+        command += f" --start-method {start_method}"
+    if schedule is not None:
+        command += f" --schedule '{format_schedule(schedule)}'"
     return command
 
 
@@ -311,6 +342,65 @@ def _exploration_report(exploration: Exploration, scenario: str, variant: str, p
     return "\n".join(lines)
 
 
+class _Bar:
+    """``[#######.......]  120/200 runs, 18 forbidden`` on a terminal's stderr."""
+
+    WIDTH = 30
+
+    def __init__(self, total: int) -> None:
+        self._total = total
+        self._shown = 0.0
+        self._live = sys.stderr.isatty()
+
+    def __call__(self, histogram: Histogram) -> None:
+        if self._live and (time.monotonic() - self._shown > 0.1
+                           or histogram.runs == self._total):
+            self._shown = time.monotonic()
+            filled = self.WIDTH * histogram.runs // self._total
+            print(f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {histogram.runs}/"
+                  f"{self._total} runs, {histogram.forbidden} forbidden ",
+                  end="", file=sys.stderr, flush=True)
+
+    def done(self) -> None:
+        if self._live and self._shown:
+            print("\r" + " " * (self.WIDTH + 50) + "\r", end="", file=sys.stderr, flush=True)
+
+
+def _stress(args: argparse.Namespace) -> int:
+    scenario = registry.get(args.scenario)
+    variant = scenario.variant(args.variant)
+    params: Any = parse_params(scenario.params, args.params)
+    if args.runs < 1:
+        raise UsageError(f"--runs must be >= 1, got {args.runs}")
+    if not args.timeout > 0:
+        raise UsageError(f"--timeout must be > 0 seconds, got {args.timeout}")
+    bar = _Bar(args.runs)
+    histogram = stress(
+        lambda seed: scenario.evaluate(params, variant.name, start_method=args.start_method,
+                                       seed=seed, timeout=args.timeout),
+        runs=args.runs, first_seed=args.seed, progress=bar)
+    bar.done()
+    if args.json:
+        _emit(json.dumps({
+            "scenario": scenario.name, "variant": variant.name,
+            "params": dataclasses.asdict(params), "start_method": args.start_method,
+            "runs": histogram.runs, "seconds": round(histogram.seconds, 3),
+            "interrupted": histogram.interrupted,
+            "outcomes": [{"broken": list(tally.outcome.broken),
+                          "acceptable": tally.outcome.acceptable, "count": tally.count,
+                          "frequency": round(tally.count / histogram.runs, 4),
+                          "first_seed": tally.first_seed, "evidence": tally.evidence}
+                         for tally in histogram.tallies()]}, ensure_ascii=False))
+    else:
+        what = (f"{scenario.name} --variant {variant.name} {describe_params(params)}".rstrip()
+                + f" [{args.start_method}]")
+        _emit(stress_report(histogram, what=what, replay=_run_command(
+            scenario.name, variant.name, params, args.start_method)))
+    if histogram.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_VIOLATED if histogram.forbidden else EXIT_HELD
+
+
 def _demo(args: argparse.Namespace) -> int:
     def progress(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
@@ -420,7 +510,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # KEY=VALUE pairs may stand before, between or after the options;
         # argparse only takes one run of positionals, so the rest come back here.
         args, extra = _build_parser().parse_known_args(argv)
-        takes_params = args.command in ("run", "explore")
+        takes_params = args.command in ("run", "explore", "stress")
         unknown = [arg for arg in extra if not takes_params or arg.startswith("-")]
         if unknown:
             raise UsageError(f"unrecognized arguments: {' '.join(unknown)}")
@@ -430,6 +520,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(args) if args.chat_command == "serve" else _client(args)
         if args.command == "explore":
             return _explore(args)
+        if args.command == "stress":
+            return _stress(args)
         if args.command == "demo":
             return _demo(args)
         if args.command == "races":
@@ -440,7 +532,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("sut: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def _emit(text: str) -> None:
