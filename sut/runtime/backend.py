@@ -37,6 +37,14 @@ from ..schedule.primitives import (
 from .guards import FileLock
 
 START_METHODS = ("fork", "forkserver", "spawn")
+# What the forkserver imports once, so that its children need not: the main
+# module (else every child imports it again - pytest's, a script's) and the
+# scenarios with the runtime they stand on. A worker then starts about as
+# fast as under fork (see README, Performance).
+FORKSERVER_PRELOAD = ("__main__", "sut.scenarios.bakery", "sut.scenarios.chat",
+                      "sut.scenarios.event", "sut.scenarios.ktv", "sut.scenarios.pipes",
+                      "sut.scenarios.printing", "sut.scenarios.queues", "sut.scenarios.ticket",
+                      "sut.scenarios.traffic")
 
 
 def default_start_method() -> str:
@@ -97,6 +105,11 @@ class Backend:
     def __init__(self, start_method: str) -> None:
         self.start_method = validate_start_method(start_method)
         self.context: BaseContext = multiprocessing.get_context(start_method)
+        if start_method == "forkserver":
+            # Each worker forks from the server: let the server import what
+            # every worker would otherwise import again (see FORKSERVER_PRELOAD).
+            # It takes effect when the server starts, once per process.
+            self.context.set_forkserver_preload(list(FORKSERVER_PRELOAD))
         self._queues: list[multiprocessing.queues.Queue[Any]] = []
         self._connections: list[multiprocessing.connection.Connection] = []
         self.world: World | None = None
