@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import settings
 
-from sut.runtime import START_METHODS, leftovers
+from sut.runtime import START_METHODS, backend, leftovers
 
 # Profiles, chosen by HYPOTHESIS_PROFILE or --hypothesis-profile. Every example
 # starts real processes, so there is no per-example deadline (a slow machine
@@ -62,6 +62,7 @@ def _long_lived_helpers() -> None:
     back). Started here, they are part of every baseline, not leaks.
     """
     if "forkserver" in START_METHODS:
+        backend.preload_forkserver()  # as the Backend would, had it started the server
         multiprocessing.forkserver.ensure_running()
     multiprocessing.resource_tracker.ensure_running()
     multiprocessing.heap.BufferWrapper(1)

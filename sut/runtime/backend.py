@@ -99,6 +99,16 @@ def join_queue(queue: Any, timeout: float) -> bool:
     return True
 
 
+def preload_forkserver() -> None:
+    """Have the forkserver import FORKSERVER_PRELOAD when it starts.
+
+    Each worker forks from the server, so what the server has imported, no
+    worker imports again. It takes effect when the server starts (once per
+    process): call it before anything starts the server.
+    """
+    multiprocessing.get_context("forkserver").set_forkserver_preload(list(FORKSERVER_PRELOAD))
+
+
 class Backend:
     """Processes and primitives of one ``multiprocessing`` start method."""
 
@@ -106,10 +116,7 @@ class Backend:
         self.start_method = validate_start_method(start_method)
         self.context: BaseContext = multiprocessing.get_context(start_method)
         if start_method == "forkserver":
-            # Each worker forks from the server: let the server import what
-            # every worker would otherwise import again (see FORKSERVER_PRELOAD).
-            # It takes effect when the server starts, once per process.
-            self.context.set_forkserver_preload(list(FORKSERVER_PRELOAD))
+            preload_forkserver()
         self._queues: list[multiprocessing.queues.Queue[Any]] = []
         self._connections: list[multiprocessing.connection.Connection] = []
         self.world: World | None = None
