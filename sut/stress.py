@@ -81,12 +81,15 @@ class Histogram:
                                                                    tally.first_seed))
 
 
-def stress(evaluate: Evaluate, *, runs: int, first_seed: int = 0,
+def stress(evaluate: Evaluate, *, runs: int, first_seed: int = 0, until_forbidden: bool = False,
+           seconds: float | None = None,
            progress: Callable[[Histogram], None] = lambda histogram: None) -> Histogram:
     """Run ``evaluate(seed)`` for ``runs`` seeds from ``first_seed``; the histogram.
 
-    Ctrl-C stops early: the histogram of the runs done so far comes back,
-    marked ``interrupted``.
+    ``until_forbidden`` stops at the first run that breaks an invariant - a
+    stress loop looking for a bug - and ``seconds`` after the first run that
+    ends past that many seconds. Ctrl-C stops early too: the histogram of the
+    runs done so far comes back, marked ``interrupted``.
 
     Raises:
         ValueError: ``runs`` is below 1.
@@ -101,6 +104,10 @@ def stress(evaluate: Evaluate, *, runs: int, first_seed: int = 0,
             histogram.add(seed, violations)
             histogram.seconds = time.monotonic() - began
             progress(histogram)
+            if until_forbidden and histogram.forbidden:
+                break
+            if seconds is not None and histogram.seconds > seconds:
+                break
     except KeyboardInterrupt:
         histogram.interrupted = True
     histogram.seconds = time.monotonic() - began

@@ -44,6 +44,12 @@ def test_the_report_gives_count_share_verdict_and_how_to_rerun_the_first_forbidd
         "python -m sut run x --seed 11")
 
 
+def test_a_stress_loop_looking_for_a_bug_stops_at_the_first_forbidden_run() -> None:
+    histogram = stress(_fake({2: ["a"], 3: ["a"]}), runs=10, until_forbidden=True)
+    assert (histogram.runs, histogram.forbidden) == (3, 1)
+    assert stress(_fake({}), runs=10, seconds=0.0).runs == 1  # out of time after one run
+
+
 def test_seeds_count_up_from_the_first_and_ctrl_c_keeps_what_was_gathered() -> None:
     seen: list[int] = []
 
