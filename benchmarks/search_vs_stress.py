@@ -92,6 +92,7 @@ def stress_loop(found: Found, params: Any, start_method: str, runs: int,
     """``12 runs, 0.31 s``: how long a stress loop on ``params`` took to its first bad
     outcome, or ``none in 500 runs, 30.0 s``."""
     import sut
+    from sut.runtime.invariants import amount
     from sut.stress import stress
 
     scenario = sut.get(found.scenario)
@@ -101,7 +102,8 @@ def stress_loop(found: Found, params: Any, start_method: str, runs: int,
                                                       start_method=start_method, seed=seed,
                                                       timeout=STRESS_TIMEOUT),
                        runs=runs, until_forbidden=True, seconds=seconds)
-    tries = f"{histogram.runs} runs" if histogram.forbidden else f"none in {histogram.runs} runs"
+    tries = (amount(histogram.runs, "run") if histogram.forbidden
+             else f"none in {amount(histogram.runs, 'run')}")
     return f"{tries}, {histogram.seconds:.2f} s"
 
 
