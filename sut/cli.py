@@ -256,12 +256,19 @@ def _result_json(result: Result, violations: list[Violation]) -> dict[str, Any]:
     return document
 
 
-def _run(args: argparse.Namespace) -> int:
+def _chosen(args: argparse.Namespace) -> tuple[registry.Scenario, registry.Variant, Any]:
+    """The scenario, variant and params a command names (``run``: with ``--db``); its
+    ``--timeout`` checked."""
     scenario = registry.get(args.scenario)
     variant = scenario.variant(args.variant)
-    params = _params(scenario, args.params, args.db)
+    params = _params(scenario, args.params, getattr(args, "db", None))
     if not args.timeout > 0:
         raise UsageError(f"--timeout must be > 0 seconds, got {args.timeout}")
+    return scenario, variant, params
+
+
+def _run(args: argparse.Namespace) -> int:
+    scenario, variant, params = _chosen(args)
     schedule = None if args.schedule is None else parse_schedule(args.schedule)
     result, violations = scenario.evaluate(params, variant.name, start_method=args.start_method,
                                            seed=args.seed, timeout=args.timeout,
@@ -295,13 +302,9 @@ class _Progress:
 
 
 def _explore(args: argparse.Namespace) -> int:
-    scenario = registry.get(args.scenario)
-    variant = scenario.variant(args.variant)
-    params: Any = parse_params(scenario.params, args.params)
+    scenario, variant, params = _chosen(args)
     if args.max_runs < 1:
         raise UsageError(f"--max-runs must be >= 1, got {args.max_runs}")
-    if not args.timeout > 0:
-        raise UsageError(f"--timeout must be > 0 seconds, got {args.timeout}")
     if not scenario.schedulable:
         raise UsageError(f"{scenario.name} cannot be explored: {scenario.unscheduled}")
     progress = _Progress()
@@ -367,13 +370,9 @@ class _Bar:
 
 
 def _stress(args: argparse.Namespace) -> int:
-    scenario = registry.get(args.scenario)
-    variant = scenario.variant(args.variant)
-    params: Any = parse_params(scenario.params, args.params)
+    scenario, variant, params = _chosen(args)
     if args.runs < 1:
         raise UsageError(f"--runs must be >= 1, got {args.runs}")
-    if not args.timeout > 0:
-        raise UsageError(f"--timeout must be > 0 seconds, got {args.timeout}")
     bar = _Bar(args.runs)
     histogram = stress(
         lambda seed: scenario.evaluate(params, variant.name, start_method=args.start_method,

@@ -16,12 +16,9 @@ from tests.verdicts import assert_holds, minimal_counterexample
 
 BAKERY = sut.get("bakery")
 # Broken variants here hang, and every run that hangs costs its whole timeout,
-# so these are short. HANG_TIMEOUT: nothing but the hang is at stake - the
-# one consumer eats its bun and is back in get() within 0.3 s even under
-# spawn. FINISH_TIMEOUT: the other workers of the hanging run must end on
-# their own first - room for 3 workers to start under spawn on a loaded machine.
+# so it is short: nothing but the hang is at stake - the one consumer eats its
+# bun and is back in get() within 0.3 s even under spawn.
 HANG_TIMEOUT = 1.0
-FINISH_TIMEOUT = 1.5
 
 
 # --- the checker, on hand-made results -------------------------------------
@@ -203,16 +200,10 @@ def test_one_sentinel_stops_the_only_consumer_while_buns_may_remain(start_method
         [(v.invariant, v.detail) for v in violations]
 
 
-def test_one_sentinel_leaves_a_second_consumer_waiting_forever(start_method) -> None:
-    # One None for two consumers: whichever gets it, the other waits forever.
-    # Usually the one left waiting is the one that got the bun (the other was
-    # already next in line for the queue), but that is scheduling.
-    params = Params(producers=1, consumers=2, buns=1, jitter=RACE_JITTER)
-    _, violations = BAKERY.evaluate(params, "one-sentinel", start_method=start_method,
-                                    timeout=FINISH_TIMEOUT)
-    assert [v.invariant for v in violations] == ["no-hang", "ends-by-sentinel",
-                                                 "main-finishes"]
-    violation = violations[1]
-    assert re.fullmatch(r"consumer [01] never got a None: it was still waiting in get\(\) "
-                        r"(after eating bun 0 of producer 0|before eating any bun) "
-                        r"at the deadline \(1 None sent for 2 consumers\)", violation.detail)
+# One None for two consumers leaves the second waiting forever: that run is
+# pinned in schedule mode (tests/test_schedules.py, MINIMA), replayed under
+# every start method, where the deadlock is named once nothing else can
+# happen. Its jitter-mode test had to guess it with a wall-clock deadline by
+# which the producer and the other consumer were to have finished; beside CPU
+# hogs they sometimes had not (2 of 20 runs of the flakiness campaign), so the
+# deadline, not the program, decided the verdict.
