@@ -9,11 +9,11 @@ import time
 
 import pytest
 
-from sut.runtime import Backend, Jitter, Kill, Probe, Quiet, Run
+from sut.runtime import Backend, Jitter, Kill, Probe, Quiet, Run, runner
 from sut.runtime.backend import drain, join_queue
 from sut.runtime.params import describe_params, parse_params
 from sut.scenarios import ticket
-from tests import workers
+from tests import slow_start, workers
 
 
 def test_events_come_back_in_time_order_with_payloads(start_method: str) -> None:
@@ -52,6 +52,31 @@ def test_a_hang_is_reported_at_the_deadline_and_stopped(start_method: str) -> No
     assert result.worker("sleeper").last_point == "stuck here"
     assert "hung after 'stuck here'" in result.worker("sleeper").describe()
     assert result.worker("quick").status == "ok"
+
+
+# Spawn only: a spawned child imports the worker's module afresh, with the
+# environment of the moment (a forkserver child has the server's).
+def test_a_slow_start_up_is_not_a_hang(monkeypatch) -> None:
+    # On a loaded machine a child interpreter may take seconds to get going:
+    # the deadline counts from when the last worker started running its code.
+    monkeypatch.setenv(slow_start.SLOW_START, "0.8")
+    with Run(Backend("spawn"), "test", "slow", {}, timeout=0.2) as run:
+        run.spawn("late", slow_start.greet)
+        result = run.result()
+    assert result.worker("late").status == "ok"
+    assert [event.label for event in result.events] == ["hello"]
+
+
+def test_a_worker_that_never_gets_going_is_hung_at_the_start_limit(monkeypatch) -> None:
+    monkeypatch.setenv(slow_start.SLOW_START, "60")
+    monkeypatch.setattr(runner, "START_LIMIT", 0.5)
+    began = time.monotonic()
+    with Run(Backend("spawn"), "test", "stuck", {}, timeout=0.1) as run:
+        run.spawn("never", slow_start.greet)
+        result = run.result()
+    assert time.monotonic() - began < 0.5 + 3.0  # the limit plus the terminate grace
+    assert result.worker("never").describe() == (
+        "never hung before its first point and was stopped at the deadline")
 
 
 def test_an_exit_code_is_a_failed_outcome() -> None:

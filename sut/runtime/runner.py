@@ -9,12 +9,16 @@ A :class:`Run` is a context manager around one execution of a scenario::
         run.wait()
         result = run.result(final={"count": ...})
 
-Every wait is bounded by one deadline for the whole run. A worker that raises
-is a ``crashed`` outcome with its traceback, one still alive at the deadline is
-a ``hung`` outcome with the last point it reached - never a stuck or failed
-test. Leaving the block terminates, then kills, any straggler, reaps every
-child, closes the backend's queues and pipes and removes the run's files, so a
-run leaves nothing behind whatever happened inside it.
+Every wait is bounded by one deadline for the whole run: ``timeout`` seconds
+after the last worker started running its code. Start-up does not count - on
+a loaded machine a spawned interpreter may take seconds to get going, and a
+worker that has not started has not hung - up to START_LIMIT, after which a
+worker still starting is hung too. A worker that raises is a ``crashed``
+outcome with its traceback, one still alive at the deadline is a ``hung``
+outcome with the last point it reached - never a stuck or failed test.
+Leaving the block terminates, then kills, any straggler, reaps every child,
+closes the backend's queues and pipes and removes the run's files, so a run
+leaves nothing behind whatever happened inside it.
 
 With ``mode=Scheduled(schedule)`` the run has a coordinator
 (:mod:`sut.schedule.coordinator`): each worker gets a pipe to it, the
@@ -47,6 +51,10 @@ from .result import Event, Result, Status, WorkerOutcome
 # How long a run may take before its live workers count as hung. Runs here take
 # well under a second; a hang is the only thing that reaches this.
 DEFAULT_TIMEOUT = 10.0
+# How long workers may take to start (they have not hung while they start):
+# a spawned interpreter on a loaded machine takes seconds; one that takes
+# this long is stuck.
+START_LIMIT = 30.0
 # After terminate (SIGTERM), how long a straggler gets before SIGKILL.
 _TERMINATE_GRACE = 1.0
 
@@ -64,7 +72,9 @@ class Kill:
 
 
 def _worker_main(target: Callable[..., object], probe: Probe, args: tuple[Any, ...]) -> None:
-    """Run ``target`` and record a crash as an event instead of printing it."""
+    """Say it has started, run ``target``, and record a crash as an event instead of
+    printing it."""
+    _started_marker(probe.log_path).touch()
     if probe.gate is not None:
         gate.install(probe)  # the primitives of this process now ask the coordinator
     try:
@@ -80,6 +90,12 @@ def _worker_main(target: Callable[..., object], probe: Probe, args: tuple[Any, .
             probe.leave()  # the coordinator need not wait for the interpreter's teardown
 
 
+def _started_marker(log_path: Path) -> Path:
+    """The file a worker creates once it runs its own code (not an event: the events
+    are the program's)."""
+    return log_path.with_suffix(".started")
+
+
 @dataclass
 class _Worker:
     name: str
@@ -87,6 +103,16 @@ class _Worker:
     log_path: Path
     hung: bool = False
     start_error: str | None = None
+    started_at: float | None = None  # when the runner first saw it had started
+
+    def starting(self, now: float) -> bool:
+        """Whether it is still starting up (and note when it is seen to have started)."""
+        if self.started_at is not None or self.start_error is not None:
+            return False
+        if _started_marker(self.log_path).exists():
+            self.started_at = now
+            return False
+        return self.process.is_alive()  # dead before it started: not starting any more
 
 
 class Run:
@@ -106,7 +132,8 @@ class Run:
         self.timeout = timeout
         self.kill = kill
         self.workdir = Path(tempfile.mkdtemp(prefix=f"sut-{scenario}-"))
-        self._deadline = time.monotonic() + timeout
+        self._began = time.monotonic()
+        self._expired = False  # set when waiting longer can change nothing
         self._workers: list[_Worker] = []
         self._participants: dict[str, Probe] = {}
         self._closed = False
@@ -138,8 +165,24 @@ class Run:
                  tb: TracebackType | None) -> None:
         self.close()
 
+    @property
+    def _deadline(self) -> float:
+        """``timeout`` after the last worker started; while one is still starting, at
+        least ``timeout`` from now - but never past START_LIMIT from the beginning."""
+        now = time.monotonic()
+        if self._expired:
+            return now
+        deadline = self._began + self.timeout
+        for worker in self._workers:
+            if worker.starting(now):
+                deadline = max(deadline, now + self.timeout)
+            elif worker.started_at is not None:
+                deadline = max(deadline, worker.started_at + self.timeout)
+        return min(deadline, self._began + max(self.timeout, START_LIMIT))
+
     def remaining(self) -> float:
-        """Seconds left before the run's deadline (never negative)."""
+        """Seconds left before the run's deadline (never negative). While a worker is
+        still starting, the deadline moves on: ask again after a wait."""
         return max(0.0, self._deadline - time.monotonic())
 
     def spawn(self, name: str, target: Callable[..., object], *args: Any) -> None:
@@ -211,7 +254,10 @@ class Run:
                 worker.hung = True
                 finished = False
                 continue
-            worker.process.join(self.remaining())
+            # Joined until the deadline - which moves on while a worker is
+            # starting, so it is asked again until it stands still.
+            while worker.process.is_alive() and self.remaining() > 0:
+                worker.process.join(self.remaining())
             worker.hung = worker.process.is_alive()
             finished = finished and not worker.hung
         return finished
@@ -225,7 +271,7 @@ class Run:
         state = coordinator.drive(lambda: all(coordinator.finished(worker.name)
                                               for worker in workers), self._deadline)
         if state == "late":
-            self._deadline = time.monotonic()  # someone hangs outside a gate: stop waiting
+            self._expired = True  # someone hangs outside a gate: stop waiting
 
     def result(self, final: dict[str, Any] | None = None) -> Result:
         """Wait for every worker, stop the hung ones, and gather the Result."""
