@@ -81,8 +81,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"benchmarks: error: unknown section {', '.join(unknown)} "
               f"(known: {', '.join(SECTIONS)})", file=sys.stderr)
         return 2
+    from benchmarks.overhead import precompile
     from sut.runtime.backend import preload_forkserver
 
+    precompile()
     preload_forkserver()  # as `python -m sut` and the suite do, before the server starts
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}, "
           f"Python {platform.python_version()}\n")

@@ -112,8 +112,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit", type=float, default=LIMIT,
                         help="seconds an example may take (default: %(default)s)")
     args = parser.parse_args(argv)
+    from benchmarks.overhead import precompile
     from sut.runtime.backend import preload_forkserver
 
+    precompile()
     preload_forkserver()  # as `python -m sut` and the suite do
     print("\n".join(table(tuple(args.start_methods.split(",")), args.limit)))
 
