@@ -8,9 +8,10 @@ checkers can be unit-tested on hand-made results.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from ..schedule.coordinator import Step
+if TYPE_CHECKING:  # workers never need the coordinator: not imported at run time
+    from ..schedule.coordinator import Step
 
 Status = Literal["ok", "crashed", "hung", "deadlocked", "killed", "failed"]
 

@@ -39,14 +39,16 @@ from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..schedule import gate
-from ..schedule.coordinator import PARENT, Coordinator, Step
 from ..schedule.model import Kind, Op, World
 from .backend import Backend
 from .probe import Mode, Probe, Quiet, Scheduled, read_log
 from .result import Event, Result, Status, WorkerOutcome
+
+if TYPE_CHECKING:  # imported where a run is scheduled: workers import this module too
+    from ..schedule.coordinator import Coordinator, Step
 
 # How long a run may take before its live workers count as hung. Runs here take
 # well under a second; a hang is the only thing that reaches this.
@@ -139,6 +141,8 @@ class Run:
         self._closed = False
         self._coordinator: Coordinator | None = None
         if isinstance(self.mode, Scheduled):
+            from ..schedule.coordinator import Coordinator
+
             world = World()
             backend.schedule_into(world)
             self._coordinator = Coordinator(world, self.mode.schedule,
@@ -154,6 +158,8 @@ class Run:
              detail: str = "") -> gate.Outcome:
         """The gate of the test process in schedule mode: its operations wait for
         the workers' steps until they can happen (see ``Coordinator.parent_step``)."""
+        from ..schedule.coordinator import PARENT
+
         assert self._coordinator is not None
         return self._coordinator.parent_step(Op(PARENT, kind, target), timed, detail,
                                              self._deadline)
