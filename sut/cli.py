@@ -50,6 +50,21 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def _configuration_options(
+        command: argparse.ArgumentParser,
+        params: str = "scenario parameters; unspecified ones get their defaults") -> None:
+    """The options of a command that runs one configuration: run, explore, stress."""
+    command.add_argument("scenario", help="a scenario name (see `list`)")
+    command.add_argument("--variant", required=True, help="a variant of the scenario")
+    command.add_argument("params", nargs="*", metavar="KEY=VALUE", help=params)
+    command.add_argument("--start-method", choices=START_METHODS,
+                         default=default_start_method(),
+                         help="how worker processes start (default: %(default)s)")
+    command.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                         help="seconds before a run's live workers count as hung "
+                              "(default: %(default)s)")
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m sut",
                      description="List the scenarios, run one and read why it held or broke.")
@@ -59,15 +74,8 @@ def _build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true", help="print one JSON object")
 
     run = commands.add_parser("run", help="run one variant of a scenario and check it")
-    run.add_argument("scenario", help="a scenario name (see `list`)")
-    run.add_argument("--variant", required=True, help="a variant of the scenario")
-    run.add_argument("params", nargs="*", metavar="KEY=VALUE",
-                     help="scenario parameters; unspecified ones get their defaults")
-    run.add_argument("--start-method", choices=START_METHODS, default=default_start_method(),
-                     help="how worker processes start (default: %(default)s)")
+    _configuration_options(run)
     run.add_argument("--seed", type=int, default=0, help="seed of the jitter (default: 0)")
-    run.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                     help="seconds before live workers count as hung (default: %(default)s)")
     run.add_argument("--db", metavar="PATH",
                      help="ticket only: take the starting count from this database file "
                           "(it is read, never written)")
@@ -78,37 +86,20 @@ def _build_parser() -> argparse.ArgumentParser:
 
     explore = commands.add_parser(
         "explore", help="run every interleaving of a small configuration and count violations")
-    explore.add_argument("scenario", help="a scenario name (see `list`)")
-    explore.add_argument("--variant", required=True, help="a variant of the scenario")
-    explore.add_argument("params", nargs="*", metavar="KEY=VALUE",
-                         help="scenario parameters; keep them small (2-3 workers)")
-    explore.add_argument("--start-method", choices=START_METHODS,
-                         default=default_start_method(),
-                         help="how worker processes start (default: %(default)s)")
+    _configuration_options(explore, params="scenario parameters; keep them small "
+                                           "(2-3 workers)")
     explore.add_argument("--max-runs", type=int, default=MAX_RUNS,
                          help="stop after this many interleavings (default: %(default)s)")
-    explore.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                         help="seconds before a run's live workers count as hung "
-                              "(default: %(default)s)")
     explore.add_argument("--json", action="store_true", help="print one JSON object")
 
     stress = commands.add_parser(
         "stress", help="rerun one configuration many times under the real scheduler and "
                        "count each outcome (the tutorial's way to look for a race)")
-    stress.add_argument("scenario", help="a scenario name (see `list`)")
-    stress.add_argument("--variant", required=True, help="a variant of the scenario")
-    stress.add_argument("params", nargs="*", metavar="KEY=VALUE",
-                        help="scenario parameters; unspecified ones get their defaults")
+    _configuration_options(stress)
     stress.add_argument("--runs", type=int, default=STRESS_RUNS,
                         help="how many runs (default: %(default)s)")
     stress.add_argument("--seed", type=int, default=0,
                         help="the first run's jitter seed; each run takes the next "
-                             "(default: %(default)s)")
-    stress.add_argument("--start-method", choices=START_METHODS,
-                        default=default_start_method(),
-                        help="how worker processes start (default: %(default)s)")
-    stress.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                        help="seconds before a run's live workers count as hung "
                              "(default: %(default)s)")
     stress.add_argument("--json", action="store_true", help="print one JSON object")
 
