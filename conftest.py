@@ -12,7 +12,9 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import settings
 
-from sut.runtime import START_METHODS, backend, leftovers
+from sut import leftovers
+from sut.engine import START_METHODS, backend
+from sut.scenarios import MODULES
 
 # Profiles, chosen by HYPOTHESIS_PROFILE or --hypothesis-profile. Every example
 # starts real processes, so there is no per-example deadline (a slow machine
@@ -62,7 +64,7 @@ def _long_lived_helpers() -> None:
     back). Started here, they are part of every baseline, not leaks.
     """
     if "forkserver" in START_METHODS:
-        backend.preload_forkserver()  # as the Backend would, had it started the server
+        backend.preload_forkserver(*MODULES)  # as the Backend would, had it started the server
         multiprocessing.forkserver.ensure_running()
     multiprocessing.resource_tracker.ensure_running()
     multiprocessing.heap.BufferWrapper(1)

@@ -82,10 +82,11 @@ def main(argv: list[str] | None = None) -> int:
               f"(known: {', '.join(SECTIONS)})", file=sys.stderr)
         return 2
     from benchmarks.overhead import precompile
-    from sut.runtime.backend import preload_forkserver
+    from sut.engine.backend import preload_forkserver
+    from sut.scenarios import MODULES
 
     precompile()
-    preload_forkserver()  # as `python -m sut` and the suite do, before the server starts
+    preload_forkserver(*MODULES)  # as `python -m sut` and the suite do, before the server starts
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}, "
           f"Python {platform.python_version()}\n")
     for name in chosen:

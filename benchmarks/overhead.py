@@ -108,10 +108,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--start-methods", default=",".join(START_METHODS))
     args = parser.parse_args(argv)
     sizes = tuple(int(size) for size in args.sizes.split(","))
-    from sut.runtime.backend import preload_forkserver
+    from sut.engine.backend import preload_forkserver
+    from sut.scenarios import MODULES
 
     precompile()
-    preload_forkserver()  # as `python -m sut` and the suite do, before the server starts
+    preload_forkserver(*MODULES)  # as `python -m sut` and the suite do, before the server starts
     print("\n".join(table(sizes, args.repeat, tuple(args.start_methods.split(",")))))
 
 

@@ -113,10 +113,11 @@ def main(argv: list[str] | None = None) -> None:
                         help="seconds an example may take (default: %(default)s)")
     args = parser.parse_args(argv)
     from benchmarks.overhead import precompile
-    from sut.runtime.backend import preload_forkserver
+    from sut.engine.backend import preload_forkserver
+    from sut.scenarios import MODULES
 
     precompile()
-    preload_forkserver()  # as `python -m sut` and the suite do
+    preload_forkserver(*MODULES)  # as `python -m sut` and the suite do
     print("\n".join(table(tuple(args.start_methods.split(",")), args.limit)))
 
 

@@ -19,13 +19,14 @@ import time
 from typing import Any
 
 import sut
-from sut.demo import SEARCH_DECISIONS, SEARCH_WORKERS
-from sut.registry import Scenario
-from sut.runtime import Result, Schedule, Violation, default_start_method
-from sut.scenarios import bakery, event, ktv, pipes, printing, queues, ticket, traffic
-from sut.schedule.coordinator import format_schedule
-from sut.schedule.explore import explore
-from sut.schedule.search import minimal_schedule
+from sut.drive.explore import explore
+from sut.drive.minimal import minimal_schedule
+from sut.drive.strategies import small_configs
+from sut.engine import Result, Schedule, Violation, default_start_method
+from sut.engine.coordinator import format_schedule
+from sut.engine.scenario import Scenario
+from sut.report.demo import SEARCH_DECISIONS, SEARCH_WORKERS
+from sut.scenarios import bakery, event, ktv, pipe, printing, queue, ticket, traffic
 from tests.test_schedules import MINIMA
 
 # Correct variants: a configuration of 2 participants, then one of 3.
@@ -41,11 +42,11 @@ EXPLORED: list[tuple[str, str, Any]] = [
     ("bakery", "sentinel-per-consumer", bakery.Params(producers=1, consumers=1, buns=2)),
     ("bakery", "sentinel-per-consumer", bakery.Params(producers=1, consumers=2, buns=1)),
     ("bakery", "joinable-queue", bakery.Params(producers=2, consumers=1, buns=1)),
-    ("pipe", "closed-ends", pipes.Params(messages=2)),
+    ("pipe", "closed-ends", pipe.Params(messages=2)),
     ("traffic", "event", traffic.Params(cars=1, cycles=2)),
     ("traffic", "event", traffic.Params(cars=2, cycles=1)),
-    ("queue", "one-way", queues.Params(messages=3)),
-    ("queue", "two-way-two-queues", queues.Params(messages=2)),
+    ("queue", "one-way", queue.Params(messages=3)),
+    ("queue", "two-way-two-queues", queue.Params(messages=2)),
     ("event", "event", event.Params(waiters=1, timeout=0.01)),
     ("event", "event", event.Params(waiters=2, timeout=0.01)),
 ]
@@ -71,7 +72,7 @@ def minimal_counterexamples(start_method: str) -> list[str]:
                                      schedule=schedule)
 
         began = time.monotonic()
-        params, result, _ = minimal_schedule(evaluate, scenario.small_configs(), invariants=wanted,
+        params, result, _ = minimal_schedule(evaluate, small_configs(scenario), invariants=wanted,
                                              workers=SEARCH_WORKERS, decisions=SEARCH_DECISIONS)
         took = time.monotonic() - began
         # The suite pins this minimum (and replays it); say so if the search moved.

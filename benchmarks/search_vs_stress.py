@@ -48,11 +48,11 @@ class Found:
 def searches(start_method: str) -> Iterator[Found]:
     """Every search the demo makes, timed."""
     import sut
-    from sut.demo import SEARCH_DECISIONS, SEARCH_WORKERS
-    from sut.registry import Scenario
-    from sut.runtime import Result, Schedule, Violation
-    from sut.schedule.search import minimal_schedule
-    from sut.search import minimal
+    from sut.drive.minimal import minimal, minimal_schedule
+    from sut.drive.strategies import small_configs
+    from sut.engine import Result, Schedule, Violation
+    from sut.engine.scenario import Scenario
+    from sut.report.demo import SEARCH_DECISIONS, SEARCH_WORKERS
 
     for scenario in sut.catalogue():
         for variant in [v for v in scenario.variants if v.expected == "violates"]:
@@ -74,7 +74,7 @@ def searches(start_method: str) -> Iterator[Found]:
             if scenario.schedulable:
                 runs, began = 0, time.monotonic()
                 params, _, violations = minimal_schedule(
-                    scheduled, scenario.small_configs(), invariants=variant.shows or None,
+                    scheduled, small_configs(scenario), invariants=variant.shows or None,
                     workers=SEARCH_WORKERS, decisions=SEARCH_DECISIONS)
                 yield Found(scenario.name, variant.name, violations[0].invariant, params, runs,
                             time.monotonic() - began)
@@ -92,8 +92,8 @@ def stress_loop(found: Found, params: Any, start_method: str, runs: int,
     """``12 runs, 0.31 s``: how long a stress loop on ``params`` took to its first bad
     outcome, or ``none in 500 runs, 30.0 s``."""
     import sut
-    from sut.runtime.invariants import amount
-    from sut.stress import stress
+    from sut.drive.stress import stress
+    from sut.engine.invariants import amount
 
     scenario = sut.get(found.scenario)
     if any(field.name == "jitter" for field in dataclasses.fields(params)):
@@ -109,7 +109,7 @@ def stress_loop(found: Found, params: Any, start_method: str, runs: int,
 
 def table(start_method: str, runs: int, seconds: float) -> list[str]:
     import sut
-    from sut.runtime.params import describe_params
+    from sut.engine.params import describe_params
 
     rows = ["| scenario | variant | breaks | search: runs, time | minimal configuration "
             "| stress loop, default configuration | stress loop, minimal configuration |",

@@ -19,20 +19,22 @@ import time
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from . import demo, races, registry
-from .chat import client as chat_client
-from .chat import server as chat_server
-from .chat.handlers import HANDLERS
-from .chat.protocol import DEFAULT_SUFFIX, MAX_LINE
-from .picture import svg
-from .runtime import DEFAULT_TIMEOUT, START_METHODS, Result, Violation, default_start_method
-from .runtime.params import describe_params, parse_params
-from .runtime.story import story
-from .scenarios import ticket
-from .schedule.coordinator import format_schedule, parse_schedule
-from .schedule.explore import MAX_RUNS, Exploration, explore
-from .stress import Histogram, stress
-from .stress import report as stress_report
+from sut.chat import client as chat_client
+from sut.chat import server as chat_server
+from sut.chat.handlers import HANDLERS
+from sut.chat.protocol import DEFAULT_SUFFIX, MAX_LINE
+from sut.drive import catalogue
+from sut.drive.explore import MAX_RUNS, Exploration, explore
+from sut.drive.stress import Histogram, stress
+from sut.drive.stress import report as stress_report
+from sut.engine import DEFAULT_TIMEOUT, START_METHODS, Result, Violation, default_start_method
+from sut.engine.coordinator import format_schedule, parse_schedule
+from sut.engine.params import describe_params, parse_params
+from sut.engine.scenario import Scenario, Variant
+from sut.report import demo, races
+from sut.report.picture import svg
+from sut.report.story import story
+from sut.scenarios import ticket
 
 EXIT_HELD, EXIT_VIOLATED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 # How many runs `stress` makes unless told.
@@ -154,20 +156,20 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _list(as_json: bool) -> int:
-    catalogue: list[dict[str, Any]] = [{
+    entries: list[dict[str, Any]] = [{
         "name": scenario.name,
         "description": scenario.description,
         "params": {field.name: field.default for field in dataclasses.fields(scenario.params)},
         "variants": [{"name": v.name, "description": v.description, "expected": v.expected}
                      for v in scenario.variants],
         "schedule_mode": scenario.schedulable,
-    } for scenario in registry.catalogue()]
+    } for scenario in catalogue.catalogue()]
     if as_json:
-        _emit(json.dumps({"scenarios": catalogue}, indent=2))
+        _emit(json.dumps({"scenarios": entries}, indent=2))
         return EXIT_HELD
-    width = max(len(v["name"]) for entry in catalogue for v in entry["variants"])
+    width = max(len(v["name"]) for entry in entries for v in entry["variants"])
     lines = []
-    for entry in catalogue:
+    for entry in entries:
         defaults = " ".join(f"{key}={json.dumps(value)}" for key, value in entry["params"].items())
         lines += [f"{entry['name']}: {entry['description']}", f"  params: {defaults}"
                   + ("" if entry["schedule_mode"] else "  (no schedule mode)")]
@@ -177,7 +179,7 @@ def _list(as_json: bool) -> int:
     return EXIT_HELD
 
 
-def _params(scenario: registry.Scenario, pairs: list[str], db: str | None) -> Any:
+def _params(scenario: Scenario, pairs: list[str], db: str | None) -> Any:
     if db is not None:
         if scenario.name != "ticket":
             raise UsageError("--db only applies to the ticket scenario")
@@ -247,10 +249,10 @@ def _result_json(result: Result, violations: list[Violation]) -> dict[str, Any]:
     return document
 
 
-def _chosen(args: argparse.Namespace) -> tuple[registry.Scenario, registry.Variant, Any]:
+def _chosen(args: argparse.Namespace) -> tuple[Scenario, Variant, Any]:
     """The scenario, variant and params a command names (``run``: with ``--db``); its
     ``--timeout`` checked."""
-    scenario = registry.get(args.scenario)
+    scenario = catalogue.get(args.scenario)
     variant = scenario.variant(args.variant)
     params = _params(scenario, args.params, getattr(args, "db", None))
     if not args.timeout > 0:

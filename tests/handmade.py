@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from sut.runtime import Event, Result, WorkerOutcome
-from sut.runtime.result import Status
+from sut.engine import Event, Result, WorkerOutcome
+from sut.engine.result import Status
 
 
 def result(scenario: str, params: Any, steps: list[tuple[str, str, dict[str, Any]]], *,

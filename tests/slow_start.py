@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 
-from sut.runtime import Probe
+from sut.engine import Probe
 
 # The variable that says how long importing this module takes, in seconds.
 SLOW_START = "SUT_TEST_SLOW_START"

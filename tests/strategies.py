@@ -6,8 +6,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from sut.chat import search as chat_search
-from sut.scenarios import bakery, event, ktv, pipes, printing, queues, ticket, traffic
+from sut.scenarios import bakery, event, ktv, pipe, printing, queue, ticket, traffic
+from sut.scenarios.chat import search as chat_search
 
 # The narrowest jitter that makes a race certain. Contenders start together and
 # drift apart by at most a quarter of the width per point, while the window
@@ -107,7 +107,7 @@ def traffic_trials(draw: st.DrawFn, *, cars: st.SearchStrategy[int] = st.integer
 # child gets 0.15 s after main has - far more than the drift between two
 # processes released by one barrier.
 ON_TIME = 0.0
-LATE = 2 * queues.PARENT_SLEEP
+LATE = 2 * queue.PARENT_SLEEP
 
 
 def any_delay() -> st.SearchStrategy[float]:
@@ -123,7 +123,7 @@ def queue_trials(draw: st.DrawFn, *, messages: st.SearchStrategy[int] = st.integ
     # The delay is drawn first, so the shrinker settles it before the message
     # count: a search for the late child then replays one hanging run fewer.
     late = draw(delay if delay is not None else any_delay())
-    params = queues.Params(messages=draw(messages),
+    params = queue.Params(messages=draw(messages),
                            jitter=draw(jitter if jitter is not None else any_jitter()), delay=late)
     return params, draw(seeds)
 
@@ -134,7 +134,7 @@ def queue_trials(draw: st.DrawFn, *, messages: st.SearchStrategy[int] = st.integ
 def pipe_trials(draw: st.DrawFn, *, messages: st.SearchStrategy[int] = st.integers(0, 4),
                 jitter: st.SearchStrategy[float] | None = None,
                 seeds: st.SearchStrategy[int] = SEEDS) -> Trial:
-    params = pipes.Params(messages=draw(messages),
+    params = pipe.Params(messages=draw(messages),
                           jitter=draw(jitter if jitter is not None else any_jitter()))
     return params, draw(seeds)
 
@@ -159,7 +159,7 @@ def bakery_trials(draw: st.DrawFn, *, producers: st.SearchStrategy[int] = st.int
 
 def chat_trials(*, seeds: st.SearchStrategy[int] = st.just(0),
                 **space: Any) -> st.SearchStrategy[Trial]:
-    """The clients' scripts of :func:`sut.chat.search.scripts`; nothing is left to
+    """The clients' scripts of :func:`sut.scenarios.chat.search.scripts`; nothing is left to
     timing, so the seed only names the run."""
     return st.tuples(chat_search.scripts(**space), seeds)
 

@@ -26,15 +26,15 @@ from hypothesis import example, given
 
 import sut
 from sut.chat import eventlog
-from sut.chat import search as chat_search
 from sut.chat.handlers import framed, seed
-from sut.chat.harness import ServerProcess
 from sut.chat.protocol import MAX_LINE
 from sut.chat.server import ServerConfig
 from sut.cli import main
-from sut.runtime import Backend
-from sut.runtime.params import describe_params, parse_params
+from sut.engine import Backend
+from sut.engine.params import describe_params, parse_params
 from sut.scenarios.chat import Params, check
+from sut.scenarios.chat import search as chat_search
+from sut.scenarios.chat.harness import ServerProcess
 from tests import handmade
 from tests.strategies import chat_trials
 from tests.verdicts import TEST_TIMEOUT, assert_holds

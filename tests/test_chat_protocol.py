@@ -19,7 +19,7 @@ from sut.chat.protocol import (
     respond,
     stream_of,
 )
-from sut.chat.search import LINES
+from sut.scenarios.chat.search import LINES
 
 # Any bytes at all, line ends included, as a stream to frame.
 STREAMS = st.lists(st.one_of(st.binary(max_size=12), LINES.map(encode_line),

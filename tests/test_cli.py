@@ -11,8 +11,8 @@ import sys
 import pytest
 
 import sut
-from sut import registry
 from sut.cli import main
+from sut.drive import catalogue
 
 
 def _sut(*args: str) -> subprocess.CompletedProcess[str]:
@@ -274,7 +274,7 @@ def test_demo_rejects_what_it_cannot_show_in_one_line(neither: bool, error: str,
                                                       capsys) -> None:
     if neither:  # a scenario with neither a schedule mode nor searches
         chat = dataclasses.replace(sut.get("chat"), searches=None)
-        monkeypatch.setattr(registry, "get", lambda name: chat)
+        monkeypatch.setattr(catalogue, "get", lambda name: chat)
     assert main(["demo", "nosuch"]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"sut: error: {error}")

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from sut.runtime import Backend, Run, Scheduled
-from sut.schedule.coordinator import format_schedule, parse_schedule
+from sut.engine import Backend, Run, Scheduled
+from sut.engine.coordinator import format_schedule, parse_schedule
 from tests import workers
 
 # Far longer than any run here takes: reaching it would mean the coordinator waited on a clock.

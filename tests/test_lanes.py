@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from sut.lanes import Cell, columns, lanes, side_by_side
-from sut.runtime import Result, Violation
+from sut.engine import Result, Violation
+from sut.report.lanes import Cell, columns, lanes, side_by_side
 from sut.scenarios.ticket import Params
 from tests import handmade
 

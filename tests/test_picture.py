@@ -6,9 +6,9 @@ import xml.etree.ElementTree as ElementTree
 from typing import Any
 
 import sut
-from sut.lanes import breaking_moment
-from sut.picture import Drawing, svg
-from sut.runtime import Violation
+from sut.engine import Violation
+from sut.report.lanes import breaking_moment
+from sut.report.picture import Drawing, svg
 from sut.scenarios import ktv, ticket
 from tests import handmade
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sut
-from sut.scenarios.pipes import Params, check
+from sut.scenarios.pipe import Params, check
 from tests import handmade
 from tests.strategies import RACE_JITTER, pipe_trials
 from tests.verdicts import assert_holds, minimal_counterexample

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sut
-from sut.scenarios.queues import Params, check
+from sut.scenarios.queue import Params, check
 from tests import handmade
 from tests.strategies import (
     LATE,

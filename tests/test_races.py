@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import sut
-from sut import races
+from sut.report import races
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 DOCUMENT = (DOCS / "RACES.md").read_text(encoding="utf-8")

@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from sut.runtime import Backend, Jitter, Kill, Probe, Quiet, Run, runner
-from sut.runtime.backend import drain, join_queue
-from sut.runtime.params import describe_params, parse_params
+from sut.engine import Backend, Jitter, Kill, Probe, Quiet, Run, runner
+from sut.engine.backend import drain, join_queue
+from sut.engine.params import describe_params, parse_params
 from sut.scenarios import ticket
 from tests import slow_start, workers
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sut.schedule import Deadlock, Op, World
+from sut.engine.model import Deadlock, Op, World
 
 
 def test_a_lock_admits_one_holder_and_only_the_holder_releases_it() -> None:

@@ -20,9 +20,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sut
-from sut.runtime import Result, Scheduled, Violation, story
-from sut.scenarios import bakery, event, ktv, pipes, printing, queues, ticket, traffic
-from sut.schedule.explore import explore
+from sut.drive.explore import explore
+from sut.drive.strategies import small_configs
+from sut.engine import Result, Scheduled, Violation
+from sut.report.story import story
+from sut.scenarios import bakery, event, ktv, pipe, printing, queue, ticket, traffic
 from tests.strategies import PICKS
 from tests.verdicts import TEST_TIMEOUT, report
 
@@ -91,7 +93,7 @@ MINIMA: list[tuple[str, str, set[str] | None, Any, tuple[int, ...], str | dict[s
      "light red cycle=1 | car 0 drive | car 0 waiting | car 0 pass | light green cycle=1 | "
      "light stop cycles=1 -> green-only: car 0 saw red at #3, then passed at #4 while the "
      "light was still red (red from #1 until #5)"),
-    ("queue", "two-way-single-queue", None, queues.Params(messages=1), (),
+    ("queue", "two-way-single-queue", None, queue.Params(messages=1), (),
      "child ready | main put message=0 | main got sender='main' message=0 | deadlock: child "
      "waits for an item in to child (empty) -> no-hang: child is stuck after 'ready': it "
      "waits for an item in to child (empty)"),
@@ -104,7 +106,7 @@ MINIMA: list[tuple[str, str, set[str] | None, Any, tuple[int, ...], str | dict[s
                 "is_set=False -> set-wakes: main called set(), but waiter 0's wait() "
                 "returned False",
         "forkserver": UNPICKLABLE, "spawn": UNPICKLABLE}),
-    ("pipe", "leaked-end", None, pipes.Params(messages=0), (),
+    ("pipe", "leaked-end", None, pipe.Params(messages=0), (),
      "receiver ready | main closed | deadlock: receiver waits for a message or end of file on "
      "pipe (left to right) (empty; its sending end is still open in receiver) -> no-hang: "
      "receiver is stuck after 'ready': it waits for a message or end of file on pipe "
@@ -140,10 +142,10 @@ EXHAUSTIVE: list[tuple[str, str, Any, int]] = [
     ("printing", "joined", printing.Params(workers=3), 1),
     ("bakery", "sentinel-per-consumer", bakery.Params(producers=1, consumers=2, buns=1), 71),
     ("bakery", "joinable-queue", bakery.Params(producers=2, consumers=1, buns=1), 54),
-    ("pipe", "closed-ends", pipes.Params(messages=2), 19),
+    ("pipe", "closed-ends", pipe.Params(messages=2), 19),
     ("traffic", "event", traffic.Params(cars=1, cycles=2), 72),
-    ("queue", "one-way", queues.Params(messages=2), 10),
-    ("queue", "two-way-two-queues", queues.Params(messages=2), 22),
+    ("queue", "one-way", queue.Params(messages=2), 10),
+    ("queue", "two-way-two-queues", queue.Params(messages=2), 22),
     ("event", "event", event.Params(waiters=1, timeout=0.01), 13),
 ]
 
@@ -213,7 +215,7 @@ def test_a_correct_variant_holds_on_drawn_schedules(name: str, variant: str,
     # Under fork only, where runs are cheapest: a run by a schedule is the same
     # run under every start method (the replay and exploration tests above show
     # it), so the other two would add time, not cases.
-    params = data.draw(sut.get(name).small_configs(), label="params")
+    params = data.draw(small_configs(sut.get(name)), label="params")
     picks = data.draw(PICKS, label="picks")
     result, violations = sut.get(name).evaluate(
         params, variant, start_method="fork", timeout=TEST_TIMEOUT,

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from sut.cli import main
-from sut.runtime import Violation
+from sut.drive.stress import Histogram, Outcome, report, stress
+from sut.engine import Violation
 from sut.scenarios.ticket import Params
-from sut.stress import Histogram, Outcome, report, stress
 from tests import handmade
 
 

@@ -8,8 +8,8 @@ from typing import Any
 from hypothesis import Phase, find, settings
 from hypothesis import strategies as st
 
-from sut.registry import Scenario
-from sut.runtime import Result, Violation
+from sut.engine import Result, Violation
+from sut.engine.scenario import Scenario
 
 # A run in a test is declared hung after this long: ten times what the slowest
 # correct run here takes, so reaching it means a real hang.

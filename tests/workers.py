@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sut.runtime import Probe
+from sut.engine import Probe
 
 
 def steps(probe: Probe, count: int) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import socket
 from typing import BinaryIO
 
-from .protocol import MAX_LINE, NEWLINE, LineFramer, TooLong
+from sut.chat.protocol import MAX_LINE, NEWLINE, LineFramer, TooLong
 
 PROMPT = b">>>"
 # How long to wait for the server: to connect, and for each reply.

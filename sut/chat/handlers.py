@@ -25,7 +25,7 @@ import socket
 from collections.abc import Callable
 from typing import Protocol
 
-from .protocol import LineFramer, respond
+from sut.chat.protocol import LineFramer, respond
 
 # framed reads this much at a time; seed reads the tutorial's 1024.
 RECV_SIZE = 4096

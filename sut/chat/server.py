@@ -42,10 +42,10 @@ from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
 
-from ..runtime import leftovers
-from .eventlog import EventLog
-from .handlers import Conn, Handler, framed
-from .protocol import DEFAULT_SUFFIX, MAX_LINE, display
+from sut import leftovers
+from sut.chat.eventlog import EventLog
+from sut.chat.handlers import Conn, Handler, framed
+from sut.chat.protocol import DEFAULT_SUFFIX, MAX_LINE, display
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_PORT = 9595

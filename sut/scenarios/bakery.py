@@ -43,11 +43,11 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from ..registry import Scenario, Variant
-from ..runtime import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Schedule, Violation, shaking
-from ..runtime.backend import drain, join_queue
-from ..runtime.invariants import amount, clean_exit, listing, names
-from ..runtime.params import jitter, positive_int
+from sut.engine import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Schedule, Violation, shaking
+from sut.engine.backend import drain, join_queue
+from sut.engine.invariants import amount, clean_exit, listing, names
+from sut.engine.params import jitter, positive_int
+from sut.engine.scenario import Scenario, Variant
 
 
 @dataclass(frozen=True)

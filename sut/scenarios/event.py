@@ -45,8 +45,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from ..registry import Scenario, Variant
-from ..runtime import (
+from sut.engine import (
     DEFAULT_TIMEOUT,
     Backend,
     Probe,
@@ -56,8 +55,9 @@ from ..runtime import (
     Violation,
     shaking,
 )
-from ..runtime.invariants import clean_exit
-from ..runtime.params import jitter, positive_int, seconds
+from sut.engine.invariants import clean_exit
+from sut.engine.params import jitter, positive_int, seconds
+from sut.engine.scenario import Scenario, Variant
 
 MAX_TIMEOUT = 1.0
 # How long a waiter's first wait lasts beyond the jitter (main sets the event

@@ -25,11 +25,11 @@ import threading
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from ..registry import Scenario, Variant
-from ..runtime import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Schedule, Violation, shaking
-from ..runtime.guards import NoGuard
-from ..runtime.invariants import amount, clean_exit, names
-from ..runtime.params import jitter, positive_int
+from sut.engine import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Schedule, Violation, shaking
+from sut.engine.guards import NoGuard
+from sut.engine.invariants import amount, clean_exit, names
+from sut.engine.params import jitter, positive_int
+from sut.engine.scenario import Scenario, Variant
 
 # How long the first people in wait for the others to join them, beyond the
 # jitter (they arrive at most a quarter of it apart). It only detects a guard

@@ -36,11 +36,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ..registry import Scenario, Variant
-from ..runtime import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Schedule, Violation, shaking
-from ..runtime.guards import NoGuard
-from ..runtime.invariants import amount, clean_exit, names
-from ..runtime.params import jitter, positive_int
+from sut.engine import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Schedule, Violation, shaking
+from sut.engine.guards import NoGuard
+from sut.engine.invariants import amount, clean_exit, names
+from sut.engine.params import jitter, positive_int
+from sut.engine.scenario import Scenario, Variant
 
 # A line as work(n) prints it: "0 : 4242 is running".
 LINE = re.compile(r"(?P<n>\d+) : (?P<pid>\d+) is (?P<what>running|done)")

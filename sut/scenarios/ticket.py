@@ -35,8 +35,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ..registry import Scenario, Variant
-from ..runtime import (
+from sut.engine import (
     DEFAULT_TIMEOUT,
     Backend,
     Kill,
@@ -47,9 +46,10 @@ from ..runtime import (
     Violation,
     shaking,
 )
-from ..runtime.guards import NoGuard
-from ..runtime.invariants import amount, clean_exit, names
-from ..runtime.params import jitter, non_negative_int, one_of, positive_int
+from sut.engine.guards import NoGuard
+from sut.engine.invariants import amount, clean_exit, names
+from sut.engine.params import jitter, non_negative_int, one_of, positive_int
+from sut.engine.scenario import Scenario, Variant
 
 # The points of a buyer, in order; ``kill_at`` names one of them.
 BUYER_POINTS = ("query", "read", "writing")

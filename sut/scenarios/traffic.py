@@ -42,8 +42,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..registry import Scenario, Variant
-from ..runtime import (
+from sut.engine import (
     DEFAULT_TIMEOUT,
     Backend,
     Event,
@@ -54,8 +53,9 @@ from ..runtime import (
     Violation,
     shaking,
 )
-from ..runtime.invariants import clean_exit
-from ..runtime.params import jitter, positive_int, seconds
+from sut.engine.invariants import clean_exit
+from sut.engine.params import jitter, positive_int, seconds
+from sut.engine.scenario import Scenario, Variant
 
 # The tutorial's light stays 2 s in each colour.
 MAX_PHASE = 2.0

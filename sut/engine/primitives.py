@@ -17,8 +17,8 @@ from __future__ import annotations
 import queue as queue_module
 from typing import Any
 
-from .gate import current
-from .model import Kind
+from sut.engine.gate import current
+from sut.engine.model import Kind
 
 
 def _step(kind: Kind, target: str, *, timed: bool = False, detail: str = "") -> bool:

@@ -25,10 +25,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
 
-from ..registry import Scenario, Variant
-from ..runtime import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Schedule, Violation, shaking
-from ..runtime.invariants import amount, clean_exit, numbers
-from ..runtime.params import jitter, non_negative_int
+from sut.engine import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Schedule, Violation, shaking
+from sut.engine.invariants import amount, clean_exit, numbers
+from sut.engine.params import jitter, non_negative_int
+from sut.engine.scenario import Scenario, Variant
 
 
 @dataclass(frozen=True)

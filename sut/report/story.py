@@ -6,7 +6,7 @@ buyer 1 writing count=0 -> no-oversell: sold 2 of 1 ticket``
 
 from __future__ import annotations
 
-from .result import Event, Result, Violation
+from sut.engine.result import Event, Result, Violation
 
 
 def _told(event: Event) -> str:

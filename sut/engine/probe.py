@@ -12,7 +12,7 @@ how hard a run is shaken:
   contenders, and the same seed gives the same pauses on every run;
 - :class:`Scheduled` makes every point, and every operation on the backend's
   primitives, a gate: the worker stops there until the coordinator of the
-  schedule (:mod:`sut.schedule.coordinator`) lets it go on. The OS no longer
+  schedule (:mod:`sut.engine.coordinator`) lets it go on. The OS no longer
   decides the interleaving; the schedule does.
 
 Each worker appends its events to its own file with one ``write`` per line:
@@ -33,10 +33,10 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from ..schedule.gate import Outcome
-from ..schedule.gate import current as current_gate
-from ..schedule.model import Kind
-from .result import Event
+from sut.engine.gate import Outcome
+from sut.engine.gate import current as current_gate
+from sut.engine.model import Kind
+from sut.engine.result import Event
 
 # The share of a jitter pause that is fixed: contenders that start together
 # drift apart by at most a quarter of the width per point, while every window
@@ -71,7 +71,7 @@ class Scheduled:
     """Every point is a decision of the coordinator, following ``schedule``.
 
     ``schedule`` lists worker indices, one per decision; see
-    :mod:`sut.schedule.coordinator` for what an entry means. ``relative``
+    :mod:`sut.engine.coordinator` for what an entry means. ``relative``
     entries count instead among the workers that can go on, from the
     default: 0 is the default, 1 the next one in spawn order, and so on
     (modulo their number) - what a search draws, since every entry then

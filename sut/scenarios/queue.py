@@ -37,8 +37,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from ..registry import Scenario, Variant
-from ..runtime import (
+from sut.engine import (
     DEFAULT_TIMEOUT,
     Backend,
     Probe,
@@ -49,9 +48,10 @@ from ..runtime import (
     WorkerOutcome,
     shaking,
 )
-from ..runtime.backend import drain
-from ..runtime.invariants import amount, clean_exit, numbers
-from ..runtime.params import jitter, positive_int, seconds
+from sut.engine.backend import drain
+from sut.engine.invariants import amount, clean_exit, numbers
+from sut.engine.params import jitter, positive_int, seconds
+from sut.engine.scenario import Scenario, Variant
 
 # The tutorial's time.sleep(0.5) between main's put and its get, scaled down like
 # every pause here. It is all that orders main's get after the child's: a child

@@ -18,9 +18,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ..registry import Search, Searches
-from ..scenarios.chat import Params
-from .protocol import MAX_LINE, stream_of
+from sut.chat.protocol import MAX_LINE, stream_of
+from sut.engine.scenario import Search, Searches
+from sut.scenarios.chat.params import Params
 
 # Any text but the line end, multibyte characters included - so a drawn cut
 # often falls inside one - and empty lines.

@@ -20,15 +20,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import registry
-from .lanes import breaking_moment, lanes, side_by_side
-from .picture import Drawing
-from .runtime.invariants import amount
-from .runtime.params import describe_params
-from .runtime.probe import Scheduled
-from .runtime.result import Result, Violation
-from .schedule.coordinator import format_schedule
-from .schedule.explore import explore
+from sut.drive import catalogue
+from sut.drive.explore import explore
+from sut.drive.strategies import small_configs
+from sut.engine.coordinator import format_schedule
+from sut.engine.invariants import amount
+from sut.engine.params import describe_params
+from sut.engine.probe import Scheduled
+from sut.engine.result import Result, Violation
+from sut.engine.scenario import Scenario
+from sut.report.lanes import breaking_moment, lanes, side_by_side
+from sut.report.picture import Drawing
 
 # What a search draws (as the tests do): schedules naming 3 workers, covering 20 decisions.
 SEARCH_WORKERS, SEARCH_DECISIONS = 3, 20
@@ -66,7 +68,7 @@ def show(names: Sequence[str], *, start_method: str, say: Callable[[str], None],
     Raises:
         ValueError: an unknown scenario, or one that is neither scheduled nor searched.
     """
-    chosen = [registry.get(name) for name in names] or registry.catalogue()
+    chosen = [catalogue.get(name) for name in names] or catalogue.catalogue()
     for scenario in chosen:
         if not scenario.schedulable and scenario.searches is None:
             raise ValueError(f"{scenario.name} is not in the demo: {scenario.unscheduled}")
@@ -78,9 +80,9 @@ def show(names: Sequence[str], *, start_method: str, say: Callable[[str], None],
     return verdicts
 
 
-def _show_scheduled(scenario: registry.Scenario, start_method: str, say: Callable[[str], None],
+def _show_scheduled(scenario: Scenario, start_method: str, say: Callable[[str], None],
               progress: Callable[[str], None]) -> list[Verdict]:
-    from .schedule.search import minimal_schedule  # Hypothesis: only when searching
+    from sut.drive.minimal import minimal_schedule  # Hypothesis: only when searching
 
     say(f"== {scenario.name}: {scenario.description}")
     verdicts = []
@@ -98,7 +100,7 @@ def _show_scheduled(scenario: registry.Scenario, start_method: str, say: Callabl
 
         began = time.monotonic()
         params, result, violations = minimal_schedule(
-            evaluate, scenario.small_configs(), invariants=variant.shows or None,
+            evaluate, small_configs(scenario), invariants=variant.shows or None,
             workers=SEARCH_WORKERS, decisions=SEARCH_DECISIONS)
         progress(f"{scenario.name}: {variant.name} broke in {time.monotonic() - began:.1f} s "
                  f"({runs} runs)")
@@ -144,11 +146,11 @@ def _show_scheduled(scenario: registry.Scenario, start_method: str, say: Callabl
     return verdicts
 
 
-def _show_searched(scenario: registry.Scenario, start_method: str, say: Callable[[str], None],
+def _show_searched(scenario: Scenario, start_method: str, say: Callable[[str], None],
                    progress: Callable[[str], None]) -> list[Verdict]:
     from hypothesis.errors import NoSuchExample  # Hypothesis: only when searching
 
-    from .search import minimal
+    from sut.drive.minimal import minimal
 
     assert scenario.searches is not None
     searches = scenario.searches()

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from .lanes import columns, lane_order
-from .runtime.result import Result, Violation
+from sut.engine.result import Result, Violation
+from sut.report.lanes import columns, lane_order
 
 STEP = 34  # pixels between two events
 LANE = 46  # pixels between two lanes

@@ -21,7 +21,7 @@ closes the backend's queues and pipes and removes the run's files, so a run
 leaves nothing behind whatever happened inside it.
 
 With ``mode=Scheduled(schedule)`` the run has a coordinator
-(:mod:`sut.schedule.coordinator`): each worker gets a pipe to it, the
+(:mod:`sut.engine.coordinator`): each worker gets a pipe to it, the
 backend's primitives are declared in its model, and waiting for workers means
 letting the coordinator take steps. A deadlock then ends the wait at once,
 and the stuck workers are ``deadlocked`` outcomes that say what they wait
@@ -41,14 +41,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ..schedule import gate
-from ..schedule.model import Kind, Op, World
-from .backend import Backend
-from .probe import Mode, Probe, Quiet, Scheduled, read_log
-from .result import Event, Result, Status, WorkerOutcome
+from sut.engine import gate
+from sut.engine.backend import Backend
+from sut.engine.model import Kind, Op, World
+from sut.engine.probe import Mode, Probe, Quiet, Scheduled, read_log
+from sut.engine.result import Event, Result, Status, WorkerOutcome
 
 if TYPE_CHECKING:  # imported where a run is scheduled: workers import this module too
-    from ..schedule.coordinator import Coordinator, Step
+    from sut.engine.coordinator import Coordinator, Step
 
 # How long a run may take before its live workers count as hung. Runs here take
 # well under a second; a hang is the only thing that reaches this.
@@ -141,7 +141,7 @@ class Run:
         self._closed = False
         self._coordinator: Coordinator | None = None
         if isinstance(self.mode, Scheduled):
-            from ..schedule.coordinator import Coordinator
+            from sut.engine.coordinator import Coordinator
 
             world = World()
             backend.schedule_into(world)
@@ -158,7 +158,7 @@ class Run:
              detail: str = "") -> gate.Outcome:
         """The gate of the test process in schedule mode: its operations wait for
         the workers' steps until they can happen (see ``Coordinator.parent_step``)."""
-        from ..schedule.coordinator import PARENT
+        from sut.engine.coordinator import PARENT
 
         assert self._coordinator is not None
         return self._coordinator.parent_step(Op(PARENT, kind, target), timed, detail,

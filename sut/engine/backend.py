@@ -7,7 +7,7 @@ ends it handed out and closes them in :meth:`Backend.close`.
 
 In schedule mode (:meth:`Backend.schedule_into`) each primitive is declared,
 under its name, in the model of the schedule's coordinator, and handed out
-behind a gate (:mod:`sut.schedule.primitives`): the same interface, the real
+behind a gate (:mod:`sut.engine.primitives`): the same interface, the real
 primitive underneath. Names make a deadlock readable ("door held by person
 0"); a primitive left unnamed is called after its kind and number.
 """
@@ -26,25 +26,22 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-from ..schedule.model import World
-from ..schedule.primitives import (
+from sut.engine.guards import FileLock
+from sut.engine.model import World
+from sut.engine.primitives import (
     ScheduledBarrier,
     ScheduledConnection,
     ScheduledEvent,
     ScheduledLock,
     ScheduledQueue,
 )
-from .guards import FileLock
 
 START_METHODS = ("fork", "forkserver", "spawn")
 # What the forkserver imports once, so that its children need not: the main
-# module (else every child imports it again - pytest's, a script's) and the
-# scenarios with the runtime they stand on. A worker then starts about as
-# fast as under fork (see README, Performance).
-FORKSERVER_PRELOAD = ("__main__", "sut.scenarios.bakery", "sut.scenarios.chat",
-                      "sut.scenarios.event", "sut.scenarios.ktv", "sut.scenarios.pipes",
-                      "sut.scenarios.printing", "sut.scenarios.queues", "sut.scenarios.ticket",
-                      "sut.scenarios.traffic")
+# module (else every child imports it again - pytest's, a script's), and the
+# scenario modules that ask for it (:func:`preload_forkserver`). A worker then
+# starts about as fast as under fork (see docs/PERFORMANCE.md).
+FORKSERVER_PRELOAD = ["__main__"]
 
 
 def default_start_method() -> str:
@@ -99,13 +96,15 @@ def join_queue(queue: Any, timeout: float) -> bool:
     return True
 
 
-def preload_forkserver() -> None:
-    """Have the forkserver import FORKSERVER_PRELOAD when it starts.
+def preload_forkserver(*modules: str) -> None:
+    """Have the forkserver import the main module and ``modules`` when it starts.
 
     Each worker forks from the server, so what the server has imported, no
     worker imports again. It takes effect when the server starts (once per
-    process): call it before anything starts the server.
+    process): call it before anything starts the server. The modules add up
+    over calls; every Backend of the forkserver method calls it.
     """
+    FORKSERVER_PRELOAD.extend(name for name in modules if name not in FORKSERVER_PRELOAD)
     multiprocessing.get_context("forkserver").set_forkserver_preload(list(FORKSERVER_PRELOAD))
 
 

@@ -3,7 +3,7 @@
 For every scenario: its invariants, each variant's verdict, each broken
 variant's minimal counterexample as lanes and as a picture, and what the
 tutorial's own programs get wrong and why the fix works. The searches are the
-demo's (:mod:`sut.demo`), so the document says what the tool finds today; a
+demo's (:mod:`sut.report.demo`), so the document says what the tool finds today; a
 test regenerates it and fails when the committed one no longer matches.
 
 Numbers that differ from run to run - the pids in printed lines, how long a
@@ -17,11 +17,12 @@ import dataclasses
 import re
 from collections.abc import Callable
 
-from . import registry
-from .demo import Verdict, show
-from .lanes import lanes, side_by_side
-from .picture import Drawing, svg
-from .runtime.result import Violation
+from sut.drive import catalogue
+from sut.engine.result import Violation
+from sut.engine.scenario import Scenario
+from sut.report.demo import Verdict, show
+from sut.report.lanes import lanes, side_by_side
+from sut.report.picture import Drawing, svg
 
 # Where the pictures go, beside the document.
 PICTURES = "races"
@@ -66,7 +67,7 @@ def document(*, start_method: str, progress: Callable[[str], None]) -> dict[str,
     """The document and its pictures: relative path -> text."""
     files: dict[str, str] = {}
     parts = [header(start_method)]
-    for scenario in registry.catalogue():
+    for scenario in catalogue.catalogue():
         text, files[f"{PICTURES}/{scenario.name}.svg"] = section(
             scenario, start_method=start_method, progress=progress)
         parts.append(text)
@@ -90,7 +91,7 @@ def header(start_method: str) -> str:
         "", ""])
 
 
-def section(scenario: registry.Scenario, *, start_method: str,
+def section(scenario: Scenario, *, start_method: str,
             progress: Callable[[str], None]) -> tuple[str, str]:
     """One scenario's part of the document, and its picture."""
     lines = [f"## {scenario.name}", "", scenario.description[:1].upper()
@@ -110,7 +111,7 @@ def section(scenario: registry.Scenario, *, start_method: str,
     return steady("\n".join(lines)), picture
 
 
-def _verdicts(scenario: registry.Scenario, own: list[Verdict],
+def _verdicts(scenario: Scenario, own: list[Verdict],
               drawings: list[Drawing]) -> list[str]:
     rows = ["| variant | expected | verdict | minimal counterexample / evidence |",
             "|---|---|---|---|"]

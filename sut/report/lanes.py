@@ -27,7 +27,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .runtime.result import Event, Result, Violation
+from sut.engine.result import Event, Result, Violation
 
 # A lane is at most this wide; longer events are cut with an ellipsis.
 LANE_WIDTH = 26

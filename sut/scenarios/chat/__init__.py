@@ -36,188 +36,31 @@ at once; on SIGTERM the server exits 0 and leaves no child and no open file.
 
 from __future__ import annotations
 
-import json
-import shlex
 import threading
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
-from ..chat import eventlog
-from ..chat.driver import STRAY_LIMIT, ClientRecord, Script, drive
-from ..chat.handlers import Handler, framed, seed
-from ..chat.harness import STOP_TIMEOUT, LogWatcher, ServerExit, ServerProcess
-from ..chat.protocol import (
-    DEFAULT_SUFFIX,
-    MAX_LINE,
+from sut.chat import eventlog
+from sut.chat.handlers import Handler, framed, seed
+from sut.chat.protocol import (
     NEWLINE,
     display,
-    encode_line,
     expected_replies,
-    stream_of,
 )
-from ..chat.server import ServerConfig
-from ..registry import Scenario, Searches, Variant
-from ..runtime import DEFAULT_TIMEOUT, Backend, Event, Result, Run, Violation, WorkerOutcome
-from ..runtime.invariants import amount, clean_exit, names
-from ..runtime.params import positive_int
-from ..runtime.result import Status
+from sut.chat.server import ServerConfig
+from sut.engine import DEFAULT_TIMEOUT, Backend, Event, Result, Run, Violation, WorkerOutcome
+from sut.engine.invariants import amount, clean_exit, names
+from sut.engine.result import Status
+from sut.engine.scenario import Scenario, Searches, Variant
+from sut.scenarios.chat.driver import STRAY_LIMIT, ClientRecord, drive
+from sut.scenarios.chat.harness import STOP_TIMEOUT, LogWatcher, ServerExit, ServerProcess
+from sut.scenarios.chat.params import Params as Params
 
 # After the client threads are done, how much longer they may take to return.
 JOIN_SLACK = 1.0
 # How much of a stray reply a violation quotes.
 QUOTE = 24
-
-
-# --- params ------------------------------------------------------------------
-
-def _json(name: str, text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        raise ValueError(f"{name} must be JSON on the command line, got {text!r}") from None
-
-
-def _json_text(value: Any) -> str:
-    """``value`` as JSON a reader can read: non-ASCII text as it is, but what does
-    not print (controls, lone surrogates standing for raw bytes) escaped."""
-    text = json.dumps(value, ensure_ascii=False)
-    return "".join(char if char.isprintable() else json.dumps(char)[1:-1] for char in text)
-
-
-def _per_client(name: str, value: Any, clients: int, item: Any) -> tuple[Any, ...]:
-    if isinstance(value, str):
-        value = _json(name, value)
-    if not isinstance(value, list | tuple):
-        raise ValueError(f"{name} must list one entry per client, got {value!r}")
-    if len(value) > clients:
-        raise ValueError(f"{name} has {len(value)} entries, but there are only "
-                         f"{amount(clients, 'client')}")
-    return tuple(item(i, entry) for i, entry in enumerate(value))
-
-
-@dataclass(frozen=True)
-class Params:
-    """Who says what, cut how, and who leaves where; the server's limits.
-
-    Entries missing at the end of ``chunking``, ``disconnects`` and ``resets``
-    mean the default (a send per line, send everything, half-close), and are
-    dropped: equal sessions compare equal.
-    """
-
-    messages: tuple[tuple[str, ...], ...] = (("hello", "wörld"), ("你好", ""))
-    chunking: tuple[tuple[int, ...], ...] = ()
-    disconnects: tuple[int | None, ...] = ()
-    resets: tuple[bool, ...] = ()
-    max_clients: int = 4
-    max_line: int = MAX_LINE
-    suffix: str = DEFAULT_SUFFIX
-
-    def __post_init__(self) -> None:
-        messages = self.messages
-        if isinstance(messages, str):
-            messages = _json("messages", messages)
-        if not isinstance(messages, list | tuple) or not messages:
-            raise ValueError(f"messages must list, for one client or more, the lines it sends, "
-                             f"got {messages!r}")
-        self._set("messages", tuple(self._lines(i, lines) for i, lines in enumerate(messages)))
-        clients = len(self.messages)
-        self._set("chunking", self._trim(_per_client(
-            "chunking", self.chunking, clients, self._sizes), ()))
-        self._set("disconnects", self._trim(_per_client(
-            "disconnects", self.disconnects, clients, self._stop), None))
-        self._set("resets", self._trim(_per_client(
-            "resets", self.resets, clients, self._reset), False))
-        positive_int("max_clients", self.max_clients)
-        positive_int("max_line", self.max_line)
-        if not isinstance(self.suffix, str) or "\n" in self.suffix:
-            raise ValueError(f"suffix must be text without a line break, got {self.suffix!r}")
-        try:
-            self.suffix.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError(f"suffix must be valid text, got {self.suffix!r}") from None
-
-    def _set(self, name: str, value: Any) -> None:
-        object.__setattr__(self, name, value)  # normalizing a frozen dataclass
-
-    @staticmethod
-    def _trim(entries: tuple[Any, ...], default: Any) -> tuple[Any, ...]:
-        end = len(entries)
-        while end and entries[end - 1] == default:
-            end -= 1
-        return entries[:end]
-
-    @staticmethod
-    def _lines(client: int, lines: Any) -> tuple[str, ...]:
-        if not isinstance(lines, list | tuple):
-            raise ValueError(f"messages: client {client} must have a list of lines, "
-                             f"got {lines!r}")
-        for number, line in enumerate(lines):
-            where = f"messages: client {client}'s line {number}"
-            if not isinstance(line, str):
-                raise ValueError(f"{where} must be text, got {line!r}")
-            if "\n" in line:
-                raise ValueError(f"{where} holds a line break: {line!r}")
-            try:
-                encode_line(line)
-            except UnicodeEncodeError:
-                raise ValueError(f"{where} holds a lone surrogate that stands for no byte: "
-                                 f"{line!r}") from None
-        return tuple(lines)
-
-    def _sizes(self, client: int, sizes: Any) -> tuple[int, ...]:
-        if not isinstance(sizes, list | tuple) or any(
-                isinstance(size, bool) or not isinstance(size, int) or size < 1
-                for size in sizes):
-            raise ValueError(f"chunking: client {client} must have a list of send sizes in "
-                             f"bytes (whole numbers >= 1), got {sizes!r}")
-        return tuple(sizes)
-
-    def _stop(self, client: int, stop: Any) -> int | None:
-        if stop is None:
-            return None
-        length = len(stream_of(self.messages[client]))
-        if isinstance(stop, bool) or not isinstance(stop, int) or not 0 <= stop <= length:
-            raise ValueError(f"disconnects: client {client} sends {amount(length, 'byte')}, "
-                             f"so it can stop after 0 to {length} of them (or null), "
-                             f"got {stop!r}")
-        return stop
-
-    def _reset(self, client: int, reset: Any) -> bool:
-        if not isinstance(reset, bool):
-            raise ValueError(f"resets: client {client} must be true or false, got {reset!r}")
-        return reset
-
-    @property
-    def clients(self) -> int:
-        return len(self.messages)
-
-    def script(self, client: int) -> Script:
-        """What ``client`` does, as the driver plays it."""
-        def entry(values: Sequence[Any], default: Any) -> Any:
-            return values[client] if client < len(values) else default
-        return Script(stream_of(self.messages[client]), sizes=entry(self.chunking, ()),
-                      stop_at=entry(self.disconnects, None), reset=entry(self.resets, False))
-
-    def arguments(self) -> str:
-        """The params as the command line takes them, defaults left out:
-        ``messages='[["héllo"]]' max_clients=1``."""
-        given = []
-        for field in fields(self):
-            value = getattr(self, field.name)
-            if value == field.default:
-                continue
-            text = _json_text(value) if isinstance(value, tuple) else str(value)
-            given.append(f"{field.name}={shlex.quote(text)}")
-        return " ".join(given)
-
-    def shown(self) -> dict[str, Any]:
-        """The params as a run reports them: JSON-ready, raw bytes shown as ``\\xff``."""
-        shown = {field.name: getattr(self, field.name) for field in fields(self)}
-        shown["messages"] = [[display(encode_line(line)) for line in lines]
-                             for lines in self.messages]
-        return shown
 
 
 # --- variants and run ----------------------------------------------------------
@@ -531,7 +374,7 @@ LESSON = (
 
 
 def _searches() -> Searches:
-    from ..chat.search import SEARCHES  # Hypothesis: only when searching
+    from sut.scenarios.chat.search import SEARCHES  # Hypothesis: only when searching
 
     return SEARCHES
 

@@ -1,4 +1,9 @@
-"""The scenarios and their variants: one list for the CLI, the tests and the demo."""
+"""A scenario's contract: its parameters, variants, runner and checker.
+
+Scenario modules declare themselves with these classes; workers import them
+with their scenario, so nothing here imports Hypothesis or anything that only
+the test process needs (the catalogue, searches and strategies live in
+:mod:`sut.drive`)."""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from .runtime import DEFAULT_TIMEOUT, Result, Schedule, Violation
+from sut.engine import DEFAULT_TIMEOUT, Result, Schedule, Violation
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -74,17 +79,6 @@ class Scenario:
     def schedulable(self) -> bool:
         return self.small is not None
 
-    def small_configs(self) -> SearchStrategy[Any]:
-        """The small configurations, as a strategy (Hypothesis is imported here only:
-        the scenario modules, which workers import, never need it)."""
-        from hypothesis import strategies as st
-
-        if self.small is None:
-            raise ValueError(f"{self.name} has no schedule mode: {self.unscheduled}")
-        return st.builds(self.params, **{
-            name: st.integers(*value) if isinstance(value, tuple) else st.just(value)
-            for name, value in self.small.items()})
-
     @property
     def invariants(self) -> str:
         """The paragraph of the scenario module's docstring that starts ``Invariants:``."""
@@ -112,22 +106,3 @@ class Scenario:
                           seed=seed, timeout=timeout, **extra)
         return result, self.check(result)
 
-
-def _all() -> dict[str, Scenario]:
-    from .scenarios import bakery, chat, event, ktv, pipes, printing, queues, ticket, traffic
-
-    ordered = (ticket, ktv, printing, event, traffic, queues, bakery, pipes, chat)
-    return {module.SCENARIO.name: module.SCENARIO for module in ordered}
-
-
-def catalogue() -> list[Scenario]:
-    """Every registered scenario, in catalogue order."""
-    return list(_all().values())
-
-
-def get(name: str) -> Scenario:
-    """The scenario called ``name``; ``ValueError`` naming the known ones otherwise."""
-    known = _all()
-    if name not in known:
-        raise ValueError(f"unknown scenario {name!r} (known: {', '.join(known)})")
-    return known[name]

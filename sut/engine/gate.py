@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal, Protocol
 
-from .model import Kind
+from sut.engine.model import Kind
 
 # ``go``: the operation can happen now (it will not block).
 # ``timeout``: a wait with a timeout gives up (nothing else could happen).

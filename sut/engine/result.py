@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:  # workers never need the coordinator: not imported at run time
-    from ..schedule.coordinator import Step
+    from sut.engine.coordinator import Step
 
 Status = Literal["ok", "crashed", "hung", "deadlocked", "killed", "failed"]
 

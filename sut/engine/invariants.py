@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .result import Result, Violation, WorkerOutcome
+from sut.engine.result import Result, Violation, WorkerOutcome
 
 
 def clean_exit(result: Result, *,

@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..runtime.result import Result, Violation
-from .coordinator import PARENT, Step
+from sut.engine.coordinator import PARENT, Step
+from sut.engine.result import Result, Violation
 
 # Beyond this many runs an exploration stops and says it is incomplete.
 MAX_RUNS = 20_000

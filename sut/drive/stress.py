@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .runtime.result import Result, Violation
+from sut.engine.result import Result, Violation
 
 Evaluate = Callable[[int], tuple[Result, list[Violation]]]
 

@@ -45,8 +45,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Literal
 
-from .gate import Outcome
-from .model import Deadlock, Op, World
+from sut.engine.gate import Outcome
+from sut.engine.model import Deadlock, Op, World
 
 # A schedule longer than this is a livelock (a worker polling forever), not a run.
 MAX_STEPS = 5_000

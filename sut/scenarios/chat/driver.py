@@ -25,9 +25,9 @@ import struct
 import time
 from dataclasses import dataclass, field
 
-from ..runtime import Probe
-from .harness import LogWatcher
-from .protocol import NEWLINE, display, expected_replies
+from sut.chat.protocol import NEWLINE, display, expected_replies
+from sut.engine import Probe
+from sut.scenarios.chat.harness import LogWatcher
 
 # A client reads at most this many bytes more than the protocol owes it, then
 # gives up: a server that keeps sending after the replies has shown enough.

@@ -1,0 +1,33 @@
+"""The catalogue: every scenario and its variants, for the CLI, the tests and the demo.
+
+The scenario modules are named once, in :data:`sut.scenarios.MODULES`; the
+same list is what the forkserver preloads once the catalogue is read.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from sut.engine import backend
+from sut.engine.scenario import Scenario
+from sut.scenarios import MODULES
+
+
+def _all() -> dict[str, Scenario]:
+    scenarios = [importlib.import_module(name).SCENARIO for name in MODULES]
+    backend.preload_forkserver(*MODULES)  # what runs them need: the server's, not each worker's
+    return {scenario.name: scenario for scenario in scenarios}
+
+
+def catalogue() -> list[Scenario]:
+    """Every registered scenario, in catalogue order."""
+    return list(_all().values())
+
+
+def get(name: str) -> Scenario:
+    """The scenario called ``name``; ``ValueError`` naming the known ones otherwise."""
+    known = _all()
+    if name not in known:
+        raise ValueError(f"unknown scenario {name!r} (known: {', '.join(known)})")
+    return known[name]
+
