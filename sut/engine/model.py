@@ -27,9 +27,9 @@ Example:
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import astuple, dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 T = TypeVar("T")
 
@@ -213,59 +213,7 @@ class World:
         reason = self.waits_for(op)
         if reason is not None:
             raise ValueError(f"{op.worker} cannot {op.kind} now: it waits for {reason}")
-        kind, target = op.kind, op.target
-        if kind == "try-acquire":
-            if self.waits_for(Op(op.worker, "acquire", target)) is not None:
-                return False
-            kind = "acquire"
-        if kind == "acquire":
-            if target in self._locks:
-                self._locks[target] = _Lock(self._locks[target].freed_on_exit, op.worker)
-            else:
-                self._values[target] -= 1
-        elif kind == "release":
-            if target in self._locks:
-                lock = self._locks[target]
-                if lock.holder != op.worker:
-                    raise ValueError(f"{op.worker} releases {target}, held by "
-                                     f"{lock.holder or 'nobody'}")
-                lock.holder = None
-            else:
-                self._values[target] = self._value(target) + 1
-        elif kind in ("set", "clear"):
-            self._flag(target)
-            self._flags[target] = kind == "set"
-        elif kind == "put":
-            channel = self._channel(target)
-            channel.items.append(item)
-            channel.unfinished += 1
-        elif kind == "get":
-            channel = self._channel(target)
-            return channel.items.popleft() if channel.items else ""
-        elif kind == "task-done":
-            channel = self._channel(target)
-            if not channel.unfinished:
-                raise ValueError(f"{op.worker} calls task_done() on {target} more times "
-                                 "than items were put")
-            channel.unfinished -= 1
-        elif kind == "close":
-            writers = self._channel(target).writers
-            if writers is not None:
-                writers.discard(op.worker)
-        elif kind == "arrive":
-            barrier = self._barrier(target)
-            if not barrier.broken:
-                barrier.arrived.append(op.worker)
-                if len(barrier.arrived) >= barrier.parties:
-                    # The round is complete: its parties may pass; the next starts empty.
-                    barrier.released |= set(barrier.arrived)
-                    barrier.arrived.clear()
-        elif kind == "pass":
-            barrier = self._barrier(target)
-            passed = op.worker in barrier.released
-            barrier.released.discard(op.worker)
-            return passed
-        return True
+        return self._EFFECTS[op.kind](self, op, item)
 
     def time_out(self, op: Op) -> None:
         """``op``, a wait with a timeout, gives up: a barrier it waited at breaks."""
@@ -303,6 +251,95 @@ class World:
         if not pending or any(self.enabled(op) for op in pending.values()):
             return None
         return Deadlock({worker: self.waits_for(op) or "" for worker, op in pending.items()})
+
+    # --- the effect of each operation: called by apply once it is enabled ---
+    # Each takes the operation and the item (a put's, else unused) and returns
+    # what apply returns.
+
+    def _unchanged(self, op: Op, item: str) -> bool:
+        """A point, a poll, a wait, a join, a resume: the state stays as it is."""
+        return True
+
+    def _acquire(self, op: Op, item: str) -> bool:
+        if op.target in self._locks:
+            self._locks[op.target] = _Lock(self._locks[op.target].freed_on_exit, op.worker)
+        else:
+            self._values[op.target] -= 1
+        return True
+
+    def _try_acquire(self, op: Op, item: str) -> bool:
+        if self.waits_for(Op(op.worker, "acquire", op.target)) is not None:
+            return False
+        return self._acquire(op, item)
+
+    def _release(self, op: Op, item: str) -> bool:
+        if op.target in self._locks:
+            lock = self._locks[op.target]
+            if lock.holder != op.worker:
+                raise ValueError(f"{op.worker} releases {op.target}, held by "
+                                 f"{lock.holder or 'nobody'}")
+            lock.holder = None
+        else:
+            self._values[op.target] = self._value(op.target) + 1
+        return True
+
+    def _set_or_clear(self, op: Op, item: str) -> bool:
+        self._flag(op.target)
+        self._flags[op.target] = op.kind == "set"
+        return True
+
+    def _put(self, op: Op, item: str) -> bool:
+        channel = self._channel(op.target)
+        channel.items.append(item)
+        channel.unfinished += 1
+        return True
+
+    def _get(self, op: Op, item: str) -> str:
+        channel = self._channel(op.target)
+        return channel.items.popleft() if channel.items else ""
+
+    def _task_done(self, op: Op, item: str) -> bool:
+        channel = self._channel(op.target)
+        if not channel.unfinished:
+            raise ValueError(f"{op.worker} calls task_done() on {op.target} more times "
+                             "than items were put")
+        channel.unfinished -= 1
+        return True
+
+    def _close(self, op: Op, item: str) -> bool:
+        writers = self._channel(op.target).writers
+        if writers is not None:
+            writers.discard(op.worker)
+        return True
+
+    def _arrive(self, op: Op, item: str) -> bool:
+        barrier = self._barrier(op.target)
+        if not barrier.broken:
+            barrier.arrived.append(op.worker)
+            if len(barrier.arrived) >= barrier.parties:
+                # The round is complete: its parties may pass; the next starts empty.
+                barrier.released |= set(barrier.arrived)
+                barrier.arrived.clear()
+        return True
+
+    def _pass(self, op: Op, item: str) -> bool:
+        barrier = self._barrier(op.target)
+        passed = op.worker in barrier.released
+        barrier.released.discard(op.worker)
+        return passed
+
+    # What ``apply`` does for each kind of operation, once ``waits_for`` lets it.
+    _EFFECTS: ClassVar[Mapping[Kind, Callable[[World, Op, str], bool | str]]] = {
+        "point": _unchanged, "poll": _unchanged,
+        # a lock or a semaphore
+        "acquire": _acquire, "try-acquire": _try_acquire, "release": _release,
+        # an event
+        "set": _set_or_clear, "clear": _set_or_clear, "wait": _unchanged,
+        # a queue or a pipe
+        "put": _put, "get": _get, "task-done": _task_done, "join": _unchanged, "close": _close,
+        # a barrier
+        "arrive": _arrive, "pass": _pass, "resume": _unchanged,
+    }
 
     # --- lookups -------------------------------------------------------------
 
