@@ -27,7 +27,7 @@ from sut.engine.coordinator import format_schedule
 from sut.engine.scenario import Scenario
 from sut.report.demo import SEARCH_DECISIONS, SEARCH_WORKERS
 from sut.scenarios import bakery, event, ktv, pipe, printing, queue, ticket, traffic
-from tests.test_schedules import MINIMA
+from tests.pinned.test_schedules import MINIMA
 
 # Correct variants: a configuration of 2 participants, then one of 3.
 EXPLORED: list[tuple[str, str, Any]] = [

@@ -48,6 +48,7 @@ class Found:
 def searches(start_method: str) -> Iterator[Found]:
     """Every search the demo makes, timed."""
     import sut
+    from sut.drive import catalogue
     from sut.drive.minimal import minimal, minimal_schedule
     from sut.drive.strategies import small_configs
     from sut.engine import Result, Schedule, Violation
@@ -79,8 +80,7 @@ def searches(start_method: str) -> Iterator[Found]:
                 yield Found(scenario.name, variant.name, violations[0].invariant, params, runs,
                             time.monotonic() - began)
                 continue
-            assert scenario.searches is not None
-            for search in scenario.searches().breaking:
+            for search in catalogue.searches(scenario).breaking:
                 runs, began = 0, time.monotonic()
                 params, _, _ = minimal(scripted, search.space, invariants={search.invariant})
                 yield Found(scenario.name, variant.name, search.invariant, params, runs,

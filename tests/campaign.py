@@ -10,9 +10,9 @@ XML). Progress goes to stderr and the Markdown report to stdout. Exit status:
 0 if all is clean, 1 if not, 2 for a bad command line, 130 after Ctrl-C (143
 after SIGTERM), with what was gathered so far reported.
 
-    python -m benchmarks.campaign                  # 10 quiet and 10 loaded runs
-    python -m benchmarks.campaign --runs 2 --loaded-runs 2 --hogs 4 --json summary.json
-    python -m benchmarks.campaign -- tests/test_ticket.py -x   # after --: for pytest
+    python -m tests.campaign                  # 10 quiet and 10 loaded runs
+    python -m tests.campaign --runs 2 --loaded-runs 2 --hogs 4 --json summary.json
+    python -m tests.campaign -- tests/process/test_ticket.py -x   # after --: for pytest
     tox -e campaign
 """
 
@@ -364,7 +364,7 @@ def parse_arguments(argv: Sequence[str]) -> Settings:
     ours, pytest_args = ((argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv
                          else (argv, []))
     parser = _Parser(prog=PROG, description=__doc__.splitlines()[0],
-                     usage=f"python -m benchmarks.{PROG} [options] [-- pytest arguments]")
+                     usage=f"python -m tests.{PROG} [options] [-- pytest arguments]")
     parser.add_argument("--runs", type=_count, default=DEFAULT_RUNS, metavar="N",
                         help="runs of the suite on a quiet machine (default: %(default)s)")
     parser.add_argument("--loaded-runs", type=_count, default=DEFAULT_LOADED_RUNS, metavar="M",
@@ -422,8 +422,9 @@ def progress_line(run: Run, total: int) -> str:
 
 
 def machine() -> str:
-    return (f"{platform.platform()}, Python {platform.python_version()}, "
-            f"{os.cpu_count()} CPUs")
+    # Not platform.platform(): it may run ``uname -p`` in a subprocess.
+    return (f"{platform.system()} {platform.release()} {platform.machine()}, "
+            f"Python {platform.python_version()}, {os.cpu_count()} CPUs")
 
 
 def report(runs: Sequence[Run], settings: Settings, planned: int) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 
 from sut.engine import backend
-from sut.engine.scenario import Scenario
+from sut.engine.scenario import Scenario, Searches
 from sut.scenarios import MODULES
 
 
@@ -31,3 +31,11 @@ def get(name: str) -> Scenario:
         raise ValueError(f"unknown scenario {name!r} (known: {', '.join(known)})")
     return known[name]
 
+
+
+def searches(scenario: Scenario) -> Searches:
+    """How ``scenario``, which has no schedule mode, is searched (imports Hypothesis)."""
+    if not scenario.searches:
+        raise ValueError(f"{scenario.name} declares no searches")
+    found: Searches = importlib.import_module(scenario.searches).SEARCHES
+    return found

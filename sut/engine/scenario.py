@@ -69,11 +69,13 @@ class Scenario:
     # What the tutorial's own programs get wrong, and why the fix works.
     lesson: str = ""
     # Small configurations to search for minimal schedules in; or else why
-    # ``run`` takes no ``schedule``, and the searches that take its place (a
-    # function, so that Hypothesis is imported only when they are wanted).
+    # ``run`` takes no ``schedule``, and the searches that take its place: the
+    # name of the module whose ``SEARCHES`` declares them (it imports
+    # Hypothesis, so the scenario, which workers import, never imports it;
+    # :func:`sut.drive.catalogue.searches` does).
     small: Mapping[str, Any] | None = None  # name -> (low, high) inclusive, or a fixed value
     unscheduled: str = ""
-    searches: Callable[[], Searches] | None = None
+    searches: str = ""
 
     @property
     def schedulable(self) -> bool:

@@ -70,7 +70,7 @@ def show(names: Sequence[str], *, start_method: str, say: Callable[[str], None],
     """
     chosen = [catalogue.get(name) for name in names] or catalogue.catalogue()
     for scenario in chosen:
-        if not scenario.schedulable and scenario.searches is None:
+        if not scenario.schedulable and not scenario.searches:
             raise ValueError(f"{scenario.name} is not in the demo: {scenario.unscheduled}")
     verdicts: list[Verdict] = []
     for scenario in chosen:
@@ -152,8 +152,7 @@ def _show_searched(scenario: Scenario, start_method: str, say: Callable[[str], N
 
     from sut.drive.minimal import minimal
 
-    assert scenario.searches is not None
-    searches = scenario.searches()
+    searches = catalogue.searches(scenario)
     say(f"== {scenario.name}: {scenario.description}")
     verdicts = []
     broke_on: list[Any] = []  # the inputs a broken variant broke on

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import queue as queue_module
 import time
 
-import pytest
-
 from sut.engine import Backend, Run, Scheduled
-from sut.engine.coordinator import format_schedule, parse_schedule
 from tests import workers
 
 # Far longer than any run here takes: reaching it would mean the coordinator waited on a clock.
@@ -70,18 +66,6 @@ def test_an_item_put_by_main_lets_the_reader_go_on(start_method: str) -> None:
     assert [(e.label, e.data) for e in result.events] == [("got", {"item": "hello"})]
 
 
-def test_main_waiting_for_what_no_worker_can_bring_gives_up_at_once_or_is_an_error() -> None:
-    backend = Backend("fork")
-    with Run(backend, "test", "main waits", {}, mode=Scheduled(), timeout=LONG):
-        queue = backend.Queue(name="inbox")
-        began = time.monotonic()
-        with pytest.raises(queue_module.Empty):
-            queue.get(timeout=LONG)  # a timeout fires once nothing else can happen: now
-        assert time.monotonic() - began < LONG / 3
-        with pytest.raises(RuntimeError, match=r"main would wait forever for an item in inbox"):
-            queue.get()
-
-
 def test_code_that_hangs_outside_any_gate_is_still_stopped_at_the_deadline() -> None:
     backend = Backend("fork")
     with Run(backend, "test", "hang", {}, mode=Scheduled(), timeout=0.5) as run:
@@ -99,12 +83,3 @@ def test_a_worker_that_polls_forever_is_a_livelock_stopped_by_the_step_limit() -
     assert len(result.steps) > 1000
 
 
-def test_schedules_read_and_print_as_comma_separated_indices() -> None:
-    assert parse_schedule("0,1, m 2") == (0, 1, -1, 2)
-    assert parse_schedule("") == ()
-    assert format_schedule((0, -1, 0)) == "0,m,0"
-    with pytest.raises(ValueError, match=r"a schedule lists worker indices like 0,1,m,0 "
-                                         r"\(m is main\); 'x' is not one"):
-        parse_schedule("0,x")
-    with pytest.raises(ValueError, match=r"worker indices >= 0 \(-1 for main\)"):
-        Scheduled((-2,))

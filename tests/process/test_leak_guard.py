@@ -31,7 +31,7 @@ def test_cleans_up():
 
 def test_guard_fails_tests_that_leak_and_passes_those_that_clean_up(
         pytester: pytest.Pytester) -> None:
-    pytester.makeconftest((Path(__file__).parent.parent / "conftest.py").read_text())
+    pytester.makeconftest((Path(__file__).parents[2] / "conftest.py").read_text())
     pytester.makepyfile(test_leaky=LEAKY_TESTS)
     outcome = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     outcome.assert_outcomes(passed=3, errors=2)

@@ -9,8 +9,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 import sut
-from sut.scenarios.traffic import Params, check
-from tests import handmade
+from sut.scenarios.traffic import Params
 from tests.strategies import (
     RACE_JITTER,
     traffic_trials,
@@ -28,85 +27,6 @@ ARRIVING_ON_RED = traffic_trials(red=st.just(2 * RACE_JITTER), jitter=st.just(RA
 
 
 # --- the checker, on hand-made results -------------------------------------
-
-def _road(*steps, cars=1, cycles=1, **kwargs):
-    return handmade.result("traffic", Params(cars=cars, cycles=cycles), list(steps), **kwargs)
-
-
-def _found(road):
-    return [(v.invariant, v.detail) for v in check(road)]
-
-
-def test_check_accepts_a_car_that_waits_for_green() -> None:
-    road = _road(("light", "red", {"cycle": 1}), ("car 0", "waiting", {}),
-                 ("light", "green", {"cycle": 1}), ("car 0", "saw-green", {}),
-                 ("car 0", "pass", {}), ("light", "stop", {"cycles": 1}))
-    assert check(road) == []
-
-
-def test_check_finds_cars_passing_on_red_and_says_when() -> None:
-    road = _road(("light", "red", {"cycle": 1}), ("car 0", "pass", {}),
-                 ("light", "green", {"cycle": 1}), ("light", "red", {"cycle": 2}),
-                 ("car 1", "waiting", {}), ("car 1", "pass", {}),
-                 ("light", "green", {"cycle": 2}), ("light", "stop", {"cycles": 2}),
-                 cars=2, cycles=2)
-    assert _found(road) == [
-        ("green-only", "car 0 passed at 1 ms while the light was red (red from 0 ms until 2 ms)"),
-        ("green-only", "car 1 saw red at 4 ms, then passed at 5 ms while the light was still "
-                       "red (red from 3 ms until 6 ms)")]
-
-
-def test_check_judges_the_light_red_before_its_first_change_and_after_a_green() -> None:
-    # The Event starts clear: a pass before the light records anything is on
-    # red. A car that saw red, let a green go by and passed on the next red
-    # passed on a red, not "still" on the one it saw.
-    road = _road(("car 0", "pass", {}), ("light", "red", {"cycle": 1}),
-                 ("car 1", "waiting", {}), ("light", "green", {"cycle": 1}),
-                 ("light", "red", {"cycle": 2}), ("car 1", "pass", {}),
-                 ("light", "green", {"cycle": 2}), ("light", "stop", {"cycles": 2}),
-                 cars=2, cycles=2)
-    assert _found(road) == [
-        ("green-only", "car 0 passed at 0 ms while the light was red "
-                       "(red from the start until 3 ms)"),
-        ("green-only", "car 1 saw red at 2 ms, then passed at 5 ms while the light was red "
-                       "(red from 4 ms until 6 ms)")]
-
-
-def test_check_wants_every_car_to_pass_exactly_once() -> None:
-    road = _road(("light", "red", {"cycle": 1}), ("light", "green", {"cycle": 1}),
-                 ("light", "stop", {"cycles": 1}), ("car 0", "pass", {}), ("car 0", "pass", {}),
-                 ("car 1", "drive", {}), cars=3, statuses={"car 1": "hung"})
-    assert _found(road) == [
-        ("no-hang", "car 1 hung after 'drive' and was stopped at the deadline"),
-        ("every-car-passes", "car 0 passed 2 times"),
-        ("every-car-passes", "car 1 never passed"),
-        ("every-car-passes", "car 2 never passed")]
-
-
-def test_check_finds_the_tutorials_light_that_never_stops() -> None:
-    colours = [("light", colour, {"cycle": cycle}) for cycle in (1, 2, 3)
-               for colour in ("red", "green")]
-    road = _road(*colours, ("car 0", "pass", {}), cycles=2, statuses={"light": "hung"})
-    assert _found(road) == [
-        ("no-hang", "light hung after 'green' and was stopped at the deadline"),
-        ("light-stops", "the light showed red, green, red, green, red, green and never "
-                        "stopped; 2 cycles are red, green, red, green, then stop on green")]
-
-
-def test_check_finds_a_light_that_stops_on_red() -> None:
-    road = _road(("light", "red", {"cycle": 1}), ("light", "green", {"cycle": 1}),
-                 ("car 0", "pass", {}), ("light", "red", {"cycle": 2}),
-                 ("light", "stop", {"cycles": 1}))
-    assert _found(road) == [
-        ("light-stops", "the light showed red, green, red and stopped; 1 cycle is red, green, "
-                        "then stop on green")]
-
-
-def test_params_name_the_bad_value() -> None:
-    with pytest.raises(ValueError, match=r"^cycles must be a whole number >= 1, got 0$"):
-        Params(cycles=0)
-    with pytest.raises(ValueError, match=r"^red must be a number of seconds from 0 to 2\.0"):
-        Params(red=-0.1)
 
 
 # --- the correct program holds ---------------------------------------------

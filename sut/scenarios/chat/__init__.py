@@ -52,7 +52,7 @@ from sut.chat.server import ServerConfig
 from sut.engine import DEFAULT_TIMEOUT, Backend, Event, Result, Run, Violation, WorkerOutcome
 from sut.engine.invariants import amount, clean_exit, names
 from sut.engine.result import Status
-from sut.engine.scenario import Scenario, Searches, Variant
+from sut.engine.scenario import Scenario, Variant
 from sut.scenarios.chat.driver import STRAY_LIMIT, ClientRecord, drive
 from sut.scenarios.chat.harness import STOP_TIMEOUT, LogWatcher, ServerExit, ServerProcess
 from sut.scenarios.chat.params import Params as Params
@@ -373,12 +373,6 @@ LESSON = (
 )
 
 
-def _searches() -> Searches:
-    from sut.scenarios.chat.search import SEARCHES  # Hypothesis: only when searching
-
-    return SEARCHES
-
-
 SCENARIO = Scenario(
     name="chat",
     description="a TCP chat server with a process per connection (the tutorial's socket example)",
@@ -389,5 +383,5 @@ SCENARIO = Scenario(
     lesson=LESSON,
     unscheduled="its bugs live in byte streams, not in an interleaving of processes: they are "
                 "found by generated splits of the stream instead",
-    searches=_searches,
+    searches="sut.scenarios.chat.search",
 )

@@ -1,0 +1,37 @@
+"""The coordinator: one worker at a time, in the schedule's order, deadlocks named at once."""
+
+from __future__ import annotations
+
+import queue as queue_module
+import time
+
+import pytest
+
+from sut.engine import Backend, Run, Scheduled
+from sut.engine.coordinator import format_schedule, parse_schedule
+
+# Far longer than any run here takes: reaching it would mean the coordinator waited on a clock.
+LONG = 30.0
+
+
+def test_main_waiting_for_what_no_worker_can_bring_gives_up_at_once_or_is_an_error() -> None:
+    backend = Backend("fork")
+    with Run(backend, "test", "main waits", {}, mode=Scheduled(), timeout=LONG):
+        queue = backend.Queue(name="inbox")
+        began = time.monotonic()
+        with pytest.raises(queue_module.Empty):
+            queue.get(timeout=LONG)  # a timeout fires once nothing else can happen: now
+        assert time.monotonic() - began < LONG / 3
+        with pytest.raises(RuntimeError, match=r"main would wait forever for an item in inbox"):
+            queue.get()
+
+
+def test_schedules_read_and_print_as_comma_separated_indices() -> None:
+    assert parse_schedule("0,1, m 2") == (0, 1, -1, 2)
+    assert parse_schedule("") == ()
+    assert format_schedule((0, -1, 0)) == "0,m,0"
+    with pytest.raises(ValueError, match=r"a schedule lists worker indices like 0,1,m,0 "
+                                         r"\(m is main\); 'x' is not one"):
+        parse_schedule("0,x")
+    with pytest.raises(ValueError, match=r"worker indices >= 0 \(-1 for main\)"):
+        Scheduled((-2,))
