@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sut.engine.coordinator import PARENT, Step
+from sut.engine.coordinator import MAIN, Step
 from sut.engine.result import Result, Violation
 
 # Beyond this many runs an exploration stops and says it is incomplete.
@@ -63,7 +63,7 @@ def explore(evaluate: Evaluate, *, max_runs: int = MAX_RUNS, cache: bool = True,
             if first is None:
                 first = (result, violations)
         index = {outcome.name: i for i, outcome in enumerate(result.workers)}
-        index[PARENT] = -1
+        index[MAIN] = -1
         taken = [index[step.worker] for step in result.steps]
         # Deepest alternatives last on the stack: the search goes depth first.
         for depth in range(len(prefix), len(result.steps)):

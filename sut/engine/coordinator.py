@@ -45,14 +45,14 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Literal
 
-from sut.engine.gate import Outcome
+from sut.engine.gate import Reply
 from sut.engine.model import Deadlock, Op, World
 
 # A schedule longer than this is a livelock (a worker polling forever), not a run.
 MAX_STEPS = 5_000
 # The name the model knows the test process by, and how a schedule writes it.
-PARENT = "main"
-MAIN = "m"
+MAIN = "main"
+MAIN_LETTER = "m"
 
 Drive = Literal["done", "stuck", "late"]
 
@@ -63,7 +63,7 @@ class Step:
 
     worker: str
     op: Op
-    outcome: Outcome
+    outcome: Reply
     choices: tuple[str, ...]  # the workers that could go on, in spawn order
     default: bool  # whether the default would have chosen ``worker`` too
     state: int  # fingerprint of the state the decision was taken in
@@ -87,8 +87,8 @@ class Coordinator:
         self._pending: dict[str, tuple[Op, bool, str]] = {}  # stopped: op, timed?, detail
         self._finished: set[str] = set()
         # Each process's history, folded into a digest as it grows (see _state).
-        self._histories: dict[str, bytes] = {PARENT: b""}
-        self._parent_outcome: Outcome | None = None  # main's, once it was chosen
+        self._histories: dict[str, bytes] = {MAIN: b""}
+        self._main_reply: Reply | None = None  # main's, once it was chosen
         self._last: str | None = None
 
     def add(self, worker: str, connection: Connection | None) -> None:
@@ -114,7 +114,7 @@ class Coordinator:
     def waiting(self) -> dict[str, str]:
         """Each stopped worker that cannot go on, and what it waits for."""
         return {worker: self.world.waits_for(op) or "" for worker, (op, _, _) in
-                self._pending.items() if not self.world.enabled(op) and worker != PARENT}
+                self._pending.items() if not self.world.enabled(op) and worker != MAIN}
 
     def drive(self, until: Callable[[], bool], deadline: float) -> Drive:
         """Take steps until ``until()`` holds (``done``), nobody can go on
@@ -179,7 +179,7 @@ class Coordinator:
             # Arrivals at a barrier commute with everything: no decision.
             self._go(arriving)
             return True
-        outcome: Outcome = "go"
+        outcome: Reply = "go"
         choices = [worker for worker in order
                    if worker in self._pending and self.world.enabled(self._pending[worker][0])]
         if not choices:
@@ -227,7 +227,7 @@ class Coordinator:
         position = tuple(
             (worker, self._histories[worker], self._pending[worker][0::2]
              if worker in self._pending else worker in self._finished)
-            for worker in [PARENT, *self.workers])
+            for worker in [MAIN, *self.workers])
         # A digest of the repr, not hash(): the same on every run and machine.
         text = repr((self.world.snapshot(), position, self._files()))
         return int.from_bytes(_digest(text.encode()), "big")
@@ -260,7 +260,7 @@ class Coordinator:
 
     def _order(self) -> list[str]:
         """Who may be chosen, in the order of the choices: the workers, then main."""
-        return [*self.workers, PARENT]
+        return [*self.workers, MAIN]
 
     def _after(self, first: str, worker: str) -> int:
         """How far ``worker`` comes after ``first`` in that order, going round."""
@@ -269,16 +269,16 @@ class Coordinator:
 
     def _index(self, worker: str) -> int:
         """A worker's index in a schedule: its spawn order, and -1 for main."""
-        return -1 if worker == PARENT else self.workers.index(worker)
+        return -1 if worker == MAIN else self.workers.index(worker)
 
     def _round_of(self, barrier: str) -> list[str]:
         return [worker for worker, (op, _, _) in self._pending.items()
                 if op.kind == "pass" and op.target == barrier and self.world.enabled(op)]
 
-    def _let_go(self, worker: str, outcome: Outcome) -> None:
+    def _let_go(self, worker: str, outcome: Reply) -> None:
         del self._pending[worker]
-        if worker == PARENT:
-            self._parent_outcome = outcome  # main goes on by itself, see parent_step
+        if worker == MAIN:
+            self._main_reply = outcome  # main goes on by itself, see parent_step
             return
         self._running.add(worker)
         with contextlib.suppress(OSError):  # it died meanwhile: collect sees its end of file
@@ -286,7 +286,7 @@ class Coordinator:
 
     # --- the test process's own operations -------------------------------
 
-    def parent_step(self, op: Op, timed: bool, detail: str, deadline: float) -> Outcome:
+    def parent_step(self, op: Op, timed: bool, detail: str, deadline: float) -> Reply:
         """An operation of the test process, main: one more choice of the schedule.
 
         Main stops at its gate like a worker, and the workers take steps
@@ -295,14 +295,14 @@ class Coordinator:
         nothing can end either gives up (it has a timeout) or would never
         return - a bug of the scenario, not a finding.
         """
-        self._pending[PARENT] = (op, timed, detail)
-        self._parent_outcome = None
+        self._pending[MAIN] = (op, timed, detail)
+        self._main_reply = None
         try:
-            state = self.drive(lambda: self._parent_outcome is not None, deadline)
-            if self._parent_outcome is not None:
-                return self._parent_outcome
+            state = self.drive(lambda: self._main_reply is not None, deadline)
+            if self._main_reply is not None:
+                return self._main_reply
         finally:
-            self._pending.pop(PARENT, None)
+            self._pending.pop(MAIN, None)
         if self.world.enabled(op):  # the workers are late: main goes on alone
             self.world.apply(op, detail)
             return "go"
@@ -323,12 +323,12 @@ def parse_schedule(text: str) -> tuple[int, ...]:
     """
     entries = text.replace(",", " ").split()
     for entry in entries:
-        if not entry.isdigit() and entry != MAIN:
+        if not entry.isdigit() and entry != MAIN_LETTER:
             raise ValueError(f"a schedule lists worker indices like 0,1,m,0 (m is main); "
                              f"{entry!r} is not one")
-    return tuple(-1 if entry == MAIN else int(entry) for entry in entries)
+    return tuple(-1 if entry == MAIN_LETTER else int(entry) for entry in entries)
 
 
 def format_schedule(schedule: Sequence[int]) -> str:
     """The form :func:`parse_schedule` reads: ``0,1,m,0``."""
-    return ",".join(MAIN if entry == -1 else str(entry) for entry in schedule)
+    return ",".join(MAIN_LETTER if entry == -1 else str(entry) for entry in schedule)

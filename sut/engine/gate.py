@@ -14,14 +14,14 @@ from sut.engine.model import Kind
 
 # ``go``: the operation can happen now (it will not block).
 # ``timeout``: a wait with a timeout gives up (nothing else could happen).
-Outcome = Literal["go", "timeout"]
+Reply = Literal["go", "timeout"]
 
 
 class Gate(Protocol):
     """Asks, before each operation, whether and how it may happen."""
 
     def step(self, kind: Kind, target: str = "", *, timed: bool = False,
-             detail: str = "") -> Outcome:
+             detail: str = "") -> Reply:
         """Block until the operation ``kind`` on ``target`` is chosen; say how it goes.
 
         ``detail`` is what the coordinator should know of it: the item a put

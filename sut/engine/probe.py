@@ -33,7 +33,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from sut.engine.gate import Outcome
+from sut.engine.gate import Reply
 from sut.engine.gate import current as current_gate
 from sut.engine.model import Kind
 from sut.engine.result import Event
@@ -180,7 +180,7 @@ class Probe:
             time.sleep(seconds)
 
     def step(self, kind: Kind, target: str = "", *, timed: bool = False,
-             detail: str = "") -> Outcome:
+             detail: str = "") -> Reply:
         """Stop at a gate until the coordinator lets this worker go on (schedule mode).
 
         Main's own probe has no pipe to the coordinator: it asks the gate of
@@ -193,7 +193,7 @@ class Probe:
             return parent.step(kind, target, timed=timed, detail=detail)
         self.gate.send((kind, target, timed, detail, tuple(self._notes)))
         self._notes.clear()
-        outcome: Outcome = self.gate.recv()
+        outcome: Reply = self.gate.recv()
         return outcome
 
     def leave(self) -> None:

@@ -155,13 +155,13 @@ class Run:
                             if path.is_file() and not path.name.startswith("events-")))
 
     def step(self, kind: Kind, target: str = "", *, timed: bool = False,
-             detail: str = "") -> gate.Outcome:
+             detail: str = "") -> gate.Reply:
         """The gate of the test process in schedule mode: its operations wait for
         the workers' steps until they can happen (see ``Coordinator.parent_step``)."""
-        from sut.engine.coordinator import PARENT
+        from sut.engine.coordinator import MAIN
 
         assert self._coordinator is not None
-        return self._coordinator.parent_step(Op(PARENT, kind, target), timed, detail,
+        return self._coordinator.parent_step(Op(MAIN, kind, target), timed, detail,
                                              self._deadline)
 
     def __enter__(self) -> Run:
