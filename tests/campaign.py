@@ -52,18 +52,18 @@ POLL_SECONDS = 0.1
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 Kind = Literal["quiet", "loaded"]
-Outcome = Literal["passed", "failed", "error", "skipped"]
+TestStatus = Literal["passed", "failed", "error", "skipped"]
 
 # A test id seen twice in one report (pytest records a teardown error after a
 # failure as a second test case) keeps its worst outcome.
-_SEVERITY: dict[Outcome, int] = {"skipped": 0, "passed": 1, "error": 2, "failed": 3}
+_SEVERITY: dict[TestStatus, int] = {"skipped": 0, "passed": 1, "error": 2, "failed": 3}
 _PYTEST_EXITS = {2: "interrupted", 3: "internal error", 4: "usage error",
                  5: "no tests collected"}
 
 
 # --- junit XML and the verdicts: plain functions of text and data -------------------------------
 
-def parse_junit(text: str) -> dict[str, Outcome]:
+def parse_junit(text: str) -> dict[str, TestStatus]:
     """Per test id ``classname::name``, its outcome in one junit XML report.
 
     Raises ``ElementTree.ParseError`` on text that is not XML and ``ValueError``
@@ -72,7 +72,7 @@ def parse_junit(text: str) -> dict[str, Outcome]:
     root = ElementTree.fromstring(text)
     if root.tag not in ("testsuites", "testsuite"):
         raise ValueError(f"not a junit report: root element <{root.tag}>")
-    outcomes: dict[str, Outcome] = {}
+    outcomes: dict[str, TestStatus] = {}
     for case in root.iter("testcase"):
         test_id = f"{case.get('classname', '')}::{case.get('name', '')}"
         outcome = _outcome(case)
@@ -82,7 +82,7 @@ def parse_junit(text: str) -> dict[str, Outcome]:
     return outcomes
 
 
-def _outcome(case: ElementTree.Element) -> Outcome:
+def _outcome(case: ElementTree.Element) -> TestStatus:
     if case.find("failure") is not None:
         return "failed"
     if case.find("error") is not None:
@@ -92,7 +92,7 @@ def _outcome(case: ElementTree.Element) -> Outcome:
     return "passed"
 
 
-def read_junit(path: Path) -> dict[str, Outcome] | None:
+def read_junit(path: Path) -> dict[str, TestStatus] | None:
     """The outcomes in the junit XML at ``path``; None if it is missing or unreadable."""
     try:
         return parse_junit(path.read_text(encoding="utf-8"))
@@ -108,7 +108,7 @@ class Tally:
     runs: int  # runs in which it ran: passed, failed or errored (a skip is not a run)
 
 
-def tally(reports: Iterable[Mapping[str, Outcome]]) -> dict[str, Tally]:
+def tally(reports: Iterable[Mapping[str, TestStatus]]) -> dict[str, Tally]:
     """Per test id, in how many of the reports it failed and in how many it ran."""
     failures: dict[str, int] = {}
     runs: dict[str, int] = {}
@@ -131,7 +131,7 @@ def failing(tallies: Mapping[str, Tally]) -> dict[str, Tally]:
 
 
 def run_failure(exit_code: int, timed_out: bool,
-                outcomes: Mapping[str, Outcome] | None) -> str | None:
+                outcomes: Mapping[str, TestStatus] | None) -> str | None:
     """Why a run gave no usable result, or None if it did (failing tests are a usable result)."""
     if timed_out:
         return "timed out"
@@ -187,10 +187,10 @@ class Run:
     seconds: float
     exit_code: int
     timed_out: bool
-    outcomes: dict[str, Outcome] | None  # None: no readable junit XML
+    outcomes: dict[str, TestStatus] | None  # None: no readable junit XML
     log: Path
 
-    def count(self, *wanted: Outcome) -> int:
+    def count(self, *wanted: TestStatus) -> int:
         return sum(outcome in wanted for outcome in (self.outcomes or {}).values())
 
     @property
