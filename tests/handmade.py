@@ -33,5 +33,5 @@ def result(scenario: str, params: Any, steps: list[tuple[str, str, dict[str, Any
                                       error="ValueError: boom" if status == "crashed" else None,
                                       injected=name == injected))
     return Result(scenario=scenario, variant="handmade", params=asdict(params),
-                  start_method="fork", seed=0, events=events, workers=tuple(outcomes),
-                  final=dict(final or {}))
+                  start_method="fork", seed=0, events=events,
+                  workers=tuple(outcomes)).with_final(final or {})

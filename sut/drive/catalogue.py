@@ -32,10 +32,20 @@ def get(name: str) -> Scenario:
     return known[name]
 
 
-
 def searches(scenario: Scenario) -> Searches:
-    """How ``scenario``, which has no schedule mode, is searched (imports Hypothesis)."""
-    if not scenario.searches:
+    """How ``scenario``, which is searched by script, is searched (imports Hypothesis).
+
+    Raises:
+        ValueError: ``scenario`` names no module of searches (it is searched by
+            schedule), or one of its searches looks for an invariant it does not declare.
+    """
+    module = scenario.searches
+    if not module:
         raise ValueError(f"{scenario.name} declares no searches")
-    found: Searches = importlib.import_module(scenario.searches).SEARCHES
+    found: Searches = importlib.import_module(module).SEARCHES
+    unknown = [search.invariant for search in found.breaking
+               if search.invariant not in scenario.check.names]
+    if unknown:
+        raise ValueError(f"{module} searches for {', '.join(map(repr, unknown))}, not an "
+                         f"invariant of {scenario.name} (known: {', '.join(scenario.check.names)})")
     return found

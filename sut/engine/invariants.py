@@ -1,10 +1,122 @@
-"""Invariants every scenario shares."""
+"""Named invariants: what a scenario promises, one documented function per promise.
+
+A scenario declares each invariant with :func:`invariant`, the way
+Hypothesis' ``@invariant`` names what a rule-based machine checks::
+
+    @invariant("no-oversell")
+    def no_oversell(result: Result) -> list[Violation]:
+        '''No more tickets are sold than there were.'''
+        ...
+
+and its check is the union of them, in the order given::
+
+    check = Invariants(exits_cleanly, no_oversell, consistent_count)
+
+So the catalogue lists a scenario's invariants from the functions themselves
+(name and first docstring line), a variant's ``shows`` is checked against
+those names, and a report can judge a run by the one invariant that broke,
+without the rest. Also here: the exit invariant every scenario shares, and
+the phrasing helpers checkers write their evidence with.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from sut.engine.result import Result, Violation, WorkerOutcome
+
+# Judges a run: the violations of one invariant found in it, in a stable order.
+Judge = Callable[[Result], list[Violation]]
+
+# The names the shared exit invariant reports under: a worker that ended badly,
+# and one that never ended (still running at the deadline, or deadlocked).
+CLEAN_EXIT, NO_HANG = "clean-exit", "no-hang"
+
+
+@dataclass(frozen=True)
+class Invariant:
+    """A promise every run must keep, its name(s), and the function that judges a run by it.
+
+    ``names[0]`` is the invariant's name; one function may report under a few
+    closely tied names (the exit invariant: ``clean-exit`` and ``no-hang``), in
+    whatever order the evidence comes. Calling it judges a run; a violation
+    under a name it did not declare is a bug of the scenario, and raises.
+    """
+
+    names: tuple[str, ...]
+    judge: Judge
+
+    @property
+    def name(self) -> str:
+        return self.names[0]
+
+    @property
+    def doc(self) -> str:
+        """The first line of the judge's docstring: what the invariant promises."""
+        return (self.judge.__doc__ or "").strip().splitlines()[0]
+
+    def __call__(self, result: Result) -> list[Violation]:
+        violations = self.judge(result)
+        stray = sorted({v.invariant for v in violations} - set(self.names))
+        if stray:
+            raise ValueError(f"invariant {self.name!r} ({self.judge.__qualname__}) reported "
+                             f"{', '.join(map(repr, stray))}, which it does not declare")
+        return violations
+
+
+def invariant(name: str, *also: str) -> Callable[[Judge], Invariant]:
+    """Declare the decorated function as the invariant ``name`` (reporting also ``also``).
+
+    Raises:
+        ValueError: the function has no docstring - an invariant says what it promises.
+    """
+    def declare(judge: Judge) -> Invariant:
+        if not (judge.__doc__ or "").strip():
+            raise ValueError(f"invariant {name!r} ({judge.__qualname__}) has no docstring "
+                             "saying what it promises")
+        return Invariant((name, *also), judge)
+    return declare
+
+
+class Invariants:
+    """A scenario's invariants, in the order its check runs them; calling it is the check.
+
+    Raises:
+        ValueError: two invariants report under the same name.
+    """
+
+    def __init__(self, *invariants: Invariant) -> None:
+        seen: set[str] = set()
+        for one in invariants:
+            twice = seen & set(one.names)
+            if twice:
+                raise ValueError(f"invariant name(s) {', '.join(sorted(twice))} declared twice")
+            seen |= set(one.names)
+        self._invariants = invariants
+
+    def __call__(self, result: Result) -> list[Violation]:
+        """Every violation in ``result``: each invariant's, one invariant after the other."""
+        return [violation for one in self._invariants for violation in one(result)]
+
+    def __iter__(self) -> Iterator[Invariant]:
+        return iter(self._invariants)
+
+    def __repr__(self) -> str:
+        return f"Invariants({', '.join(self.names)})"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name a violation of these invariants can carry, in order."""
+        return tuple(name for one in self._invariants for name in one.names)
+
+    def reporting(self, name: str) -> Invariant:
+        """The invariant whose violations are called ``name``; ``KeyError`` naming the known
+        ones otherwise."""
+        for one in self._invariants:
+            if name in one.names:
+                return one
+        raise KeyError(f"no invariant reports {name!r} (known: {', '.join(self.names)})")
 
 
 def clean_exit(result: Result, *,
@@ -22,13 +134,19 @@ def clean_exit(result: Result, *,
         if outcome.status == "ok" or outcome.injected:
             continue
         if outcome.status == "deadlocked":  # the model already said what it waits for
-            violations.append(Violation("no-hang", outcome.describe()))
+            violations.append(Violation(NO_HANG, outcome.describe()))
         elif outcome.status == "hung":
             waiting = waiting_for(outcome) if waiting_for is not None else ""
-            violations.append(Violation("no-hang", outcome.describe() + waiting))
+            violations.append(Violation(NO_HANG, outcome.describe() + waiting))
         else:
-            violations.append(Violation("clean-exit", outcome.describe()))
+            violations.append(Violation(CLEAN_EXIT, outcome.describe()))
     return violations
+
+
+@invariant(CLEAN_EXIT, NO_HANG)
+def exits_cleanly(result: Result) -> list[Violation]:
+    """Every worker ends on its own, with exit code 0 and no traceback, within the bound."""
+    return clean_exit(result)
 
 
 def _worker_order(name: str) -> tuple[str, int]:

@@ -7,6 +7,8 @@ checkers can be unit-tested on hand-made results.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -79,7 +81,12 @@ class Violation:
 
 @dataclass(frozen=True)
 class Result:
-    """Everything one run of a scenario produced."""
+    """Everything one run of a scenario produced.
+
+    ``final`` is the state the program left behind - its files, what was
+    left in its queues - as the scenario read it once every worker was gone;
+    it is set one way, by :meth:`with_final`.
+    """
 
     scenario: str
     variant: str
@@ -95,9 +102,28 @@ class Result:
     steps: tuple[Step, ...] = ()
     deadlock: str | None = None
 
+    def with_final(self, final: Mapping[str, Any]) -> Result:
+        """This run, with ``final`` as the state its program left behind.
+
+        Read it after ``Run.result()``: by then every worker has ended or been
+        stopped, so nothing changes the files or queues any more, and nothing
+        races the scenario for what is left in them.
+        """
+        return dataclasses.replace(self, final=dict(final))
+
     def events_of(self, label: str) -> list[Event]:
         """The events with this label, in time order."""
         return [event for event in self.events if event.label == label]
+
+    def events_by(self, worker: str) -> list[Event]:
+        """The events of the worker called ``worker``, in time order."""
+        return [event for event in self.events if event.worker == worker]
+
+    def exited_cleanly(self, role: str = "") -> list[WorkerOutcome]:
+        """The workers that exited cleanly, whose names start with ``role`` (any, if empty):
+        those a scenario can hold to what a finished worker must have done."""
+        return [outcome for outcome in self.workers
+                if outcome.status == "ok" and outcome.name.startswith(role)]
 
     def worker(self, name: str) -> WorkerOutcome:
         """The outcome of the worker called ``name``."""

@@ -1,40 +1,121 @@
-"""A scenario's contract: its parameters, variants, runner and checker.
+"""A scenario's contract: its parameters, variants, runner, invariants and search.
 
 Scenario modules declare themselves with these classes; workers import them
 with their scenario, so nothing here imports Hypothesis or anything that only
 the test process needs (the catalogue, searches and strategies live in
-:mod:`sut.drive`)."""
+:mod:`sut.drive`).
+
+The contract is typed: a ``Scenario[Params, Wiring]`` holds ``Variant[Wiring]``
+values and a ``run`` that takes ``Params`` and such a variant, so ``run``
+reads ``variant.wiring`` as the scenario's own ``Wiring``. Code that does not
+care for a scenario's types (the CLI, the reports) says just ``Scenario``.
+
+A scenario says in one place, ``search``, how its minimal counterexamples
+are found:
+
+- ``Schedules(small={...})``: by schedule. Its ``run`` takes a ``schedule``
+  (a :class:`ScheduledRun`); the search draws small configurations and
+  interleavings of them.
+- ``Scripts(module=..., why=...)``: by script, because its bugs do not live
+  in an interleaving of processes (``why``). Its ``run`` takes no schedule
+  (a :class:`PlainRun`), and ``module`` declares ``SEARCHES`` over inputs
+  with nothing left to timing. That module imports Hypothesis, so the
+  scenario never imports it, not even lazily:
+  :func:`sut.drive.catalogue.searches` does, by name.
+"""
 
 from __future__ import annotations
 
+import inspect
 import sys
-from collections.abc import Callable, Mapping, Sequence
+import typing
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeGuard
 
 from sut.engine import DEFAULT_TIMEOUT, Result, Schedule, Violation
+from sut.engine.invariants import Invariant, Invariants
+from sut.engine.space import Space, validate_space
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
+    # PEP 696 type parameter defaults (typing has them from Python 3.13): a
+    # bare ``Scenario`` or ``Variant`` means ``Scenario[Any, Any]``, ``Variant[Any]``.
+    from typing_extensions import TypeVar
+else:
+    def TypeVar(name: str, *, default: object = None, **variance: bool) -> Any:
+        """Python 3.11's TypeVar, which takes no default: only a type checker reads it."""
+        return typing.TypeVar(name, **variance)
+
 Verdict = Literal["holds", "violates"]
+
+P = TypeVar("P", default=Any)  # a scenario's Params
+W = TypeVar("W", default=Any)  # a scenario's Wiring
+W_co = TypeVar("W_co", covariant=True, default=Any)
+P_contra = TypeVar("P_contra", contravariant=True)
+W_contra = TypeVar("W_contra", contravariant=True)
 
 
 @dataclass(frozen=True)
-class Variant:
+class Variant(Generic[W_co]):
     """One version of a scenario's program and the verdict it should get.
 
     ``wiring`` is what makes this version differ from its siblings - the
     primitive it wires in; only the scenario's own module reads it. A broken
     variant ``shows`` the invariants it is the classic example of breaking
-    (the demo looks for those; empty: any).
+    (the demo looks for those; empty: any), by the names the scenario declares.
     """
 
     name: str
     description: str
     expected: Verdict
-    wiring: Any = None
+    wiring: W_co
     shows: tuple[str, ...] = ()
+
+
+class PlainRun(Protocol[P_contra, W_contra]):
+    """``run(params, variant, *, start_method, seed=0, timeout=DEFAULT_TIMEOUT) -> Result``.
+
+    Runs ``variant`` once with ``params`` under ``start_method``, its jitter
+    seeded by ``seed``, every wait bounded by ``timeout``; returns what happened.
+    """
+
+    def __call__(self, params: P_contra, variant: Variant[W_contra], *, start_method: str,
+                 seed: int = ..., timeout: float = ...) -> Result: ...
+
+
+class ScheduledRun(Protocol[P_contra, W_contra]):
+    """A :class:`PlainRun` that also takes ``schedule``: the run then goes by it, one
+    decision per step, and is a function of it (replayable, explorable)."""
+
+    def __call__(self, params: P_contra, variant: Variant[W_contra], *, start_method: str,
+                 seed: int = ..., timeout: float = ...,
+                 schedule: Schedule | None = ...) -> Result: ...
+
+
+def takes_schedule(run: PlainRun[P, W]) -> TypeGuard[ScheduledRun[P, W]]:
+    """Whether ``run`` takes a ``schedule``."""
+    return "schedule" in inspect.signature(run).parameters
+
+
+@dataclass(frozen=True)
+class Schedules:
+    """Searched by schedule: the small configurations to look for minimal interleavings in.
+
+    A space (:mod:`sut.engine.space`): per parameter ``(low, high)`` or a fixed value.
+    """
+
+    small: Space
+
+
+@dataclass(frozen=True)
+class Scripts:
+    """Searched by script, not by schedule: ``why`` the scenario has no schedule mode, and
+    the ``module`` whose ``SEARCHES`` (a :class:`Searches`) take its place."""
+
+    module: str
+    why: str
 
 
 @dataclass(frozen=True)
@@ -56,40 +137,82 @@ class Searches:
     anything: SearchStrategy[Any]
 
 
-@dataclass(frozen=True)
-class Scenario:
-    """A scenario's whole contract: its parameters, variants, runner and checker."""
+@dataclass(frozen=True, repr=False)
+class Scenario(Generic[P, W]):
+    """A scenario's whole contract: its parameters, variants, runner, invariants and search.
+
+    ``check`` is the scenario's invariants; calling it judges a run by all of
+    them. ``space`` is what its tests draw params from (:mod:`sut.engine.space`,
+    in the order given); a scenario searched by script draws from its search
+    module's ``anything`` instead.
+
+    Raises:
+        ValueError: a variant ``shows`` an invariant the scenario does not
+            declare; ``search`` and ``run`` disagree on whether the run takes
+            a schedule; ``small`` or ``space`` names no parameter.
+    """
 
     name: str
     description: str
-    params: type
-    variants: Sequence[Variant]
-    run: Callable[..., Result]
-    check: Callable[[Result], list[Violation]]
+    params: type[P]
+    variants: Sequence[Variant[W]]
+    run: PlainRun[P, W]
+    check: Invariants
+    search: Schedules | Scripts
+    space: Space | None = None
     # What the tutorial's own programs get wrong, and why the fix works.
     lesson: str = ""
-    # Small configurations to search for minimal schedules in; or else why
-    # ``run`` takes no ``schedule``, and the searches that take its place: the
-    # name of the module whose ``SEARCHES`` declares them (it imports
-    # Hypothesis, so the scenario, which workers import, never imports it;
-    # :func:`sut.drive.catalogue.searches` does).
-    small: Mapping[str, Any] | None = None  # name -> (low, high) inclusive, or a fixed value
-    unscheduled: str = ""
-    searches: str = ""
+
+    def __post_init__(self) -> None:
+        known = self.check.names
+        for variant in self.variants:
+            unknown = [name for name in variant.shows if name not in known]
+            if unknown:
+                raise ValueError(f"variant {variant.name!r} of {self.name} shows unknown "
+                                 f"invariant {', '.join(map(repr, unknown))} "
+                                 f"(known: {', '.join(known)})")
+        scheduled = isinstance(self.search, Schedules)
+        if scheduled != takes_schedule(self.run):
+            raise ValueError(f"{self.name} is searched by {'schedule' if scheduled else 'script'}"
+                             f", but its run {'takes no' if scheduled else 'takes a'} schedule")
+        if isinstance(self.search, Schedules):
+            validate_space(self.params, self.search.small, f"{self.name}'s small configurations")
+        if self.space is not None:
+            validate_space(self.params, self.space, f"{self.name}'s space")
+
+    def __repr__(self) -> str:
+        return f"<scenario {self.name}>"
 
     @property
     def schedulable(self) -> bool:
-        return self.small is not None
+        """Whether the scenario is searched by schedule (its run takes one)."""
+        return isinstance(self.search, Schedules)
 
     @property
-    def invariants(self) -> str:
-        """The paragraph of the scenario module's docstring that starts ``Invariants:``."""
+    def unscheduled(self) -> str:
+        """Why the scenario has no schedule mode ("" if it has one)."""
+        return self.search.why if isinstance(self.search, Scripts) else ""
+
+    @property
+    def searches(self) -> str:
+        """The module declaring the searches that take the schedule's place ("" if none)."""
+        return self.search.module if isinstance(self.search, Scripts) else ""
+
+    @property
+    def invariants(self) -> tuple[Invariant, ...]:
+        """The scenario's invariants, in the order its check runs them."""
+        return tuple(self.check)
+
+    @property
+    def invariants_in_prose(self) -> str:
+        """The paragraph of the scenario module's docstring that starts ``Invariants:``:
+        the promises told as a reader of the module's story meets them."""
         doc = sys.modules[self.run.__module__].__doc__ or ""
         found = [paragraph for paragraph in doc.split("\n\n")
                  if paragraph.startswith("Invariants:")]
         return " ".join(found[0].split()) if found else ""
 
-    def variant(self, name: str) -> Variant:
+    def variant(self, name: str) -> Variant[W]:
         """The variant called ``name``; ``ValueError`` naming the known ones otherwise."""
         for variant in self.variants:
             if variant.name == name:
@@ -97,14 +220,25 @@ class Scenario:
         known = ", ".join(variant.name for variant in self.variants)
         raise ValueError(f"unknown variant {name!r} of {self.name} (known: {known})")
 
-    def evaluate(self, params: Any, variant: str, *, start_method: str, seed: int = 0,
+    def evaluate(self, params: P, variant: str, *, start_method: str, seed: int = 0,
                  timeout: float = DEFAULT_TIMEOUT, schedule: Schedule | None = None,
                  ) -> tuple[Result, list[Violation]]:
-        """Run ``variant`` once with ``params`` (by ``schedule``, if given) and check it."""
-        if schedule is not None and not self.schedulable:
-            raise ValueError(f"{self.name} has no schedule mode: {self.unscheduled}")
-        extra = {} if schedule is None else {"schedule": schedule}
-        result = self.run(params, self.variant(variant), start_method=start_method,
-                          seed=seed, timeout=timeout, **extra)
+        """Run ``variant`` once with ``params`` (by ``schedule``, if given) and check it.
+
+        Raises:
+            ValueError: a ``schedule`` for a scenario with no schedule mode, or
+                an unknown variant.
+        """
+        if schedule is None:
+            result = self.run(params, self.variant(variant), start_method=start_method,
+                              seed=seed, timeout=timeout)
+        else:
+            result = self._scheduled()(params, self.variant(variant), start_method=start_method,
+                                       seed=seed, timeout=timeout, schedule=schedule)
         return result, self.check(result)
 
+    def _scheduled(self) -> ScheduledRun[P, W]:
+        run = self.run
+        if not takes_schedule(run):
+            raise ValueError(f"{self.name} has no schedule mode: {self.unscheduled}")
+        return run

@@ -27,6 +27,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sut.engine.invariants import Invariants
 from sut.engine.result import Event, Result, Violation
 
 # A lane is at most this wide; longer events are cut with an ellipsis.
@@ -112,13 +113,17 @@ def breaking_moment(result: Result, invariant: str,
                     check: Callable[[Result], list[Violation]]) -> int | None:
     """The index of the event with which ``invariant`` breaks, if one event does.
 
-    The first prefix of the run's events on which ``check`` finds the
-    invariant broken, when the empty prefix does not: an invariant judged on
-    how processes ended or on the final state alone has no such event.
+    The first prefix of the run's events on which the invariant is broken,
+    when the empty prefix does not break it: an invariant judged on how
+    processes ended or on the final state alone has no such event. Given a
+    scenario's check (:class:`~sut.engine.invariants.Invariants`), each prefix
+    is judged by the one invariant alone, not by all of them.
     """
+    judge = check.reporting(invariant) if isinstance(check, Invariants) else check
+
     def broken(count: int) -> bool:
         prefix = dataclasses.replace(result, events=result.events[:count])
-        return any(violation.invariant == invariant for violation in check(prefix))
+        return any(violation.invariant == invariant for violation in judge(prefix))
 
     if broken(0):
         return None

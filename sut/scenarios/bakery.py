@@ -45,25 +45,28 @@ from typing import Any, Literal
 
 from sut.engine import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Schedule, Violation, shaking
 from sut.engine.backend import drain, join_queue
-from sut.engine.invariants import amount, clean_exit, listing, names
-from sut.engine.params import jitter, positive_int
-from sut.engine.scenario import Scenario, Variant
+from sut.engine.checked import Checked, jitter_width, param
+from sut.engine.invariants import Invariants, amount, exits_cleanly, invariant, listing, names
+from sut.engine.params import positive_int
+from sut.engine.scenario import Scenario, Schedules, Variant
+from sut.engine.space import JITTER
+
+# A producer bakes and puts each bun, and maybe a None after them; a consumer
+# gets (recorded before it blocks), eats, or gets a None and stops.
+BAKE, PUT, PUT_NONE = "bake", "put", "put-none"
+GET, EAT, GOT_NONE = "get", "eat", "got-none"
+# Main's part: the producers joined, every bun marked done, a wait it gave up.
+PRODUCERS_JOINED, BUNS_DONE, GAVE_UP = "producers-joined", "buns-done", "gave-up"
 
 
 @dataclass(frozen=True)
-class Params:
+class Params(Checked):
     """One cook baking 3 buns for one eater, as in the tutorial (with fewer buns)."""
 
-    producers: int = 1
-    consumers: int = 1
-    buns: int = 3  # per producer
-    jitter: float = 0.05
-
-    def __post_init__(self) -> None:
-        positive_int("producers", self.producers)
-        positive_int("consumers", self.consumers)
-        positive_int("buns", self.buns)
-        jitter(self.jitter)
+    producers: int = param(1, positive_int)
+    consumers: int = param(1, positive_int)
+    buns: int = param(3, positive_int)  # per producer
+    jitter: float = param(0.05, jitter_width)
 
 
 # --- the program -----------------------------------------------------------
@@ -72,27 +75,27 @@ def producer(probe: Probe, queue: Any, index: int, buns: int, sends_none: bool,
              start: Any, start_timeout: float) -> None:
     start.wait(start_timeout)  # every consumer is waiting before the first bun is put
     for bun in range(buns):
-        probe.point("bake", bun=bun)  # the baking time: time.sleep(random.randint(1, 3))
+        probe.point(BAKE, bun=bun)  # the baking time: time.sleep(random.randint(1, 3))
         queue.put((index, bun))
-        probe.record("put", bun=bun)
+        probe.record(PUT, bun=bun)
     if sends_none:
         queue.put(None)  # the tutorial's v2: q.put(None), "send the end signal"
-        probe.record("put-none")
+        probe.record(PUT_NONE)
 
 
 def consumer(probe: Probe, queue: Any, joinable: bool, start: Any, start_timeout: float) -> None:
     start.wait(start_timeout)
     while True:
         # Recorded before blocking: a consumer that waits forever is hung after 'get'.
-        probe.record("get")
+        probe.record(GET)
         item = queue.get()
         if item is None:  # the tutorial's v2: if res is None: break
-            probe.record("got-none")
+            probe.record(GOT_NONE)
             if joinable:
                 queue.task_done()
             return
         maker, bun = item
-        probe.point("eat", producer=maker, bun=bun)  # the eating time
+        probe.point(EAT, producer=maker, bun=bun)  # the eating time
         if joinable:
             queue.task_done()
 
@@ -126,10 +129,10 @@ def _as_json(item: Any) -> Any:
     return None if item is None else list(item)
 
 
-def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
+def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: int = 0,
         timeout: float = DEFAULT_TIMEOUT, schedule: Schedule | None = None) -> Result:
     """Bake, eat, and return what happened."""
-    wiring: Wiring = variant.wiring
+    wiring = variant.wiring
     backend = Backend(start_method)
     with Run(backend, "bakery", variant.name, asdict(params), mode=shaking(params.jitter, schedule),
              seed=seed, timeout=timeout) as bakery:
@@ -155,7 +158,7 @@ def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
         # it. So the queue is drained only once everyone has ended on their
         # own; otherwise what it held is unknown (None) and not judged.
         leftover = [_as_json(item) for item in drain(queue)] if everyone_gone else None
-        return bakery.result(final={"leftover": leftover})
+        return bakery.result().with_final({"leftover": leftover})
 
 
 def _send_nones_after_producers(bakery: Run, main: Probe, queue: Any, joinable: bool,
@@ -168,22 +171,22 @@ def _send_nones_after_producers(bakery: Run, main: Probe, queue: Any, joinable: 
     """
     if not _wait_for(bakery, main, producers):
         return
-    main.record("producers-joined")
+    main.record(PRODUCERS_JOINED)
     if joinable:
         if not join_queue(queue, bakery.remaining()):
-            main.record("gave-up", waiting_for="every bun to be marked done")
+            main.record(GAVE_UP, waiting_for="every bun to be marked done")
             return
-        main.record("buns-done")
+        main.record(BUNS_DONE)
     for _ in consumers:
         queue.put(None)
-    main.record("put-none", count=len(consumers))
+    main.record(PUT_NONE, count=len(consumers))
 
 
 def _wait_for(bakery: Run, main: Probe, workers: list[str]) -> bool:
     """Wait (until the deadline at most) for ``workers``; record those main gave up on."""
     stuck = [name for name in workers if not bakery.wait([name])]
     if stuck:
-        main.record("gave-up", waiting_for=names(stuck))
+        main.record(GAVE_UP, waiting_for=names(stuck))
     return not stuck
 
 
@@ -199,23 +202,20 @@ def _nones(count: int) -> str:
 
 def _nones_sent(result: Result) -> int:
     """Producers put one None each; main records how many it put at once."""
-    return sum(event.data.get("count", 1) for event in result.events_of("put-none"))
+    return sum(event.data.get("count", 1) for event in result.events_of(PUT_NONE))
 
 
-def check(result: Result) -> list[Violation]:
-    """The bakery invariants, from the events and what was left in the queue."""
+@invariant("exactly-once")
+def exactly_once(result: Result) -> list[Violation]:
+    """Every bun baked is eaten exactly once."""
     producers: int = result.params["producers"]
-    consumers: int = result.params["consumers"]
     buns: int = result.params["buns"]
-    violations = clean_exit(result)
-    eaten = result.events_of("eat")
-
-    # Every bun eaten exactly once.
     eaters: dict[tuple[int, int], list[str]] = defaultdict(list)
-    for event in eaten:
+    for event in result.events_of(EAT):
         eaters[event.data["producer"], event.data["bun"]].append(event.worker)
     baked = [(maker, bun) for maker in range(producers) for bun in range(buns)]
     never = [_bun(*key) for key in baked if key not in eaters]
+    violations = []
     if never:
         violations.append(Violation(
             "exactly-once", f"{listing(never)} {'was' if len(never) == 1 else 'were'} "
@@ -224,31 +224,42 @@ def check(result: Result) -> list[Violation]:
         if len(who) > 1:
             violations.append(Violation(
                 "exactly-once", f"{_bun(*key)} was eaten {len(who)} times: by {names(who)}"))
+    return violations
 
-    # Per-producer order, as each consumer sees it. A FIFO queue hands a
-    # producer's buns out in the order they were put, and one consumer's
-    # successive gets take them in that order. Across consumers there is no
-    # such promise: two consumers may get bun 0 and bun 1 in that order and
-    # record their "eat" in the other, so a merged timeline of all consumers
-    # is not the queue's order - only each consumer's own is.
+
+@invariant("producer-order")
+def producer_order(result: Result) -> list[Violation]:
+    """Each consumer eats each producer's buns in the order they were baked."""
+    # A FIFO queue hands a producer's buns out in the order they were put,
+    # and one consumer's successive gets take them in that order. Across
+    # consumers there is no such promise: two consumers may get bun 0 and bun
+    # 1 in that order and record their "eat" in the other, so a merged
+    # timeline of all consumers is not the queue's order - only each consumer's own is.
+    violations = []
     last_seen: dict[tuple[str, int], int] = {}
-    for event in eaten:
+    for event in result.events_of(EAT):
         maker, bun = event.data["producer"], event.data["bun"]
         before = last_seen.get((event.worker, maker))
         if before is not None and bun <= before:
             violations.append(Violation(
                 "producer-order", f"{event.worker} ate {_bun(maker, bun)} after bun {before}"))
         last_seen[event.worker, maker] = bun
+    return violations
 
-    # Every consumer ends through a None it got itself.
+
+@invariant("ends-by-sentinel")
+def ends_by_sentinel(result: Result) -> list[Violation]:
+    """Every consumer ends through a None it got itself."""
+    consumers: int = result.params["consumers"]
     sent = _nones_sent(result)
+    violations = []
     for outcome in result.workers:
         if not outcome.name.startswith("consumer"):
             continue
-        own = [event for event in result.events if event.worker == outcome.name]
-        if any(event.label == "got-none" for event in own):
+        own = result.events_by(outcome.name)
+        if any(event.label == GOT_NONE for event in own):
             continue
-        last = [event for event in own if event.label == "eat"]
+        last = [event for event in own if event.label == EAT]
         after = (f"after eating {_bun(last[-1].data['producer'], last[-1].data['bun'])}"
                  if last else "before eating any bun")
         if outcome.status == "hung":
@@ -260,51 +271,60 @@ def check(result: Result) -> list[Violation]:
         violations.append(Violation(
             "ends-by-sentinel", f"{outcome.name} never got a None: it {state} "
                                 f"({_nones(sent)} sent for {amount(consumers, 'consumer')})"))
-
-    # Main finishes: a bounded wait that ran out is where the tutorial's main hangs.
-    for event in result.events_of("gave-up"):
-        violations.append(Violation(
-            "main-finishes", f"main gave up waiting for {event.data['waiting_for']}: "
-                             "unbounded, it would wait forever"))
-
-    # The queue is empty once everyone is gone (not judged if someone never went).
-    leftover = result.final.get("leftover")
-    if leftover:
-        nones = sum(item is None for item in leftover)
-        if nones:
-            violations.append(Violation(
-                "queue-empty", f"{_nones(nones)} {'was' if nones == 1 else 'were'} left in "
-                               f"the queue ({_nones(sent)} sent for "
-                               f"{amount(consumers, 'consumer')})"))
-        left = [_bun(*item) for item in leftover if item is not None]
-        if left:
-            violations.append(Violation(
-                "queue-empty", f"{listing(left)} {'was' if len(left) == 1 else 'were'} left "
-                               "in the queue"))
     return violations
 
 
+@invariant("main-finishes")
+def main_finishes(result: Result) -> list[Violation]:
+    """Main finishes: none of its waits runs out - where the tutorial's main hangs."""
+    return [Violation("main-finishes", f"main gave up waiting for {event.data['waiting_for']}: "
+                                       "unbounded, it would wait forever")
+            for event in result.events_of(GAVE_UP)]
 
-# What the tutorial's own programs get wrong, and why the fix works.
-LESSON = (
-    "Consumers blocked in ``get()`` cannot tell that the producers are done. The "
-    "tutorial's first program never tells them (``no-sentinel``: they wait forever). "
-    "Its fix - each producer puts one ``None`` (``one-sentinel``) - is right only "
-    "when producers and consumers are as many: otherwise a consumer waits forever, or "
-    "a ``None`` is left behind. Main putting one ``None`` per consumer once it has "
-    "joined the producers holds, and so does a JoinableQueue main joins first."
-)
+
+@invariant("queue-empty")
+def queue_empty(result: Result) -> list[Violation]:
+    """The queue is empty once everyone is gone (not judged if someone never went)."""
+    consumers: int = result.params["consumers"]
+    leftover = result.final.get("leftover")
+    if not leftover:
+        return []
+    violations = []
+    nones = sum(item is None for item in leftover)
+    if nones:
+        violations.append(Violation(
+            "queue-empty", f"{_nones(nones)} {'was' if nones == 1 else 'were'} left in "
+                           f"the queue ({_nones(_nones_sent(result))} sent for "
+                           f"{amount(consumers, 'consumer')})"))
+    left = [_bun(*item) for item in leftover if item is not None]
+    if left:
+        violations.append(Violation(
+            "queue-empty", f"{listing(left)} {'was' if len(left) == 1 else 'were'} left "
+                           "in the queue"))
+    return violations
+
+
+# The bakery invariants, from the events and what was left in the queue.
+check = Invariants(exits_cleanly, exactly_once, producer_order, ends_by_sentinel,
+                   main_finishes, queue_empty)
 
 
 SCENARIO = Scenario(
     name="bakery",
     description="producers and consumers pass buns through a Queue and must all stop "
                 "(sentinels)",
-    params=Params,
-    variants=VARIANTS,
-    run=run,
-    check=check,
-    lesson=LESSON,
-    # Small configurations to search for minimal schedules in: ranges, or fixed values.
-    small={"producers": (1, 3), "consumers": (1, 3), "buns": (1, 3)},
+    params=Params, variants=VARIANTS, run=run, check=check,
+    search=Schedules(small={"producers": (1, 3), "consumers": (1, 3), "buns": (1, 3)}),
+    # Producers and consumers are drawn apart: the tutorial's one None per
+    # producer is right exactly when their counts happen to be equal.
+    space={"producers": (1, 3), "consumers": (1, 3), "buns": (1, 3), "jitter": JITTER},
+    # What the tutorial's own programs get wrong, and why the fix works.
+    lesson=(
+        "Consumers blocked in ``get()`` cannot tell that the producers are done. The "
+        "tutorial's first program never tells them (``no-sentinel``: they wait forever). "
+        "Its fix - each producer puts one ``None`` (``one-sentinel``) - is right only "
+        "when producers and consumers are as many: otherwise a consumer waits forever, or "
+        "a ``None`` is left behind. Main putting one ``None`` per consumer once it has "
+        "joined the producers holds, and so does a JoinableQueue main joins first."
+    ),
 )

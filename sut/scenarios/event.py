@@ -55,9 +55,11 @@ from sut.engine import (
     Violation,
     shaking,
 )
-from sut.engine.invariants import clean_exit
-from sut.engine.params import jitter, positive_int, seconds
-from sut.engine.scenario import Scenario, Variant
+from sut.engine.checked import Checked, jitter_width, param
+from sut.engine.invariants import CLEAN_EXIT, NO_HANG, Invariants, clean_exit, invariant
+from sut.engine.params import positive_int, seconds
+from sut.engine.scenario import Scenario, Schedules, Variant
+from sut.engine.space import JITTER
 
 MAX_TIMEOUT = 1.0
 # How long a waiter's first wait lasts beyond the jitter (main sets the event
@@ -70,21 +72,20 @@ WAKE_GRACE = 0.05
 # timeout has still kept it.
 CLOCK_SLEW = 0.001
 # The waiters' phases, in order: each reports one of these events.
-WAITER_POINTS = ("start", "woke", "timed-wait")
+START, WOKE, TIMED_WAIT = "start", "woke", "timed-wait"
+WAITER_POINTS = (START, WOKE, TIMED_WAIT)
+# Main's events: the event as created, before and after its set() and clear(),
+# and where it gave up on a meeting.
+CREATED, SETTING, SET, CLEARED, GAVE_UP = "created", "setting", "set", "cleared", "gave-up"
 
 
 @dataclass(frozen=True)
-class Params:
+class Params(Checked):
     """Two waiters; a cleared event is waited on for 0.1 s."""
 
-    waiters: int = 2
-    timeout: float = 0.1
-    jitter: float = 0.05
-
-    def __post_init__(self) -> None:
-        positive_int("waiters", self.waiters)
-        seconds("timeout", self.timeout, at_most=MAX_TIMEOUT)
-        jitter(self.jitter)
+    waiters: int = param(2, positive_int)
+    timeout: float = param(0.1, seconds, at_most=MAX_TIMEOUT)
+    jitter: float = param(0.05, jitter_width)
 
 
 # --- the program -----------------------------------------------------------
@@ -111,7 +112,7 @@ class Phases:
 def waiter(probe: Probe, event: Any, phases: Phases, timeout: float, wake_slice: float,
            start_timeout: float) -> None:
     # Phase 1: main has not set anything yet; it waits for us at `started`.
-    probe.point("start", is_set=event.is_set())
+    probe.point(START, is_set=event.is_set())
     phases.started.wait(start_timeout)
 
     # Phase 2: main sets the event (after its own pause) while we block here.
@@ -122,7 +123,7 @@ def waiter(probe: Probe, event: Any, phases: Phases, timeout: float, wake_slice:
         phases.set_was_called.acquire(True, start_timeout)
         woke = event.wait(0)
     # is_set() is read before `woken`: main cannot have cleared it yet.
-    probe.point("woke", returned=woke, is_set=event.is_set())
+    probe.point(WOKE, returned=woke, is_set=event.is_set())
     phases.woken.wait(start_timeout)
 
     # Phase 3: main has cleared the event before letting us past `cleared`.
@@ -130,7 +131,7 @@ def waiter(probe: Probe, event: Any, phases: Phases, timeout: float, wake_slice:
     began = time.monotonic()
     returned = event.wait(timeout)
     waited = time.monotonic() - began
-    probe.record("timed-wait", returned=returned, waited=waited, is_set=event.is_set())
+    probe.record(TIMED_WAIT, returned=returned, waited=waited, is_set=event.is_set())
 
 
 def drive(run: Run, main: Probe, event: Any, phases: Phases, waiters: int) -> None:
@@ -140,28 +141,28 @@ def drive(run: Run, main: Probe, event: Any, phases: Phases, waiters: int) -> No
     that crashed, hung or never started) makes main record where it gave up
     and break the remaining meetings, instead of raising in the parent.
     """
-    main.record("created", is_set=event.is_set())
+    main.record(CREATED, is_set=event.is_set())
     missing = [f"waiter {i}" for i in range(waiters) if not run.started(f"waiter {i}")]
     if missing:
-        main.record("gave-up", at="start", reason=f"{missing[0]} could not start")
+        main.record(GAVE_UP, at="start", reason=f"{missing[0]} could not start")
         phases.abort()
         return
     at = "started"
     try:
         phases.started.wait(run.remaining())
-        main.point("setting")  # the waiters are blocked in wait() meanwhile
+        main.point(SETTING)  # the waiters are blocked in wait() meanwhile
         event.set()
-        main.record("set", is_set=event.is_set())
+        main.record(SET, is_set=event.is_set())
         for _ in range(waiters):
             phases.set_was_called.release()
         at = "woken"
         phases.woken.wait(run.remaining())
         event.clear()
-        main.record("cleared", is_set=event.is_set())
+        main.record(CLEARED, is_set=event.is_set())
         at = "cleared"
         phases.cleared.wait(run.remaining())
     except threading.BrokenBarrierError:
-        main.record("gave-up", at=at, reason="the meeting broke: a waiter never came")
+        main.record(GAVE_UP, at=at, reason="the meeting broke: a waiter never came")
         phases.abort()
 
 
@@ -177,14 +178,14 @@ VARIANTS = (
 )
 
 
-def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
+def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: int = 0,
         timeout: float = DEFAULT_TIMEOUT, schedule: Schedule | None = None) -> Result:
     """Set and clear an event under the waiters' eyes once, and return what they saw."""
-    wiring: Wiring = variant.wiring
     backend = Backend(start_method)
     with Run(backend, "event", variant.name, asdict(params),
              mode=shaking(params.jitter, schedule), seed=seed, timeout=timeout) as watch:
-        event = backend.Event("event") if wiring.event == "process" else threading.Event()
+        event = (backend.Event("event") if variant.wiring.event == "process"
+                 else threading.Event())
         meeting = params.waiters + 1  # main meets the waiters at every phase
         phases = Phases(backend.Barrier(meeting, "started"), backend.Barrier(meeting, "woken"),
                         backend.Barrier(meeting, "cleared"),
@@ -199,35 +200,55 @@ def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
 
 # --- invariants ------------------------------------------------------------
 
-def check(result: Result) -> list[Violation]:
-    """The Event invariants, from what main and the waiters recorded."""
-    timeout: float = result.params["timeout"]
+@invariant(CLEAN_EXIT, NO_HANG)
+def exits_cleanly(result: Result) -> list[Violation]:
+    """Every waiter exits cleanly, and so does main: it never gives up on a meeting."""
     violations = clean_exit(result)
-    for event in result.events_of("gave-up"):
+    for event in result.events_of(GAVE_UP):
         violations.append(Violation(
-            "clean-exit", f"{event.worker} gave up at {event.data['at']!r}: "
-                          f"{event.data['reason']}"))
+            CLEAN_EXIT, f"{event.worker} gave up at {event.data['at']!r}: "
+                        f"{event.data['reason']}"))
+    return violations
 
-    for event in result.events_of("created") + result.events_of("start"):
-        if event.data["is_set"]:
-            violations.append(Violation(
-                "starts-clear", f"{event.worker} saw is_set() == True before anyone called set()"))
 
-    for event in result.events_of("woke"):
-        if not event.data["returned"]:
-            violations.append(Violation(
-                "set-wakes", f"main called set(), but {event.worker}'s wait() returned False"))
+@invariant("starts-clear")
+def starts_clear(result: Result) -> list[Violation]:
+    """The event starts clear: nobody sees it set before anyone called set()."""
+    return [Violation("starts-clear",
+                      f"{event.worker} saw is_set() == True before anyone called set()")
+            for event in result.events_of(CREATED) + result.events_of(START)
+            if event.data["is_set"]]
 
-    for label, after, expected in (("set", "its set()", True), ("woke", "main's set()", True),
-                                   ("cleared", "its clear()", False),
-                                   ("timed-wait", "main's clear()", False)):
-        for event in result.events_of(label):
-            if event.data["is_set"] != expected:
-                violations.append(Violation(
-                    "is-set-agrees", f"{event.worker} saw is_set() == {event.data['is_set']} "
-                                     f"after {after}"))
 
-    for event in result.events_of("timed-wait"):
+@invariant("set-wakes")
+def set_wakes(result: Result) -> list[Violation]:
+    """Main's set() wakes every waiter: its wait() returns True."""
+    return [Violation("set-wakes",
+                      f"main called set(), but {event.worker}'s wait() returned False")
+            for event in result.events_of(WOKE) if not event.data["returned"]]
+
+
+# Who reads is_set() when, and what it must say: after main's set() True, after its clear()
+# False - main itself and the waiters alike.
+AGREEMENT = ((SET, "its set()", True), (WOKE, "main's set()", True),
+             (CLEARED, "its clear()", False), (TIMED_WAIT, "main's clear()", False))
+
+
+@invariant("is-set-agrees")
+def is_set_agrees(result: Result) -> list[Violation]:
+    """is_set() agrees, in every process, with main's last set() or clear()."""
+    return [Violation("is-set-agrees", f"{event.worker} saw is_set() == {event.data['is_set']} "
+                                       f"after {after}")
+            for label, after, expected in AGREEMENT for event in result.events_of(label)
+            if event.data["is_set"] != expected]
+
+
+@invariant("clear-times-out")
+def clear_times_out(result: Result) -> list[Violation]:
+    """After clear(), wait(timeout) returns False - and not before the timeout."""
+    timeout: float = result.params["timeout"]
+    violations = []
+    for event in result.events_of(TIMED_WAIT):
         if event.data["returned"]:
             violations.append(Violation(
                 "clear-times-out", f"{event.worker}'s wait({timeout:g}) returned True "
@@ -236,11 +257,15 @@ def check(result: Result) -> list[Violation]:
             violations.append(Violation(
                 "clear-times-out", f"{event.worker}'s wait({timeout:g}) returned False after "
                                    f"only {event.data['waited']:.3f} s"))
+    return violations
 
-    for outcome in result.workers:
-        if outcome.status != "ok" or not outcome.name.startswith("waiter"):
-            continue  # a crash is clean-exit's to report
-        labels = [event.label for event in result.events if event.worker == outcome.name]
+
+@invariant("reports")
+def reports(result: Result) -> list[Violation]:
+    """Every waiter that exits cleanly reports each of its phases once."""
+    violations = []
+    for outcome in result.exited_cleanly("waiter"):  # a crash is clean-exit's to report
+        labels = [event.label for event in result.events_by(outcome.name)]
         counts = [labels.count(point) for point in WAITER_POINTS]
         if counts != [1] * len(WAITER_POINTS):
             seen = ", ".join(f"{point!r} {count}x" for point, count in zip(WAITER_POINTS, counts,
@@ -250,24 +275,22 @@ def check(result: Result) -> list[Violation]:
     return violations
 
 
-
-# What the tutorial's own programs get wrong, and why the fix works.
-LESSON = (
-    "A ``multiprocessing.Event`` is one flag for every process. A ``threading.Event`` "
-    "handed to processes is not: under fork each child gets its own copy, which "
-    "main's ``set()`` never reaches; under spawn and forkserver it cannot even be "
-    "pickled."
-)
+# The Event invariants, from what main and the waiters recorded.
+check = Invariants(exits_cleanly, starts_clear, set_wakes, is_set_agrees, clear_times_out,
+                   reports)
 
 
 SCENARIO = Scenario(
     name="event",
     description="main sets and clears an Event while other processes wait on it",
-    params=Params,
-    variants=VARIANTS,
-    run=run,
-    check=check,
-    lesson=LESSON,
-    # Small configurations to search for minimal schedules in: ranges, or fixed values.
-    small={"waiters": (1, 3), "timeout": 0.01},
+    params=Params, variants=VARIANTS, run=run, check=check,
+    search=Schedules(small={"waiters": (1, 3), "timeout": 0.01}),
+    space={"waiters": (1, 4), "timeout": (0.0, 0.2), "jitter": JITTER},
+    # What the tutorial's own programs get wrong, and why the fix works.
+    lesson=(
+        "A ``multiprocessing.Event`` is one flag for every process. A ``threading.Event`` "
+        "handed to processes is not: under fork each child gets its own copy, which "
+        "main's ``set()`` never reaches; under spawn and forkserver it cannot even be "
+        "pickled."
+    ),
 )

@@ -26,44 +26,45 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from sut.engine import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Schedule, Violation, shaking
+from sut.engine.checked import Checked, jitter_width, param
 from sut.engine.guards import NoGuard
-from sut.engine.invariants import amount, clean_exit, names
-from sut.engine.params import jitter, positive_int
-from sut.engine.scenario import Scenario, Variant
+from sut.engine.invariants import Invariants, amount, exits_cleanly, invariant, names
+from sut.engine.params import positive_int
+from sut.engine.scenario import Scenario, Schedules, Variant
+from sut.engine.space import JITTER
 
 # How long the first people in wait for the others to join them, beyond the
 # jitter (they arrive at most a quarter of it apart). It only detects a guard
 # that admits too few: a correct one lets them all in at once.
 FILL_GRACE = 0.3
+# A person's points: at the door, then singing; what it records once in and
+# before it leaves, and when it gave up waiting in a room for company.
+ARRIVE, SING = "arrive", "sing"
+ENTER, LEAVE, ALONE = "enter", "leave", "alone"
 
 
 @dataclass(frozen=True)
-class Params:
+class Params(Checked):
     """The tutorial's evening: 5 people, 4 rooms."""
 
-    people: int = 5
-    rooms: int = 4
-    jitter: float = 0.05
-
-    def __post_init__(self) -> None:
-        positive_int("people", self.people)
-        positive_int("rooms", self.rooms)
-        jitter(self.jitter)
+    people: int = param(5, positive_int)
+    rooms: int = param(4, positive_int)
+    jitter: float = param(0.05, jitter_width)
 
 
 def person(probe: Probe, guard: Any, start: Any, first_wave_seats: Any, first_wave: Any,
            fill_timeout: float, start_timeout: float) -> None:
     start.wait(start_timeout)  # everyone arrives together
-    probe.point("arrive")
+    probe.point(ARRIVE)
     with guard:
-        probe.record("enter")
+        probe.record(ENTER)
         if first_wave_seats.acquire(False):
             try:
                 first_wave.wait(fill_timeout)
             except threading.BrokenBarrierError:
-                probe.record("alone")
-        probe.point("sing")  # the singing time
-        probe.record("leave")  # recorded before the room is given back
+                probe.record(ALONE)
+        probe.point(SING)  # the singing time
+        probe.record(LEAVE)  # recorded before the room is given back
 
 
 @dataclass(frozen=True)
@@ -88,14 +89,13 @@ def _make_guard(kind: str, backend: Backend, rooms: int) -> Any:
     return NoGuard()
 
 
-def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
+def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: int = 0,
         timeout: float = DEFAULT_TIMEOUT, schedule: Schedule | None = None) -> Result:
     """Run one evening at the KTV (by ``schedule``, if given) and return what happened."""
-    wiring: Wiring = variant.wiring
     backend = Backend(start_method)
     with Run(backend, "ktv", variant.name, asdict(params), mode=shaking(params.jitter, schedule),
              seed=seed, timeout=timeout) as evening:
-        guard = _make_guard(wiring.guard, backend, params.rooms)
+        guard = _make_guard(variant.wiring.guard, backend, params.rooms)
         start = backend.Barrier(params.people, "start")
         first_wave = min(params.people, params.rooms)
         seats = backend.Semaphore(first_wave, "first-wave seats")
@@ -106,71 +106,79 @@ def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
         return evening.result()
 
 
-def check(result: Result) -> list[Violation]:
-    """The KTV invariants, from the enter/leave events alone."""
-    rooms: int = result.params["rooms"]
-    violations = clean_exit(result)
+# --- invariants ------------------------------------------------------------
 
+@invariant("capacity")
+def capacity(result: Result) -> list[Violation]:
+    """Never more people inside at once than there are rooms."""
+    rooms: int = result.params["rooms"]
     inside: list[str] = []
     crowd: list[str] = []
     # "leave" is recorded before release and "enter" after acquire, so the
     # measured stays lie within the real ones; on a tie, leaving goes first.
-    moves = sorted((e for e in result.events if e.label in ("enter", "leave")),
-                   key=lambda e: (e.t_ns, e.label == "enter"))
+    moves = sorted((e for e in result.events if e.label in (ENTER, LEAVE)),
+                   key=lambda e: (e.t_ns, e.label == ENTER))
     for event in moves:
-        if event.label == "enter":
+        if event.label == ENTER:
             inside.append(event.worker)
             if len(inside) > len(crowd):
                 crowd = list(inside)
         elif event.worker in inside:
             inside.remove(event.worker)
-    if len(crowd) > rooms:
-        violations.append(Violation(
-            "capacity",
-            f"{len(crowd)} people inside {amount(rooms, 'room')} at once: {names(crowd)}"))
+    if len(crowd) <= rooms:
+        return []
+    return [Violation(
+        "capacity",
+        f"{len(crowd)} people inside {amount(rooms, 'room')} at once: {names(crowd)}")]
 
-    for outcome in result.workers:
-        if outcome.status != "ok":
-            continue
-        labels = [e.label for e in result.events if e.worker == outcome.name]
-        if labels.count("enter") != 1 or labels.count("leave") != 1:
+
+@invariant("enter-and-leave")
+def enter_and_leave(result: Result) -> list[Violation]:
+    """Everyone who exits cleanly entered once and left once."""
+    violations = []
+    for outcome in result.exited_cleanly():
+        labels = [event.label for event in result.events_by(outcome.name)]
+        if labels.count(ENTER) != 1 or labels.count(LEAVE) != 1:
             violations.append(Violation(
-                "enter-and-leave", f"{outcome.name} entered {labels.count('enter')} and left "
-                                   f"{labels.count('leave')} times, not once each"))
-
-    alone = result.events_of("alone")
-    if alone:
-        first = alone[0]
-        waiting = [e.worker for e in result.events_of("enter")
-                   if e.t_ns > first.t_ns and e.worker != first.worker]
-        violations.append(Violation(
-            "rooms-fill-up",
-            f"{first.worker} gave up waiting in a room for company while "
-            f"{len(waiting) or 'no'} other {'person' if len(waiting) == 1 else 'people'} "
-            f"{'was' if len(waiting) == 1 else 'were'} kept at the door "
-            f"({min(rooms, len(result.workers))} of {rooms} rooms should have filled)"))
+                "enter-and-leave", f"{outcome.name} entered {labels.count(ENTER)} and left "
+                                   f"{labels.count(LEAVE)} times, not once each"))
     return violations
 
 
+@invariant("rooms-fill-up")
+def rooms_fill_up(result: Result) -> list[Violation]:
+    """With people waiting, every room fills: nobody sings alone while others wait outside."""
+    rooms: int = result.params["rooms"]
+    alone = result.events_of(ALONE)
+    if not alone:
+        return []
+    first = alone[0]
+    waiting = [e.worker for e in result.events_of(ENTER)
+               if e.t_ns > first.t_ns and e.worker != first.worker]
+    return [Violation(
+        "rooms-fill-up",
+        f"{first.worker} gave up waiting in a room for company while "
+        f"{len(waiting) or 'no'} other {'person' if len(waiting) == 1 else 'people'} "
+        f"{'was' if len(waiting) == 1 else 'were'} kept at the door "
+        f"({min(rooms, len(result.workers))} of {rooms} rooms should have filled)")]
 
-# What the tutorial's own programs get wrong, and why the fix works.
-LESSON = (
-    "``Semaphore(rooms)`` is the tutorial's program, and it holds. Without a guard "
-    "(``unguarded``) more people sing than there are rooms. A Lock where the "
-    "Semaphore belongs (``lock``) never overfills, but it serializes: one room in use "
-    "while the others stand empty and people wait at the door - over-serialization is "
-    "a bug too."
-)
+
+# The KTV invariants, from the enter/leave events alone.
+check = Invariants(exits_cleanly, capacity, enter_and_leave, rooms_fill_up)
 
 
 SCENARIO = Scenario(
     name="ktv",
     description="people share a limited number of KTV rooms (Semaphore)",
-    params=Params,
-    variants=VARIANTS,
-    run=run,
-    check=check,
-    lesson=LESSON,
-    # Small configurations to search for minimal schedules in: ranges, or fixed values.
-    small={"people": (1, 4), "rooms": (1, 3)},
+    params=Params, variants=VARIANTS, run=run, check=check,
+    search=Schedules(small={"people": (1, 4), "rooms": (1, 3)}),
+    space={"people": (1, 5), "rooms": (1, 4), "jitter": JITTER},
+    # What the tutorial's own programs get wrong, and why the fix works.
+    lesson=(
+        "``Semaphore(rooms)`` is the tutorial's program, and it holds. Without a guard "
+        "(``unguarded``) more people sing than there are rooms. A Lock where the "
+        "Semaphore belongs (``lock``) never overfills, but it serializes: one room in use "
+        "while the others stand empty and people wait at the door - over-serialization is "
+        "a bug too."
+    ),
 )

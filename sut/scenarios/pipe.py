@@ -26,21 +26,32 @@ from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
 
 from sut.engine import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Schedule, Violation, shaking
-from sut.engine.invariants import amount, clean_exit, numbers
-from sut.engine.params import jitter, non_negative_int
-from sut.engine.scenario import Scenario, Variant
+from sut.engine.checked import Checked, jitter_width, param
+from sut.engine.invariants import (
+    CLEAN_EXIT,
+    NO_HANG,
+    Invariants,
+    amount,
+    clean_exit,
+    invariant,
+    numbers,
+)
+from sut.engine.params import non_negative_int
+from sut.engine.scenario import Scenario, Schedules, Variant
+from sut.engine.space import JITTER
+
+# The receiver's events: ready to receive, a message received, the end of the
+# stream; main's: a message sent, a send that failed, its send end closed.
+READY, RECEIVED, EOF = "ready", "received", "eof"
+SENT, SEND_FAILED, CLOSED = "sent", "send-failed", "closed"
 
 
 @dataclass(frozen=True)
-class Params:
+class Params(Checked):
     """Parameters of one stream. ``messages=0`` is an empty stream: EOF must still end it."""
 
-    messages: int = 3
-    jitter: float = 0.05
-
-    def __post_init__(self) -> None:
-        non_negative_int("messages", self.messages)
-        jitter(self.jitter)
+    messages: int = param(3, non_negative_int)
+    jitter: float = param(0.05, jitter_width)
 
 
 # --- the program -----------------------------------------------------------
@@ -54,14 +65,14 @@ def receiver(probe: Probe, send_end: Connection, receive_end: Connection,
     """
     if close_unused:
         send_end.close()  # this process never sends: its copy would hold the pipe open
-    probe.record("ready")
+    probe.record(READY)
     while True:
         try:
             message = receive_end.recv()
         except EOFError:
-            probe.record("eof")
+            probe.record(EOF)
             break
-        probe.point("received", message=message)  # a slow consumer
+        probe.point(RECEIVED, message=message)  # a slow consumer
     receive_end.close()
 
 
@@ -76,11 +87,11 @@ def sender(probe: Probe, send_end: Connection, receive_end: Connection, messages
         try:
             send_end.send(number)
         except OSError as exc:  # the receiver is gone: an outcome, not a stuck test
-            probe.record("send-failed", message=number, error=f"{type(exc).__name__}: {exc}")
+            probe.record(SEND_FAILED, message=number, error=f"{type(exc).__name__}: {exc}")
             break
-        probe.point("sent", message=number)
+        probe.point(SENT, message=number)
     send_end.close()
-    probe.record("closed")
+    probe.record(CLOSED)
 
 
 # --- variants and run ------------------------------------------------------
@@ -98,10 +109,9 @@ VARIANTS = (
 )
 
 
-def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
+def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: int = 0,
         timeout: float = DEFAULT_TIMEOUT, schedule: Schedule | None = None) -> Result:
     """Stream the messages through one pipe and return what happened."""
-    wiring: Wiring = variant.wiring
     backend = Backend(start_method)
     with Run(backend, "pipe", variant.name, asdict(params), mode=shaking(params.jitter, schedule),
              seed=seed, timeout=timeout) as stream:
@@ -110,7 +120,7 @@ def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
         # Both ends go to the receiver, so it holds a send end under every start
         # method, not only under fork; once spawn returns, it has its copies and
         # main may close its own.
-        stream.spawn("receiver", receiver, left, right, wiring.receiver_closes_send_end)
+        stream.spawn("receiver", receiver, left, right, variant.wiring.receiver_closes_send_end)
         sender(main, left, right, params.messages)
         return stream.result()
 
@@ -120,7 +130,7 @@ def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
 def _progress(result: Result, received: list[int]) -> str:
     """``after message 0 (1 of 1 message received; main had closed its send end)``."""
     messages: int = result.params["messages"]
-    closed = "had closed" if result.events_of("closed") else "had not closed"
+    closed = "had closed" if result.events_of(CLOSED) else "had not closed"
     if not received:
         return (f"with nothing received (main had sent {amount(messages, 'message')} "
                 f"and {closed} its send end)")
@@ -128,43 +138,55 @@ def _progress(result: Result, received: list[int]) -> str:
             f"{amount(messages, 'message')} received; main {closed} its send end)")
 
 
-def check(result: Result) -> list[Violation]:
-    """The pipe invariants, from the sent/received/eof events alone."""
-    messages: int = result.params["messages"]
-    received = [event.data["message"] for event in result.events_of("received")]
-    violations = clean_exit(
+def _received(result: Result) -> list[int]:
+    return [event.data["message"] for event in result.events_of(RECEIVED)]
+
+
+@invariant(CLEAN_EXIT, NO_HANG)
+def exits_cleanly(result: Result) -> list[Violation]:
+    """Every process exits cleanly; a receiver that waits forever says for what."""
+    received = _received(result)
+    return clean_exit(
         result, waiting_for=lambda outcome: f", waiting for EOF {_progress(result, received)}")
 
-    if received != list(range(messages)):
-        failed = [event.describe() for event in result.events_of("send-failed")]
-        violations.append(Violation(
-            "in-order", f"main sent {numbers(list(range(messages)))}, the receiver got "
-                        f"{numbers(received)}" + "".join(f"; {what}" for what in failed)))
 
-    if not result.events_of("eof"):
-        violations.append(Violation(
-            "sees-eof", f"the receiver never saw EOF {_progress(result, received)}"))
-    return violations
+@invariant("in-order")
+def in_order(result: Result) -> list[Violation]:
+    """Every message sent arrives, once, in the order sent."""
+    messages: int = result.params["messages"]
+    received = _received(result)
+    if received == list(range(messages)):
+        return []
+    failed = [event.describe() for event in result.events_of(SEND_FAILED)]
+    return [Violation(
+        "in-order", f"main sent {numbers(list(range(messages)))}, the receiver got "
+                    f"{numbers(received)}" + "".join(f"; {what}" for what in failed))]
 
 
+@invariant("sees-eof")
+def sees_eof(result: Result) -> list[Violation]:
+    """The receiver sees the stream end: EOF, once every copy of the send end is closed."""
+    if result.events_of(EOF):
+        return []
+    return [Violation(
+        "sees-eof", f"the receiver never saw EOF {_progress(result, _received(result))}")]
 
-# What the tutorial's own programs get wrong, and why the fix works.
-LESSON = (
-    "A receiver sees end of file only once every copy of the send end is closed, its "
-    "own included: the tutorial's receiver keeps the copy it was handed "
-    "(``leaked-end``) and waits forever. Closing every end a process does not use "
-    "(``closed-ends``) fixes it."
-)
+
+# The pipe invariants, from the sent/received/eof events alone.
+check = Invariants(exits_cleanly, in_order, sees_eof)
 
 
 SCENARIO = Scenario(
     name="pipe",
     description="main streams messages through a Pipe to a receiver that reads until EOF",
-    params=Params,
-    variants=VARIANTS,
-    run=run,
-    check=check,
-    lesson=LESSON,
-    # Small configurations to search for minimal schedules in: ranges, or fixed values.
-    small={"messages": (0, 3)},
+    params=Params, variants=VARIANTS, run=run, check=check,
+    search=Schedules(small={"messages": (0, 3)}),
+    space={"messages": (0, 4), "jitter": JITTER},
+    # What the tutorial's own programs get wrong, and why the fix works.
+    lesson=(
+        "A receiver sees end of file only once every copy of the send end is closed, its "
+        "own included: the tutorial's receiver keeps the copy it was handed "
+        "(``leaked-end``) and waits forever. Closing every end a process does not use "
+        "(``closed-ends``) fixes it."
+    ),
 )

@@ -29,7 +29,6 @@ exits; and, where the order is promised, the workers print in order 0..n-1.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 from dataclasses import asdict, dataclass
@@ -37,25 +36,25 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sut.engine import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Schedule, Violation, shaking
+from sut.engine.checked import Checked, jitter_width, param
 from sut.engine.guards import NoGuard
-from sut.engine.invariants import amount, clean_exit, names
-from sut.engine.params import jitter, positive_int
-from sut.engine.scenario import Scenario, Variant
+from sut.engine.invariants import Invariants, amount, exits_cleanly, invariant, names
+from sut.engine.params import positive_int
+from sut.engine.scenario import Scenario, Schedules, Variant
+from sut.engine.space import JITTER
 
 # A line as work(n) prints it: "0 : 4242 is running".
 LINE = re.compile(r"(?P<n>\d+) : (?P<pid>\d+) is (?P<what>running|done)")
+# What a worker says, in order - the last word of its line on the terminal, and its event.
+RUNNING, DONE = "running", "done"
 
 
 @dataclass(frozen=True)
-class Params:
+class Params(Checked):
     """The tutorial's program: 3 workers."""
 
-    workers: int = 3
-    jitter: float = 0.05
-
-    def __post_init__(self) -> None:
-        positive_int("workers", self.workers)
-        jitter(self.jitter)
+    workers: int = param(3, positive_int)
+    jitter: float = param(0.05, jitter_width)
 
 
 # --- the program -----------------------------------------------------------
@@ -76,9 +75,9 @@ def work(probe: Probe, n: int, guard: Any, start: Any, terminal: Path,
             say(fd, f"{n} : {pid} is running")
             # The race window: without the lock, every other worker prints its
             # "running" line while this one sleeps between its two lines.
-            probe.point("running", n=n)
+            probe.point(RUNNING, n=n)
             say(fd, f"{n} : {pid} is done")
-            probe.record("done", n=n)
+            probe.record(DONE, n=n)
     finally:
         os.close(fd)
 
@@ -103,10 +102,10 @@ VARIANTS = (
 )
 
 
-def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
+def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: int = 0,
         timeout: float = DEFAULT_TIMEOUT, schedule: Schedule | None = None) -> Result:
     """Run the workers once and return what they printed."""
-    wiring: Wiring = variant.wiring
+    wiring = variant.wiring
     backend = Backend(start_method)
     with Run(backend, "printing", variant.name, asdict(params),
              mode=shaking(params.jitter, schedule), seed=seed, timeout=timeout) as printing:
@@ -123,8 +122,7 @@ def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
         result = printing.result()
         # Read once every worker is gone (result() has stopped any straggler).
         lines = terminal.read_bytes().decode("utf-8", errors="replace").splitlines()
-        return dataclasses.replace(result, final={"lines": lines,
-                                                  "promises_order": wiring.joined})
+        return result.with_final({"lines": lines, "promises_order": wiring.joined})
 
 
 # --- invariants ------------------------------------------------------------
@@ -143,35 +141,53 @@ def _parse(line: str, workers: int) -> _Line | None:
     return _Line(int(match["n"]), int(match["pid"]), match["what"])
 
 
-def check(result: Result) -> list[Violation]:
-    """The printing invariants, from the terminal's lines alone (and the exits)."""
+def _parsed(result: Result) -> list[_Line | None]:
+    """The terminal's lines, each as work(n) printed it (None: not a line it prints)."""
     workers: int = result.params["workers"]
+    return [_parse(line, workers) for line in result.final["lines"]]
+
+
+@invariant("whole-lines")
+def whole_lines(result: Result) -> list[Violation]:
+    """Every line on the terminal is one that work(n) prints, whole."""
     lines: list[str] = result.final["lines"]
-    violations = clean_exit(result)
-    parsed = [_parse(line, workers) for line in lines]
+    return [Violation("whole-lines", f"line {number} of the terminal is not a line work(n) "
+                                     f"prints: {line!r}")
+            for number, (line, seen) in enumerate(zip(lines, _parsed(result), strict=True),
+                                                  start=1)
+            if seen is None]
 
-    for number, (line, seen) in enumerate(zip(lines, parsed, strict=True), start=1):
-        if seen is None:
-            violations.append(Violation(
-                "whole-lines", f"line {number} of the terminal is not a line work(n) prints: "
-                               f"{line!r}"))
 
+@invariant("prints-once")
+def prints_once(result: Result) -> list[Violation]:
+    """Every worker that exits cleanly prints its running line once and its done line once."""
+    workers: int = result.params["workers"]
+    parsed = _parsed(result)
     status = {outcome.name: outcome.status for outcome in result.workers}
+    violations = []
     for n in range(workers):
         if status.get(f"worker {n}", "ok") != "ok":
             continue  # clean-exit already says what became of it
-        running = sum(1 for seen in parsed if seen and seen.n == n and seen.what == "running")
-        done = sum(1 for seen in parsed if seen and seen.n == n and seen.what == "done")
+        running = sum(1 for seen in parsed if seen and seen.n == n and seen.what == RUNNING)
+        done = sum(1 for seen in parsed if seen and seen.n == n and seen.what == DONE)
         if (running, done) != (1, 1):
             violations.append(Violation(
                 "prints-once", f"worker {n} printed {running} 'running' and {done} 'done' "
                                f"lines, not one of each"))
+    return violations
 
+
+@invariant("adjacent-lines")
+def adjacent_lines(result: Result) -> list[Violation]:
+    """Each worker's running and done lines are adjacent, in that order."""
+    lines: list[str] = result.final["lines"]
+    parsed = _parsed(result)
+    violations = []
     for i, seen in enumerate(parsed):
-        if seen is None or seen.what != "running":
+        if seen is None or seen.what != RUNNING:
             continue
         done_at = next((j for j, other in enumerate(parsed)
-                        if other == _Line(seen.n, seen.pid, "done")), None)
+                        if other == _Line(seen.n, seen.pid, DONE)), None)
         if done_at is None or done_at == i + 1:
             continue  # a missing line is prints-once's to report
         if done_at < i:
@@ -186,34 +202,37 @@ def check(result: Result) -> list[Violation]:
         violations.append(Violation(
             "adjacent-lines", f"worker {seen.n}'s lines were split by {by}: "
                               + " / ".join(repr(line) for line in lines[i:done_at + 1])))
-
-    if result.final.get("promises_order"):
-        order = [seen.n for seen in parsed if seen and seen.what == "running"]
-        if order != sorted(order):
-            violations.append(Violation(
-                "in-order", f"the workers printed in the order {', '.join(map(str, order))}, "
-                            f"although each was joined before the next one started"))
     return violations
 
 
+@invariant("in-order")
+def in_order(result: Result) -> list[Violation]:
+    """Where the program promises an order (joined), the workers print in order 0..n-1."""
+    if not result.final.get("promises_order"):
+        return []
+    order = [seen.n for seen in _parsed(result) if seen and seen.what == RUNNING]
+    if order == sorted(order):
+        return []
+    return [Violation(
+        "in-order", f"the workers printed in the order {', '.join(map(str, order))}, "
+                    f"although each was joined before the next one started")]
 
-# What the tutorial's own programs get wrong, and why the fix works.
-LESSON = (
-    "Without the lock (``unlocked``) a worker's two lines are split by another's. "
-    "Both of the tutorial's fixes hold: a Lock around both prints (``locked``), or "
-    "main joining each worker before it starts the next (``joined``, which also keeps "
-    "the order)."
-)
+
+# The printing invariants, from the terminal's lines alone (and the exits).
+check = Invariants(exits_cleanly, whole_lines, prints_once, adjacent_lines, in_order)
 
 
 SCENARIO = Scenario(
     name="printing",
     description="workers print two lines each on a shared terminal (Lock or join)",
-    params=Params,
-    variants=VARIANTS,
-    run=run,
-    check=check,
-    lesson=LESSON,
-    # Small configurations to search for minimal schedules in: ranges, or fixed values.
-    small={"workers": (1, 3)},
+    params=Params, variants=VARIANTS, run=run, check=check,
+    search=Schedules(small={"workers": (1, 3)}),
+    space={"workers": (1, 4), "jitter": JITTER},
+    # What the tutorial's own programs get wrong, and why the fix works.
+    lesson=(
+        "Without the lock (``unlocked``) a worker's two lines are split by another's. "
+        "Both of the tutorial's fixes hold: a Lock around both prints (``locked``), or "
+        "main joining each worker before it starts the next (``joined``, which also keeps "
+        "the order)."
+    ),
 )

@@ -29,7 +29,6 @@ process exits cleanly.
 
 from __future__ import annotations
 
-import dataclasses
 import multiprocessing.queues
 import queue as queue_module
 import threading
@@ -49,9 +48,19 @@ from sut.engine import (
     shaking,
 )
 from sut.engine.backend import drain
-from sut.engine.invariants import amount, clean_exit, numbers
-from sut.engine.params import jitter, positive_int, seconds
-from sut.engine.scenario import Scenario, Variant
+from sut.engine.checked import Checked, jitter_width, param
+from sut.engine.invariants import (
+    CLEAN_EXIT,
+    NO_HANG,
+    Invariants,
+    amount,
+    clean_exit,
+    invariant,
+    numbers,
+)
+from sut.engine.params import positive_int, seconds
+from sut.engine.scenario import Scenario, Schedules, Variant
+from sut.engine.space import JITTER
 
 # The tutorial's time.sleep(0.5) between main's put and its get, scaled down like
 # every pause here. It is all that orders main's get after the child's: a child
@@ -65,22 +74,24 @@ PARENT_SLEEP = 0.15
 # it missed would not pass unseen, only be reported as taken by nobody.
 DRAIN_SETTLE = 0.01
 MAX_DELAY = 1.0
+# A child this late certainly finds main at the queue first: main looks for its
+# reply PARENT_SLEEP after the start, and this child comes another PARENT_SLEEP
+# later - far more than the drift between two processes released by one barrier.
+LATE = 2 * PARENT_SLEEP
+# The child's start, and what both record: a put, a get (with who sent what);
+# main's bounded waits that ran out - for a reply, for the child to start.
+READY, PUT, GOT, NO_REPLY, NO_CHILD = "ready", "put", "got", "no-reply", "no-child"
 
 Queue = multiprocessing.queues.Queue
 
 
 @dataclass(frozen=True)
-class Params:
+class Params(Checked):
     """Parameters of one exchange. ``delay`` is the child's start-up time, in seconds."""
 
-    messages: int = 3
-    jitter: float = 0.05
-    delay: float = 0.0
-
-    def __post_init__(self) -> None:
-        positive_int("messages", self.messages)
-        jitter(self.jitter)
-        seconds("delay", self.delay, at_most=MAX_DELAY)
+    messages: int = param(3, positive_int)
+    jitter: float = param(0.05, jitter_width)
+    delay: float = param(0.0, seconds, at_most=MAX_DELAY)
 
 
 # --- the program -----------------------------------------------------------
@@ -95,15 +106,15 @@ def child(probe: Probe, inbox: Queue[Any], outbox: Queue[Any] | None, messages: 
     """
     start.wait(start_timeout)  # both processes exist; main has put nothing yet
     probe.sleep(delay)  # a slow start-up
-    probe.record("ready")
+    probe.record(READY)
     for number in range(messages):
         sender, message = inbox.get()
         # Between a get and its reply: main's messages, all put at once, are
         # in the queue before any reply, so an on-time child gets only them.
-        probe.point("got", sender=sender, message=message)
+        probe.point(GOT, sender=sender, message=message)
         if outbox is not None:
             outbox.put(("child", number))
-            probe.record("put", message=number)
+            probe.record(PUT, message=number)
 
 
 def parent(probe: Probe, run: Run, outbox: Queue[Any], inbox: Queue[Any] | None,
@@ -116,11 +127,11 @@ def parent(probe: Probe, run: Run, outbox: Queue[Any], inbox: Queue[Any] | None,
     try:
         start.wait(run.remaining())
     except threading.BrokenBarrierError:
-        probe.record("no-child")
+        probe.record(NO_CHILD)
         return
     for number in range(messages):
         outbox.put(("main", number))
-        probe.record("put", message=number)
+        probe.record(PUT, message=number)
     if inbox is None:
         return
     probe.sleep(PARENT_SLEEP)  # the tutorial's time.sleep(0.5): "the reply is there by now"
@@ -128,9 +139,9 @@ def parent(probe: Probe, run: Run, outbox: Queue[Any], inbox: Queue[Any] | None,
         try:
             sender, message = inbox.get(timeout=run.remaining())
         except queue_module.Empty:
-            probe.record("no-reply", got=got)
+            probe.record(NO_REPLY, got=got)
             return
-        probe.record("got", sender=sender, message=message)
+        probe.record(GOT, sender=sender, message=message)
 
 
 # --- variants and run ------------------------------------------------------
@@ -151,17 +162,16 @@ VARIANTS = (
 )
 
 
-def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
+def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: int = 0,
         timeout: float = DEFAULT_TIMEOUT, schedule: Schedule | None = None) -> Result:
     """Run one exchange and return what happened, with what was left in the queues."""
-    wiring: Wiring = variant.wiring
     backend = Backend(start_method)
     with Run(backend, "queue", variant.name, asdict(params),
              mode=shaking(params.jitter, schedule), seed=seed, timeout=timeout) as exchange:
         main = exchange.probe("main")
         to_child = backend.Queue(name="to child")
         replies = {"none": None, "second-queue": backend.Queue(name="replies"),
-                   "same-queue": to_child}[wiring.replies]
+                   "same-queue": to_child}[variant.wiring.replies]
         start = backend.Barrier(2, "start")
         exchange.spawn("child", child, to_child, replies, params.messages, params.delay,
                        start, timeout)
@@ -171,37 +181,38 @@ def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
         left = drain(to_child, DRAIN_SETTLE)
         if replies is not None and replies is not to_child:
             left += drain(replies, DRAIN_SETTLE)
-    return dataclasses.replace(result, final={"left": [list(item) for item in left]})
+    return result.with_final({"left": [list(item) for item in left]})
 
 
 # --- invariants ------------------------------------------------------------
 
-def _exits(result: Result) -> list[Violation]:
-    """A hung child is a hang - with how far it got - and any other bad end is not clean."""
+@invariant(CLEAN_EXIT, NO_HANG)
+def exits_cleanly(result: Result) -> list[Violation]:
+    """Every process exits cleanly, and nobody waits for a message that never comes."""
     messages: int = result.params["messages"]
 
     def waiting_for(outcome: WorkerOutcome) -> str:
-        got = sum(1 for event in result.events_of("got") if event.worker == outcome.name)
+        got = sum(1 for event in result.events_of(GOT) if event.worker == outcome.name)
         return (f", waiting for a message that never came (it had got {got} of "
                 f"{amount(messages, 'message')})" if got < messages else "")
 
     violations = clean_exit(result, waiting_for=waiting_for)
-    for event in result.events_of("no-reply"):
+    for event in result.events_of(NO_REPLY):
         violations.append(Violation(
-            "no-hang", f"main waited for a reply that never came (it had got {event.data['got']} "
-                       f"of {messages} {'reply' if messages == 1 else 'replies'})"))
-    if result.events_of("no-child"):
-        violations.append(Violation("no-hang", "main waited for the child to start, in vain"))
+            NO_HANG, f"main waited for a reply that never came (it had got {event.data['got']} "
+                     f"of {messages} {'reply' if messages == 1 else 'replies'})"))
+    if result.events_of(NO_CHILD):
+        violations.append(Violation(NO_HANG, "main waited for the child to start, in vain"))
     return violations
 
 
-def check(result: Result) -> list[Violation]:
-    """The queue invariants, from the put/got events and what was left in the queues."""
-    violations = _exits(result)
-    received = result.events_of("got")
-
-    sent = [(event.worker, event.data["message"]) for event in result.events_of("put")]
-    taken = Counter((event.data["sender"], event.data["message"]) for event in received)
+@invariant("exactly-once")
+def exactly_once(result: Result) -> list[Violation]:
+    """Every message put on a queue is taken off it exactly once."""
+    violations = []
+    sent = [(event.worker, event.data["message"]) for event in result.events_of(PUT)]
+    taken = Counter((event.data["sender"], event.data["message"])
+                    for event in result.events_of(GOT))
     left = Counter((sender, number) for sender, number in result.final.get("left", []))
     for sender, number in sent:
         times = taken[sender, number]
@@ -216,15 +227,24 @@ def check(result: Result) -> list[Violation]:
     for sender, number in sorted(set(taken) - set(sent)):
         violations.append(Violation(
             "exactly-once", f"{sender}'s message {number} was taken, but never put"))
+    return violations
 
+
+@invariant("fifo")
+def fifo(result: Result) -> list[Violation]:
+    """Each receiver gets a sender's messages in the order they were sent."""
     order: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for event in received:
+    for event in result.events_of(GOT):
         order[event.worker, event.data["sender"]].append(event.data["message"])
-    for (receiver, sender), got in order.items():
-        if got != sorted(got):
-            violations.append(Violation(
-                "fifo", f"{receiver} got {sender}'s messages in the order {numbers(got)}"))
+    return [Violation("fifo", f"{receiver} got {sender}'s messages in the order {numbers(got)}")
+            for (receiver, sender), got in order.items() if got != sorted(got)]
 
+
+@invariant("not-to-sender")
+def not_to_sender(result: Result) -> list[Violation]:
+    """No message goes back to the process that sent it."""
+    received = result.events_of(GOT)
+    violations = []
     for receiver in dict.fromkeys(event.worker for event in received):
         own = [event.data["message"] for event in received
                if event.worker == receiver and event.data["sender"] == receiver]
@@ -235,24 +255,23 @@ def check(result: Result) -> list[Violation]:
     return violations
 
 
-
-# What the tutorial's own programs get wrong, and why the fix works.
-LESSON = (
-    "One queue for both directions (the tutorial's two-way example) works only if the "
-    "child takes main's messages before main looks for replies - which is all the "
-    "tutorial's ``time.sleep(0.5)`` is for; otherwise main gets its own message back "
-    "and the child waits forever. Two queues, one per direction, need no timing."
-)
+# The queue invariants, from the put/got events and what was left in the queues.
+check = Invariants(exits_cleanly, exactly_once, fifo, not_to_sender)
 
 
 SCENARIO = Scenario(
     name="queue",
     description="main and a child exchange messages through Queues, one way or two",
-    params=Params,
-    variants=VARIANTS,
-    run=run,
-    check=check,
-    lesson=LESSON,
-    # Small configurations to search for minimal schedules in: ranges, or fixed values.
-    small={"messages": (1, 3)},
+    params=Params, variants=VARIANTS, run=run, check=check,
+    search=Schedules(small={"messages": (1, 3)}),
+    # The delay first: a search settles it before the message count, and so
+    # replays one hanging run fewer for the late child.
+    space={"delay": (0.0, LATE), "messages": (1, 4), "jitter": JITTER},
+    # What the tutorial's own programs get wrong, and why the fix works.
+    lesson=(
+        "One queue for both directions (the tutorial's two-way example) works only if the "
+        "child takes main's messages before main looks for replies - which is all the "
+        "tutorial's ``time.sleep(0.5)`` is for; otherwise main gets its own message back "
+        "and the child waits forever. Two queues, one per direction, need no timing."
+    ),
 )

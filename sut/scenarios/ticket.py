@@ -46,33 +46,33 @@ from sut.engine import (
     Violation,
     shaking,
 )
+from sut.engine.checked import Checked, jitter_width, param
 from sut.engine.guards import NoGuard
-from sut.engine.invariants import amount, clean_exit, names
-from sut.engine.params import jitter, non_negative_int, one_of, positive_int
-from sut.engine.scenario import Scenario, Variant
+from sut.engine.invariants import Invariants, amount, exits_cleanly, invariant, names
+from sut.engine.params import non_negative_int, one_of, positive_int
+from sut.engine.scenario import Scenario, Schedules, Variant
+from sut.engine.space import JITTER, OneOf
 
 # The points of a buyer, in order; ``kill_at`` names one of them.
-BUYER_POINTS = ("query", "read", "writing")
+QUERY, READ, WRITING = "query", "read", "writing"
+BUYER_POINTS = (QUERY, READ, WRITING)
+# What a buyer records once it has bought a ticket, or found none left; what a
+# reader records of a document it could not parse (the text is the evidence),
+# and how many queries it made.
+BOUGHT, SOLD_OUT, TORN, QUERIES = "bought", "sold-out", "torn", "queries"
 # A reader re-reads the file this often: far shorter than any write window.
 READER_INTERVAL = 0.001
 
 
 @dataclass(frozen=True)
-class Params:
+class Params(Checked):
     """Parameters of one sale. ``tickets=0`` is a sold-out office."""
 
-    buyers: int = 5
-    tickets: int = 3
-    jitter: float = 0.05
-    readers: int = 0
-    kill_at: str = ""
-
-    def __post_init__(self) -> None:
-        positive_int("buyers", self.buyers)
-        non_negative_int("tickets", self.tickets)
-        jitter(self.jitter)
-        non_negative_int("readers", self.readers)
-        one_of("kill_at", self.kill_at, ("", *BUYER_POINTS))
+    buyers: int = param(5, positive_int)
+    tickets: int = param(3, non_negative_int)
+    jitter: float = param(0.05, jitter_width)
+    readers: int = param(0, non_negative_int)
+    kill_at: str = param("", one_of, ("", *BUYER_POINTS))
 
 
 def parse_database(text: str, source: str) -> int:
@@ -111,14 +111,14 @@ def read_count(db: Path, probe: Probe) -> int:
     try:
         return parse_database(text, "the database")
     except ValueError:
-        probe.record("torn", text=text)
+        probe.record(TORN, text=text)
         raise
 
 
 def write_truncating(db: Path, count: int, probe: Probe) -> None:
     """The tutorial's write: ``open(..., 'w')`` empties the file before the dump."""
     with open(db, "w", encoding="utf-8") as file:
-        probe.point("writing", count=count)  # the file is empty right now
+        probe.point(WRITING, count=count)  # the file is empty right now
         json.dump({"count": count}, file)
 
 
@@ -130,22 +130,22 @@ def write_atomic(db: Path, count: int, probe: Probe) -> None:
     """
     temporary = db.with_name(f"{db.name}.{probe.worker.replace(' ', '-')}.tmp")
     temporary.write_text(json.dumps({"count": count}), encoding="utf-8")
-    probe.point("writing", count=count)  # the new document exists only beside the old
+    probe.point(WRITING, count=count)  # the new document exists only beside the old
     os.replace(temporary, db)
 
 
 def buyer(probe: Probe, db: Path, lock: Any, write: Callable[[Path, int, Probe], None],
           start: Any, start_timeout: float) -> None:
     start.wait(start_timeout)  # all contenders start together
-    probe.point("query", count=read_count(db, probe))  # check_ticket: outside the lock
+    probe.point(QUERY, count=read_count(db, probe))  # check_ticket: outside the lock
     with lock:
         count = read_count(db, probe)
-        probe.point("read", count=count)  # the race window: others may read this count too
+        probe.point(READ, count=count)  # the race window: others may read this count too
         if count > 0:
             write(db, count - 1, probe)
-            probe.record("bought", left=count - 1)
+            probe.record(BOUGHT, left=count - 1)
         else:
-            probe.record("sold-out")
+            probe.record(SOLD_OUT)
 
 
 def reader(probe: Probe, db: Path, start: Any, sale_over: Any, start_timeout: float) -> None:
@@ -157,7 +157,7 @@ def reader(probe: Probe, db: Path, start: Any, sale_over: Any, start_timeout: fl
             read_count(db, probe)
         queries += 1
         probe.poll(READER_INTERVAL)
-    probe.record("queries", count=queries)
+    probe.record(QUERIES, count=queries)
 
 
 # --- variants and run ------------------------------------------------------
@@ -186,10 +186,10 @@ def _make_lock(kind: str, backend: Backend, workdir: Path) -> Any:
     return NoGuard()
 
 
-def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
+def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: int = 0,
         timeout: float = DEFAULT_TIMEOUT, schedule: Schedule | None = None) -> Result:
     """Run one sale (by ``schedule``, if given) and return what happened."""
-    wiring: Wiring = variant.wiring
+    wiring = variant.wiring
     backend = Backend(start_method)
     kill = Kill(params.kill_at) if params.kill_at else None
     with Run(backend, "ticket", variant.name, asdict(params),
@@ -207,63 +207,96 @@ def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
             sale.spawn(f"reader {i}", reader, db, start, sale_over, timeout)
         sale.wait(buyers)
         sale_over.set()
-        text = db.read_text(encoding="utf-8")
-        try:
-            count: int | None = parse_database(text, "the database")
-        except ValueError:
-            count = None
-        return sale.result(final={"text": text, "count": count})
+        left = _left_behind(db)
+        return sale.result().with_final(left)
+
+
+def _left_behind(db: Path) -> dict[str, Any]:
+    """The database file as the sale left it: its text, and its count if it is valid."""
+    text = db.read_text(encoding="utf-8")
+    try:
+        count: int | None = parse_database(text, "the database")
+    except ValueError:
+        count = None
+    return {"text": text, "count": count}
 
 
 # --- invariants ------------------------------------------------------------
 
+def _sold(result: Result) -> int:
+    return len(result.events_of(BOUGHT))
+
+
 def _shared_reads(result: Result) -> str:
     """Evidence of a lost update: ``buyer 0 and buyer 1 both read count=1``."""
     readers_of: dict[int, list[str]] = defaultdict(list)
-    for event in result.events_of("read"):
+    for event in result.events_of(READ):
         readers_of[event.data["count"]].append(event.worker)
     shared = [f"{names(who)} {'both' if len(who) == 2 else 'all'} read count={count}"
               for count, who in sorted(readers_of.items(), reverse=True) if len(who) > 1]
     return "; ".join(shared) if shared else "no two buyers read the same count"
 
 
-def check(result: Result) -> list[Violation]:
-    """The ticket invariants, from the events and the final file alone."""
+@invariant("buyer-reports")
+def buyer_reports(result: Result) -> list[Violation]:
+    """Every buyer that exits cleanly reports one outcome: bought, or sold out."""
+    violations = []
+    for outcome in result.exited_cleanly("buyer"):
+        reports = [event for event in result.events_by(outcome.name)
+                   if event.label in (BOUGHT, SOLD_OUT)]
+        if len(reports) != 1:
+            violations.append(Violation(
+                "buyer-reports", f"{outcome.name} reported {len(reports)} outcomes, not one"))
+    return violations
+
+
+@invariant("no-oversell")
+def no_oversell(result: Result) -> list[Violation]:
+    """No more tickets are sold than there were: sold <= tickets."""
     tickets: int = result.params["tickets"]
-    violations = clean_exit(result)
-    sold = len(result.events_of("bought"))
+    sold = _sold(result)
+    if sold <= tickets:
+        return []
+    return [Violation(
+        "no-oversell", f"sold {sold} of {amount(tickets, 'ticket')}: {_shared_reads(result)}")]
 
-    for outcome in result.workers:
-        if outcome.name.startswith("buyer") and outcome.status == "ok":
-            reports = [event for event in result.events
-                       if event.worker == outcome.name and event.label in ("bought", "sold-out")]
-            if len(reports) != 1:
-                violations.append(Violation(
-                    "buyer-reports", f"{outcome.name} reported {len(reports)} outcomes, not one"))
 
-    if sold > tickets:
-        violations.append(Violation(
-            "no-oversell", f"sold {sold} of {amount(tickets, 'ticket')}: {_shared_reads(result)}"))
-
+@invariant("consistent-count")
+def consistent_count(result: Result) -> list[Violation]:
+    """The count the sale leaves in a valid file is tickets - sold: no update was lost."""
+    tickets: int = result.params["tickets"]
+    sold = _sold(result)
     final = result.final.get("count")
-    if final is None:
-        violations.append(Violation(
-            "valid-file", f"after the run the database holds {result.final.get('text')!r}, "
-                          "not a valid document"))
-    elif final != tickets - sold:
-        violations.append(Violation(
-            "consistent-count",
-            f"final count is {final}, but {amount(tickets, 'ticket')} - {sold} sold "
-            f"= {tickets - sold}: {_shared_reads(result)}"))
+    if final is None or final == tickets - sold:
+        return []  # an invalid file is valid-file's to report
+    return [Violation(
+        "consistent-count",
+        f"final count is {final}, but {amount(tickets, 'ticket')} - {sold} sold "
+        f"= {tickets - sold}: {_shared_reads(result)}")]
 
-    counts = [event.data["count"] for event in result.events_of("read")]
+
+@invariant("count-not-negative")
+def count_not_negative(result: Result) -> list[Violation]:
+    """No buyer reads a count below zero, and the sale leaves none."""
+    counts = [event.data["count"] for event in result.events_of(READ)]
+    final = result.final.get("count")
     if final is not None:
         counts.append(final)
     if any(count < 0 for count in counts):
-        violations.append(Violation("count-not-negative", f"the count went to {min(counts)}"))
+        return [Violation("count-not-negative", f"the count went to {min(counts)}")]
+    return []
 
+
+@invariant("valid-file")
+def valid_file(result: Result) -> list[Violation]:
+    """The file is a valid document after the sale, and to every reader at every moment."""
+    violations = []
+    if result.final.get("count") is None:
+        violations.append(Violation(
+            "valid-file", f"after the run the database holds {result.final.get('text')!r}, "
+                          "not a valid document"))
     torn: dict[str, list[str]] = defaultdict(list)
-    for event in result.events_of("torn"):
+    for event in result.events_of(TORN):
         torn[event.worker].append(event.data["text"])
     for worker, texts in torn.items():
         times = f" ({len(texts)} reads)" if len(texts) > 1 else ""
@@ -272,28 +305,27 @@ def check(result: Result) -> list[Violation]:
     return violations
 
 
-
-# What the tutorial's own programs get wrong, and why the fix works.
-LESSON = (
-    "The tutorial's program locks the purchase, but its query (``check_ticket``) "
-    "reads the file outside the lock, and its write empties the file (``open(..., "
-    "'w')``) before ``json.dump`` fills it: a reader at that moment sees no document "
-    "at all. Without the lock (``unlocked``) two buyers read the same count and both "
-    "sell the last ticket; and a buyer killed holding a ``multiprocessing.Lock`` "
-    "never releases it. ``locked`` takes an ``flock``, which the kernel frees when "
-    "its holder dies, and writes a temporary file that ``os.replace`` swaps in at "
-    "once: a reader sees the old document or the new one, never half of one."
-)
+# The ticket invariants, from the events and the final file alone.
+check = Invariants(exits_cleanly, buyer_reports, no_oversell, consistent_count,
+                   count_not_negative, valid_file)
 
 
 SCENARIO = Scenario(
     name="ticket",
     description="buyers race for tickets in a JSON file guarded by a lock (the 12306 example)",
-    params=Params,
-    variants=VARIANTS,
-    run=run,
-    check=check,
-    lesson=LESSON,
-    # Small configurations to search for minimal schedules in: ranges, or fixed values.
-    small={"buyers": (1, 3), "tickets": (0, 3), "readers": (0, 1)},
+    params=Params, variants=VARIANTS, run=run, check=check,
+    search=Schedules(small={"buyers": (1, 3), "tickets": (0, 3), "readers": (0, 1)}),
+    space={"buyers": (1, 4), "tickets": (0, 4), "jitter": JITTER, "readers": (0, 1),
+           "kill_at": OneOf("", *BUYER_POINTS)},
+    # What the tutorial's own programs get wrong, and why the fix works.
+    lesson=(
+        "The tutorial's program locks the purchase, but its query (``check_ticket``) "
+        "reads the file outside the lock, and its write empties the file (``open(..., "
+        "'w')``) before ``json.dump`` fills it: a reader at that moment sees no document "
+        "at all. Without the lock (``unlocked``) two buyers read the same count and both "
+        "sell the last ticket; and a buyer killed holding a ``multiprocessing.Lock`` "
+        "never releases it. ``locked`` takes an ``flock``, which the kernel frees when "
+        "its holder dies, and writes a temporary file that ``os.replace`` swaps in at "
+        "once: a reader sees the old document or the new one, never half of one."
+    ),
 )

@@ -53,32 +53,31 @@ from sut.engine import (
     Violation,
     shaking,
 )
-from sut.engine.invariants import clean_exit
-from sut.engine.params import jitter, positive_int, seconds
-from sut.engine.scenario import Scenario, Variant
+from sut.engine.checked import Checked, jitter_width, param
+from sut.engine.invariants import Invariants, exits_cleanly, invariant
+from sut.engine.params import positive_int, seconds
+from sut.engine.scenario import Scenario, Schedules, Variant
+from sut.engine.space import JITTER, OneOf
 
 # The tutorial's light stays 2 s in each colour.
 MAX_PHASE = 2.0
-# The labels of the light's changes; after its last green it records "stop".
-COLOURS = ("red", "green")
+# The labels of the light's changes; after its last green it records STOP.
+RED, GREEN, STOP = "red", "green", "stop"
+COLOURS = (RED, GREEN)
+# A car's events: on its way, seeing red on arrival, out of wait() on green,
+# missing that green under the crossing lock, and passing.
+DRIVE, WAITING, SAW_GREEN, RED_AGAIN, PASS = "drive", "waiting", "saw-green", "red-again", "pass"
 
 
 @dataclass(frozen=True)
-class Params:
+class Params(Checked):
     """Three cars; a light that goes red and green twice, 50 ms each."""
 
-    cars: int = 3
-    cycles: int = 2
-    green: float = 0.05
-    red: float = 0.05
-    jitter: float = 0.05
-
-    def __post_init__(self) -> None:
-        positive_int("cars", self.cars)
-        positive_int("cycles", self.cycles)
-        seconds("green", self.green, at_most=MAX_PHASE)
-        seconds("red", self.red, at_most=MAX_PHASE)
-        jitter(self.jitter)
+    cars: int = param(3, positive_int)
+    cycles: int = param(2, positive_int)
+    green: float = param(0.05, seconds, at_most=MAX_PHASE)
+    red: float = param(0.05, seconds, at_most=MAX_PHASE)
+    jitter: float = param(0.05, jitter_width)
 
 
 # --- the program -----------------------------------------------------------
@@ -93,19 +92,19 @@ def traffic_light(probe: Probe, light: Any, crossing: Any, cycles: int, red: flo
     as the schedule says.
     """
     start.wait(start_timeout)  # the light and the cars start together
-    probe.record("red", cycle=1)  # the Event starts clear: red (the tutorial's comment)
+    probe.record(RED, cycle=1)  # the Event starts clear: red (the tutorial's comment)
     for cycle in range(1, cycles + 1):
         probe.sleep(red)
         with crossing:  # no car passes mid-change
             light.set()
-            probe.record("green", cycle=cycle)
+            probe.record(GREEN, cycle=cycle)
         if cycle == cycles:
             break  # the last green stays on: every car still to come can pass
         probe.sleep(green)
         with crossing:  # no car passes mid-change
             light.clear()
-            probe.record("red", cycle=cycle + 1)
-    probe.record("stop", cycles=cycles)  # the tutorial's `while True` never gets here
+            probe.record(RED, cycle=cycle + 1)
+    probe.record(STOP, cycles=cycles)  # the tutorial's `while True` never gets here
 
 
 @dataclass(frozen=True)
@@ -123,9 +122,9 @@ def car(probe: Probe, light: Any, crossing: Any, wiring: Wiring, start: Any,
     """
     deadline = time.monotonic() + timeout
     start.wait(timeout)  # the cars and the light start together
-    probe.point("drive")  # on the way to the crossing: arrives after the jitter
+    probe.point(DRIVE)  # on the way to the crossing: arrives after the jitter
     if wiring.looks and not light.is_set():
-        probe.record("waiting")  # the tutorial's print('car{}正在等待')
+        probe.record(WAITING)  # the tutorial's print('car{}正在等待')
     while True:
         if wiring.waits:
             remaining = deadline - time.monotonic()
@@ -137,12 +136,12 @@ def car(probe: Probe, light: Any, crossing: Any, wiring: Wiring, start: Any,
                 continue
             # The tutorial's race: its car drives on here, though the light
             # may turn red between wait() returning and the car passing.
-            probe.point("saw-green")
+            probe.point(SAW_GREEN)
         with crossing:
             if not wiring.waits or light.is_set():
-                probe.record("pass")
+                probe.record(PASS)
                 return
-            probe.record("red-again")  # missed the green: wait for the next one
+            probe.record(RED_AGAIN)  # missed the green: wait for the next one
 
 
 VARIANTS = (
@@ -155,10 +154,9 @@ VARIANTS = (
 )
 
 
-def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
+def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: int = 0,
         timeout: float = DEFAULT_TIMEOUT, schedule: Schedule | None = None) -> Result:
     """Run the light through its cycles with the cars and return what happened."""
-    wiring: Wiring = variant.wiring
     backend = Backend(start_method)
     with Run(backend, "traffic", variant.name, asdict(params),
              mode=shaking(params.jitter, schedule), seed=seed, timeout=timeout) as road:
@@ -168,7 +166,7 @@ def run(params: Params, variant: Variant, *, start_method: str, seed: int = 0,
         road.spawn("light", traffic_light, light, crossing, params.cycles, params.red,
                    params.green, start, timeout)
         for i in range(params.cars):
-            road.spawn(f"car {i}", car, light, crossing, wiring, start, timeout)
+            road.spawn(f"car {i}", car, light, crossing, variant.wiring, start, timeout)
         return road.result()
 
 
@@ -189,24 +187,28 @@ def _red_span(result: Result, since: Event | None, until: Event | None) -> str:
     return f"red {began} {ended}"
 
 
-def _passes_on_red(result: Result, changes: list[Event]) -> list[Violation]:
+@invariant("green-only")
+def green_only(result: Result) -> list[Violation]:
+    """A car passes only on green: the light's last change before its pass was to green."""
+    changes = [event for event in result.events
+               if event.worker == "light" and event.label in COLOURS]
     violations = []
-    for passed in result.events_of("pass"):
+    for passed in result.events_of(PASS):
         # The colour at a pass is that of the light's last change before it;
         # before any, the Event is as created: clear, red.
         before = [change for change in changes if change.t_ns <= passed.t_ns]
-        if before and before[-1].label == "green":
+        if before and before[-1].label == GREEN:
             continue
         # The red phase it fell in: from the first red after the last green
         # (from the start if the light had not recorded one) to the next green.
-        last_green = max((i for i, change in enumerate(before) if change.label == "green"),
+        last_green = max((i for i, change in enumerate(before) if change.label == GREEN),
                          default=-1)
         reds = before[last_green + 1:]
         since = reds[0] if reds else None
         until = next((change for change in changes
-                      if change.t_ns > passed.t_ns and change.label == "green"), None)
+                      if change.t_ns > passed.t_ns and change.label == GREEN), None)
         span = _red_span(result, since, until)
-        seen = [event for event in result.events_of("waiting")
+        seen = [event for event in result.events_of(WAITING)
                 if event.worker == passed.worker and event.t_ns <= passed.t_ns]
         if seen:
             still = "still " if since is None or seen[-1].t_ns >= since.t_ns else ""
@@ -220,58 +222,58 @@ def _passes_on_red(result: Result, changes: list[Event]) -> list[Violation]:
 
 
 def _light_sequence(cycles: int) -> list[str]:
-    return [*COLOURS * cycles, "stop"]
+    return [*COLOURS * cycles, STOP]
 
 
-def check(result: Result) -> list[Violation]:
-    """The traffic invariants, from the light's changes and the cars' passes alone."""
-    cars: int = result.params["cars"]
-    cycles: int = result.params["cycles"]
-    violations = clean_exit(result)
-
-    changes = [event for event in result.events
-               if event.worker == "light" and event.label in COLOURS]
-    violations += _passes_on_red(result, changes)
-
-    for i in range(cars):
+@invariant("every-car-passes")
+def every_car_passes(result: Result) -> list[Violation]:
+    """Every car passes the crossing exactly once."""
+    violations = []
+    for i in range(result.params["cars"]):
         name = f"car {i}"
-        passes = sum(1 for event in result.events_of("pass") if event.worker == name)
+        passes = sum(1 for event in result.events_by(name) if event.label == PASS)
         if passes != 1:
             violations.append(Violation(
                 "every-car-passes",
                 f"{name} never passed" if passes == 0 else f"{name} passed {passes} times"))
-
-    shown = [event.label for event in result.events
-             if event.worker == "light" and event.label in (*COLOURS, "stop")]
-    if shown != _light_sequence(cycles):
-        colours = ", ".join(label for label in shown if label != "stop") or "nothing"
-        stopped = "and stopped" if "stop" in shown else "and never stopped"
-        asked = ", ".join(COLOURS * cycles)
-        violations.append(Violation(
-            "light-stops",
-            f"the light showed {colours} {stopped}; {cycles} "
-            f"{'cycle is' if cycles == 1 else 'cycles are'} {asked}, then stop on green"))
     return violations
 
 
+@invariant("light-stops")
+def light_stops(result: Result) -> list[Violation]:
+    """The light shows its cycles - red, green, each time - then stops, on green."""
+    cycles: int = result.params["cycles"]
+    shown = [event.label for event in result.events
+             if event.worker == "light" and event.label in (*COLOURS, STOP)]
+    if shown == _light_sequence(cycles):
+        return []
+    colours = ", ".join(label for label in shown if label != STOP) or "nothing"
+    stopped = "and stopped" if STOP in shown else "and never stopped"
+    asked = ", ".join(COLOURS * cycles)
+    return [Violation(
+        "light-stops",
+        f"the light showed {colours} {stopped}; {cycles} "
+        f"{'cycle is' if cycles == 1 else 'cycles are'} {asked}, then stop on green")]
 
-# What the tutorial's own programs get wrong, and why the fix works.
-LESSON = (
-    "The tutorial's light never stops; this one stops on green after its cycles. A "
-    "car that ignores the light, or looks once and drives on, passes on red. The fix "
-    "waits for the Event, then re-checks green under the crossing lock the light "
-    "changes colour under, so a pass and a change of colour can never interleave."
-)
+
+# The traffic invariants, from the light's changes and the cars' passes alone.
+check = Invariants(exits_cleanly, green_only, every_car_passes, light_stops)
 
 
 SCENARIO = Scenario(
     name="traffic",
     description="cars wait at a traffic light driven by an Event (red = clear, green = set)",
-    params=Params,
-    variants=VARIANTS,
-    run=run,
-    check=check,
-    lesson=LESSON,
-    # Small configurations to search for minimal schedules in: ranges, or fixed values.
-    small={"cars": (1, 3), "cycles": (1, 2)},
+    params=Params, variants=VARIANTS, run=run, check=check,
+    search=Schedules(small={"cars": (1, 3), "cycles": (1, 2)}),
+    # How long the light stays in one colour: long enough to arrive in, short
+    # enough to keep runs cheap; one of a few, so a search shrinks to the shortest.
+    space={"cars": (1, 3), "cycles": (1, 2), "green": OneOf(0.02, 0.05, 0.1),
+           "red": OneOf(0.02, 0.05, 0.1), "jitter": JITTER},
+    # What the tutorial's own programs get wrong, and why the fix works.
+    lesson=(
+        "The tutorial's light never stops; this one stops on green after its cycles. A "
+        "car that ignores the light, or looks once and drives on, passes on red. The fix "
+        "waits for the Event, then re-checks green under the crossing lock the light "
+        "changes colour under, so a pass and a change of colour can never interleave."
+    ),
 )

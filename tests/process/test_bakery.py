@@ -6,8 +6,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sut
+from sut.drive.strategies import trials
+from sut.scenarios import bakery
 from sut.scenarios.bakery import Params
-from tests.strategies import RACE_JITTER, bakery_trials
+from tests.strategies import RACE_JITTER
 from tests.verdicts import assert_holds, minimal_counterexample
 
 BAKERY = sut.get("bakery")
@@ -22,12 +24,12 @@ HANG_TIMEOUT = 1.0
 
 # --- the correct programs hold ---------------------------------------------
 
-@given(trial=bakery_trials())
+@given(trial=trials(BAKERY))
 def test_sentinel_per_consumer_feeds_everyone_and_stops_everyone(start_method, trial) -> None:
     assert_holds(BAKERY, "sentinel-per-consumer", trial, start_method)
 
 
-@given(trial=bakery_trials())
+@given(trial=trials(BAKERY))
 def test_joinable_queue_feeds_everyone_and_stops_everyone(start_method, trial) -> None:
     assert_holds(BAKERY, "joinable-queue", trial, start_method)
 
@@ -45,9 +47,8 @@ def test_one_sentinel_is_right_when_producers_equal_consumers(start_method) -> N
 # consumer - are a matter of counting, not timing: only the counts are
 # searched (jitter and seed fixed), which spares the shrinker evaluations
 # that would each cost a whole timeout.
-COUNT_TRIALS = bakery_trials(producers=st.integers(1, 3), consumers=st.integers(1, 3),
-                             buns=st.integers(1, 2), jitter=st.just(RACE_JITTER),
-                             seeds=st.just(0))
+COUNT_TRIALS = trials(BAKERY, producers=st.integers(1, 3), consumers=st.integers(1, 3),
+                      buns=st.integers(1, 2), jitter=st.just(RACE_JITTER), seeds=st.just(0))
 
 
 def test_no_sentinel_leaves_the_one_consumer_waiting_forever(start_method) -> None:
@@ -55,8 +56,8 @@ def test_no_sentinel_leaves_the_one_consumer_waiting_forever(start_method) -> No
     # nothing below it - and it already hangs: a shrink pass could only run
     # it again, for a whole timeout each time.
     params, seed, violations = minimal_counterexample(
-        BAKERY, "no-sentinel", COUNT_TRIALS, start_method, invariants={"ends-by-sentinel"},
-        shrink=False, timeout=HANG_TIMEOUT)
+        BAKERY, "no-sentinel", COUNT_TRIALS, start_method,
+        invariants={bakery.ends_by_sentinel.name}, shrink=False, timeout=HANG_TIMEOUT)
     assert (params, seed) == (Params(producers=1, consumers=1, buns=1, jitter=RACE_JITTER), 0)
     assert [v.detail for v in violations] == [
         "consumer 0 never got a None: it was still waiting in get() after eating bun 0 of "
@@ -72,7 +73,7 @@ def test_one_sentinel_leaves_a_none_behind_when_producers_outnumber_consumers(
     # such trial would cost a whole timeout and never count.
     enough_nones = COUNT_TRIALS.filter(lambda trial: trial[0].consumers <= trial[0].producers)
     params, seed, violations = minimal_counterexample(
-        BAKERY, "one-sentinel", enough_nones, start_method, invariants={"queue-empty"})
+        BAKERY, "one-sentinel", enough_nones, start_method, invariants={bakery.queue_empty.name})
     assert (params, seed) == (Params(producers=2, consumers=1, buns=1, jitter=RACE_JITTER), 0)
     assert "1 None was left in the queue (2 Nones sent for 1 consumer)" in \
         [v.detail for v in violations]
@@ -87,7 +88,8 @@ def test_one_sentinel_stops_the_only_consumer_while_buns_may_remain(start_method
     # once or is still in the queue.
     params = Params(producers=2, consumers=1, buns=1, jitter=RACE_JITTER)
     result, violations = BAKERY.evaluate(params, "one-sentinel", start_method=start_method)
-    assert {v.invariant for v in violations} <= {"queue-empty", "exactly-once"}
+    assert {v.invariant for v in violations} <= {bakery.queue_empty.name,
+                                                 bakery.exactly_once.name}
     assert len(result.events_of("got-none")) == 1
     eaten = [(e.data["producer"], e.data["bun"]) for e in result.events_of("eat")]
     left = [tuple(item) for item in result.final["leftover"] if item is not None]

@@ -29,10 +29,10 @@ from sut.chat.handlers import framed, seed
 from sut.chat.protocol import MAX_LINE
 from sut.chat.server import ServerConfig
 from sut.cli import main
+from sut.drive.strategies import trials
 from sut.engine import Backend
 from sut.scenarios.chat import Params
 from sut.scenarios.chat.harness import ServerProcess
-from tests.strategies import chat_trials
 from tests.verdicts import TEST_TIMEOUT, assert_holds
 
 CHAT = sut.get("chat")
@@ -52,7 +52,7 @@ SHUTDOWN_BOUND = 2.0
 
 # --- the framed server holds ---------------------------------------------------
 
-@given(trial=chat_trials())
+@given(trial=trials(CHAT))
 # A character across the tutorial's 1024-byte recv boundary, in one send; every
 # line of a client in one send; a line cut at every byte.
 @example(trial=(Params(messages=(("a" * 1023 + "é",), ("a", "", "ü"), ("Ωμέγα",)),

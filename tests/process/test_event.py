@@ -6,6 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sut
+from sut.engine.invariants import CLEAN_EXIT
+from sut.scenarios import event
 from sut.scenarios.event import Params
 from tests.strategies import RACE_JITTER, event_trials
 from tests.verdicts import assert_holds, minimal_counterexample
@@ -33,7 +35,7 @@ def test_thread_event_never_reaches_a_single_waiter(start_method) -> None:
     params, seed, violations = minimal_counterexample(
         EVENT, "thread-event", event_trials(jitter=st.just(RACE_JITTER), timeout=st.just(0.1),
                                             seeds=st.just(0)),
-        start_method, invariants={"set-wakes", "clean-exit"})
+        start_method, invariants={event.set_wakes.name, CLEAN_EXIT})
     assert (params, seed) == (Params(waiters=1, timeout=0.1, jitter=RACE_JITTER), 0)
     if start_method == "fork":
         assert [(v.invariant, v.detail) for v in violations] == [

@@ -6,8 +6,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sut
+from sut.drive.strategies import trials
+from sut.engine.invariants import NO_HANG
 from sut.scenarios.pipe import Params
-from tests.strategies import RACE_JITTER, pipe_trials
+from tests.strategies import RACE_JITTER
 from tests.verdicts import assert_holds, minimal_counterexample
 
 PIPE = sut.get("pipe")
@@ -23,7 +25,7 @@ HANG_TIMEOUT = 1.0
 
 # --- the correct program holds ---------------------------------------------
 
-@given(trial=pipe_trials())
+@given(trial=trials(PIPE))
 def test_closed_ends_deliver_every_message_in_order_then_eof(start_method, trial) -> None:
     assert_holds(PIPE, "closed-ends", trial, start_method)
 
@@ -38,8 +40,8 @@ def test_leaked_end_leaves_the_receiver_waiting_for_eof_forever(start_method) ->
     # (no message), so shrinking could only replay that hang once more.
     params, seed, violations = minimal_counterexample(
         PIPE, "leaked-end",
-        pipe_trials(messages=st.integers(0, 2), jitter=st.just(RACE_JITTER), seeds=st.just(0)),
-        start_method, invariants={"no-hang"}, shrink=False, timeout=HANG_TIMEOUT)
+        trials(PIPE, messages=st.integers(0, 2), jitter=st.just(RACE_JITTER), seeds=st.just(0)),
+        start_method, invariants={NO_HANG}, shrink=False, timeout=HANG_TIMEOUT)
     assert (params, seed) == (Params(messages=0, jitter=RACE_JITTER), 0)
     assert [v.detail for v in violations] == [
         "receiver hung after 'ready' and was stopped at the deadline, waiting for EOF with "

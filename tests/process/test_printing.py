@@ -7,6 +7,7 @@ import re
 from hypothesis import given
 
 import sut
+from sut.scenarios import printing
 from sut.scenarios.printing import Params
 from tests.strategies import RACE_JITTER, printing_trials, race_jitter
 from tests.verdicts import assert_holds, minimal_counterexample
@@ -39,7 +40,7 @@ SPLIT = re.compile(r"worker ([01])'s lines were split by worker (?!\1)[01]: "
 def test_unlocked_splits_a_workers_lines_with_two_workers(start_method) -> None:
     params, seed, violations = minimal_counterexample(
         PRINTING, "unlocked", printing_trials(jitter=race_jitter()), start_method,
-        invariants={"adjacent-lines"})
+        invariants={printing.adjacent_lines.name})
     assert (params, seed) == (Params(workers=2, jitter=RACE_JITTER), 0)
     assert violations
     assert all(SPLIT.fullmatch(v.detail) for v in violations), violations

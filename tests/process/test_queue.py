@@ -6,13 +6,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sut
-from sut.scenarios.queue import Params
-from tests.strategies import (
-    LATE,
-    ON_TIME,
-    RACE_JITTER,
-    queue_trials,
-)
+from sut.drive.strategies import trials
+from sut.scenarios import queue
+from sut.scenarios.queue import LATE, Params
+from tests.strategies import RACE_JITTER
 from tests.verdicts import assert_holds, minimal_counterexample
 
 QUEUE = sut.get("queue")
@@ -22,6 +19,8 @@ QUEUE = sut.get("queue")
 # main gets its own message back about 0.35 s in even under spawn (start-up,
 # then main's sleep); the rest is margin for a loaded machine.
 HANG_TIMEOUT = 1.0
+# A child that starts at once: it takes main's messages before main's sleep is over.
+ON_TIME = 0.0
 
 
 # --- the checker, on hand-made results -------------------------------------
@@ -29,12 +28,12 @@ HANG_TIMEOUT = 1.0
 
 # --- the correct programs hold ---------------------------------------------
 
-@given(trial=queue_trials())
+@given(trial=trials(QUEUE))
 def test_one_way_delivers_every_message_once_and_in_order(start_method, trial) -> None:
     assert_holds(QUEUE, "one-way", trial, start_method)
 
 
-@given(trial=queue_trials())
+@given(trial=trials(QUEUE))
 def test_two_queues_answer_every_message_however_late_the_child_starts(
         start_method, trial) -> None:
     assert_holds(QUEUE, "two-way-two-queues", trial, start_method)
@@ -49,8 +48,8 @@ def test_single_queue_gives_main_its_own_message_when_the_child_starts_late(
     # the child then waits forever (so every failing run lasts HANG_TIMEOUT).
     params, seed, violations = minimal_counterexample(
         QUEUE, "two-way-single-queue",
-        queue_trials(messages=st.integers(1, 2), jitter=st.just(RACE_JITTER),
-                     delay=st.sampled_from([ON_TIME, LATE]), seeds=st.just(0)),
-        start_method, invariants={"not-to-sender"}, timeout=HANG_TIMEOUT)
+        trials(QUEUE, messages=st.integers(1, 2), jitter=st.just(RACE_JITTER),
+               delay=st.sampled_from([ON_TIME, LATE]), seeds=st.just(0)),
+        start_method, invariants={queue.not_to_sender.name}, timeout=HANG_TIMEOUT)
     assert (params, seed) == (Params(messages=1, jitter=RACE_JITTER, delay=LATE), 0)
     assert [v.detail for v in violations] == ["main got its own message 0 back"]

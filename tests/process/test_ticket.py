@@ -12,7 +12,7 @@ from tests.strategies import RACE_JITTER, race_jitter, ticket_trials
 from tests.verdicts import assert_holds, minimal_counterexample
 
 TICKET = sut.get("ticket")
-LOST_UPDATE = {"no-oversell", "consistent-count"}
+LOST_UPDATE = {ticket.no_oversell.name, ticket.consistent_count.name}
 
 
 # --- the checker, on hand-made results -------------------------------------
@@ -53,7 +53,7 @@ def test_seed_shows_a_reader_the_truncated_file(start_method) -> None:
     params, seed, violations = minimal_counterexample(
         TICKET, "seed", ticket_trials(buyers=st.integers(1, 3), jitter=race_jitter(),
                                       readers=st.integers(1, 2)),
-        start_method, invariants={"valid-file"})
+        start_method, invariants={ticket.valid_file.name})
     assert (params, seed) == (Params(buyers=1, tickets=1, jitter=RACE_JITTER, readers=1), 0)
     assert any(v.detail.startswith("reader 0 read ''") for v in violations)
 

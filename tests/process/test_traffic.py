@@ -9,11 +9,10 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 import sut
+from sut.drive.strategies import trials
+from sut.scenarios import traffic
 from sut.scenarios.traffic import Params
-from tests.strategies import (
-    RACE_JITTER,
-    traffic_trials,
-)
+from tests.strategies import RACE_JITTER
 from tests.verdicts import assert_holds, minimal_counterexample
 
 TRAFFIC = sut.get("traffic")
@@ -23,7 +22,7 @@ TRAFFIC = sut.get("traffic")
 # starts red and stays red for twice RACE_JITTER; the cars leave with it and
 # drive for at most RACE_JITTER, so they arrive during the first red with a
 # whole RACE_JITTER (50 ms) to spare for the OS scheduler.
-ARRIVING_ON_RED = traffic_trials(red=st.just(2 * RACE_JITTER), jitter=st.just(RACE_JITTER))
+ARRIVING_ON_RED = trials(TRAFFIC, red=st.just(2 * RACE_JITTER), jitter=st.just(RACE_JITTER))
 
 
 # --- the checker, on hand-made results -------------------------------------
@@ -37,7 +36,7 @@ ARRIVING_ON_RED = traffic_trials(red=st.just(2 * RACE_JITTER), jitter=st.just(RA
 # car, which drives on once wait() returns, would pass on red.
 @example(trial=(Params(cars=2, cycles=2, green=0.0, red=2 * RACE_JITTER, jitter=RACE_JITTER),
                 0))
-@given(trial=traffic_trials())
+@given(trial=trials(TRAFFIC))
 def test_event_cars_pass_once_only_on_green_and_the_light_stops(start_method, trial) -> None:
     assert_holds(TRAFFIC, "event", trial, start_method)
 
@@ -53,7 +52,7 @@ def test_event_cars_pass_once_only_on_green_and_the_light_stops(start_method, tr
 def test_a_car_that_does_not_wait_drives_through_the_first_red(start_method, variant,
                                                                 evidence) -> None:
     params, seed, violations = minimal_counterexample(
-        TRAFFIC, variant, ARRIVING_ON_RED, start_method, invariants={"green-only"})
+        TRAFFIC, variant, ARRIVING_ON_RED, start_method, invariants={traffic.green_only.name})
     assert (params, seed) == (Params(cars=1, cycles=1, green=0.02, red=2 * RACE_JITTER,
                                      jitter=RACE_JITTER), 0)
     (violation,) = violations

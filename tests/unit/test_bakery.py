@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from sut.scenarios.bakery import Params, check
+from sut.scenarios.bakery import Params, check, ends_by_sentinel, main_finishes, queue_empty
 from tests import handmade
 
 # --- the checker, on hand-made results -------------------------------------
@@ -60,7 +60,7 @@ def test_check_finds_consumers_that_never_got_a_none() -> None:
                consumers=3, leftover=None, statuses={"consumer 0": "hung", "consumer 2": "hung"})
     found = [(v.invariant, v.detail) for v in check(day)]
     assert ("no-hang", "consumer 0 hung after 'get' and was stopped at the deadline") in found
-    assert [detail for invariant, detail in found if invariant == "ends-by-sentinel"] == [
+    assert [detail for invariant, detail in found if invariant == ends_by_sentinel.name] == [
         "consumer 0 never got a None: it was still waiting in get() after eating bun 0 of "
         "producer 0 at the deadline (1 None sent for 3 consumers)",
         "consumer 2 never got a None: it was still waiting in get() before eating any bun at "
@@ -70,7 +70,7 @@ def test_check_finds_consumers_that_never_got_a_none() -> None:
 def test_check_finds_main_giving_up_a_wait() -> None:
     day = _day(_eat(0, 0, 0), ("main", "gave-up", {"waiting_for": "every bun to be marked done"}),
                ("consumer 0", "get", {}), leftover=None, statuses={"consumer 0": "hung"})
-    assert [v.detail for v in check(day) if v.invariant == "main-finishes"] == [
+    assert [v.detail for v in check(day) if v.invariant == main_finishes.name] == [
         "main gave up waiting for every bun to be marked done: unbounded, "
         "it would wait forever"]
 
@@ -90,7 +90,7 @@ def test_check_does_not_judge_a_queue_it_could_not_drain() -> None:
     # run leaves "leftover" unset rather than report an empty queue it never saw.
     day = _day(_eat(0, 0, 0), ("consumer 0", "get", {}), leftover=None,
                statuses={"consumer 0": "hung"})
-    assert "queue-empty" not in {v.invariant for v in check(day)}
+    assert queue_empty.name not in {v.invariant for v in check(day)}
 
 
 def test_check_reports_a_crashed_producer() -> None:

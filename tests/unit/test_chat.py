@@ -16,8 +16,16 @@ from hypothesis import given
 
 from sut.chat.protocol import MAX_LINE
 from sut.cli import main
+from sut.engine.invariants import CLEAN_EXIT, NO_HANG
 from sut.engine.params import describe_params, parse_params
-from sut.scenarios.chat import Params, check
+from sut.scenarios.chat import (
+    Params,
+    check,
+    clean_shutdown,
+    max_clients,
+    served,
+    server_alive,
+)
 from sut.scenarios.chat import search as chat_search
 from tests import handmade
 
@@ -101,7 +109,7 @@ def test_check_wants_the_server_to_close_the_connection_and_nothing_more() -> No
 def test_check_wants_every_client_served() -> None:
     session = _session((b"", b"", "could not connect: [Errno 111] Connection refused"),
                        (b"", b"", "eof"), steps=[])
-    assert _found(session, "served") == [
+    assert _found(session, served.name) == [
         ("served", "client 0 could not connect: [Errno 111] Connection refused"),
         ("served", "client 1 connected but no handler ever took its connection")]
 
@@ -109,9 +117,9 @@ def test_check_wants_every_client_served() -> None:
 def test_check_reports_a_handler_that_crashed_or_had_to_be_terminated() -> None:
     session = _session((b"", b"", "eof"), (b"", b"", "eof"),
                        statuses={"handler 0": "crashed", "handler 1": "hung"})
-    assert _found(session, "clean-exit") == [
+    assert _found(session, CLEAN_EXIT) == [
         ("clean-exit", "handler 0 crashed after 'end': ValueError: boom")]
-    assert _found(session, "no-hang") == [
+    assert _found(session, NO_HANG) == [
         ("no-hang", "handler 1 hung after 'end' and was stopped at the deadline: it was still "
                     "running when the server shut its connection down")]
 
@@ -122,7 +130,7 @@ def test_check_counts_the_handlers_alive_at_once() -> None:
                    ("handler 0", "begin", {}), ("handler 1", "begin", {}),
                    ("handler 0", "end", {}), ("handler 1", "crash", {})]
     session = _session((b"", b"", "eof"), (b"", b"", "eof"), steps=overlapping, max_clients=1)
-    assert _found(session, "max-clients") == [
+    assert _found(session, max_clients.name) == [
         ("max-clients", "2 handlers alive at once with max_clients=1: handler 0 and handler 1")]
     # A handler killed before its "end" ends when the server reaps it.
     one_after_the_other = [("server", "accept", {"handler": "handler 0"}),
@@ -132,25 +140,25 @@ def test_check_counts_the_handlers_alive_at_once() -> None:
                            ("handler 1", "begin", {}), ("handler 1", "end", {})]
     session = _session((b"", b"", "eof"), (b"", b"", "eof"), steps=one_after_the_other,
                        max_clients=1)
-    assert _found(session, "max-clients") == []
+    assert _found(session, max_clients.name) == []
 
 
 def test_check_wants_the_server_alive_until_told_to_stop() -> None:
     session = _session((b"", b"", "eof"),
                        server={"alive_at_stop": False, "exitcode": 1, "stopped_in": None})
-    assert _found(session, "server-alive") == [
+    assert _found(session, server_alive.name) == [
         ("server-alive", "the server had exited (code 1) before it was told to stop")]
 
 
 def test_check_wants_nothing_left_after_shutdown() -> None:
     session = _session((b"", b"", "eof"), stopped={
         "children": ["pid 12 python (state Z)"], "fds": ["fd 7 -> socket:[99]"]})
-    assert _found(session, "clean-shutdown") == [
+    assert _found(session, clean_shutdown.name) == [
         ("clean-shutdown", "after SIGTERM the server left 1 child process behind: "
                            "pid 12 python (state Z)"),
         ("clean-shutdown", "after SIGTERM the server left 1 open file descriptor behind: "
                            "fd 7 -> socket:[99]")]
-    assert _found(_session((b"", b"", "eof"), stopped=None), "clean-shutdown") == [
+    assert _found(_session((b"", b"", "eof"), stopped=None), clean_shutdown.name) == [
         ("clean-shutdown", "the server never reported that it had stopped after SIGTERM")]
 
 

@@ -6,7 +6,9 @@ import dataclasses
 from typing import Any
 
 from sut.engine import Result, Violation
-from sut.report.lanes import Cell, columns, lanes, side_by_side
+from sut.engine.invariants import Invariants, invariant
+from sut.report.lanes import Cell, breaking_moment, columns, lanes, side_by_side
+from sut.scenarios import ticket
 from sut.scenarios.ticket import Params
 from tests import handmade
 
@@ -93,3 +95,28 @@ def test_twice_is_not_a_loop_and_the_breaking_event_is_marked_in_its_column() ->
         "    " + lane + "recv n=0",
         "    " + lane + "send data='_ok'"]
     assert drawn[-2] == "    ==> where clean-close breaks"
+
+
+# --- the breaking moment -----------------------------------------------------
+
+def test_the_breaking_moment_is_found_by_the_broken_invariant_alone() -> None:
+    run = handmade.result("ticket", Params(buyers=2, tickets=1), [
+        ("buyer 0", "read", {"count": 1}), ("buyer 1", "read", {"count": 1}),
+        ("buyer 0", "bought", {"left": 0}), ("buyer 1", "bought", {"left": 0})],
+        final={"text": '{"count": 0}', "count": 0})
+    asked: list[int] = []
+
+    @invariant("asked")
+    def count_asked(result: Result) -> list[Violation]:
+        """Holds, and counts how often it is asked."""
+        asked.append(len(result.events))
+        return []
+
+    check = Invariants(count_asked, ticket.no_oversell)
+    assert breaking_moment(run, "no-oversell", check) == 3  # the second "bought"
+    assert asked == []
+    # Any other check is judged whole, on every prefix, to the same moment.
+    assert breaking_moment(run, "no-oversell", lambda result: check(result)) == 3
+    assert asked == [0, 1, 2, 3, 4]
+    # Judged by the count the sale left, it breaks before any event: no moment.
+    assert breaking_moment(run, "consistent-count", ticket.check) is None

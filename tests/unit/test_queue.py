@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from sut.engine.invariants import NO_HANG
 from sut.scenarios.queue import Params, check
 from tests import handmade
 
@@ -61,7 +62,7 @@ def test_check_finds_a_child_and_main_waiting_for_messages_that_never_came() -> 
                          ("main", "got", {"sender": "main", "message": 0}),
                          ("main", "no-reply", {"got": 1}), ("child", "ready", {}),
                          messages=2, statuses={"child": "hung"}, left=[("main", 1)])
-    assert [detail for invariant, detail in _found(exchange) if invariant == "no-hang"] == [
+    assert [detail for invariant, detail in _found(exchange) if invariant == NO_HANG] == [
         "child hung after 'ready' and was stopped at the deadline, waiting for a message that "
         "never came (it had got 0 of 2 messages)",
         "main waited for a reply that never came (it had got 1 of 2 replies)"]
