@@ -19,7 +19,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-START_METHODS = ("fork", "forkserver", "spawn")
+from benchmarks.overhead import START_METHODS as START_METHODS
+
 LIMIT = 10.0  # seconds an example may take
 MOST = 1024  # processes: where the doubling stops even if there is time left
 # A run is declared hung only long after the limit: the measure is the time.

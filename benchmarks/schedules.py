@@ -1,11 +1,12 @@
 """Schedule mode, measured: minimal counterexamples and exhaustive exploration.
 
-For every minimal counterexample the suite pins: the time and the number of
-runs the Hypothesis search takes to it (under one start method). For
-every correct variant: the time and the number of interleavings to explore
-every one of a configuration of 2 and of 3 participants (main counts when it
-takes part). Everything runs in this one process, one after the other, so the
-numbers compare with each other; print them as a Markdown table.
+For every minimal counterexample the suite pins (tests/pinned/minima.py): the
+time and the number of runs the Hypothesis search takes to it (under one
+start method), checked to end on the pinned minimum. For every configuration
+of a correct variant the suite pins: the time and the number of
+interleavings to explore every one, checked against the pinned count.
+Everything runs in this one process, one after the other, so the numbers
+compare with each other; print them as a Markdown table.
 
     python -m benchmarks.schedules [--start-method fork]
 """
@@ -19,95 +20,81 @@ import time
 from typing import Any
 
 import sut
-from sut.drive.explore import explore
-from sut.drive.minimal import minimal_schedule
-from sut.drive.strategies import small_configs
-from sut.engine import Result, Schedule, Violation, default_start_method
+from sut.drive.explore import Exploration, explore
+from sut.drive.hunt import Found, Target, hunt
+from sut.engine import START_METHODS, Result, Violation, default_start_method
 from sut.engine.coordinator import format_schedule
-from sut.engine.scenario import Scenario
-from sut.report.demo import SEARCH_DECISIONS, SEARCH_WORKERS
-from sut.scenarios import bakery, event, ktv, pipe, printing, queue, ticket, traffic
-from tests.pinned.test_schedules import MINIMA
-
-# Correct variants: a configuration of 2 participants, then one of 3.
-EXPLORED: list[tuple[str, str, Any]] = [
-    ("ticket", "locked", ticket.Params(buyers=2, tickets=1)),
-    ("ticket", "locked", ticket.Params(buyers=3, tickets=2)),
-    ("ticket", "locked", ticket.Params(buyers=2, tickets=1, readers=1)),
-    ("ktv", "semaphore", ktv.Params(people=2, rooms=1)),
-    ("ktv", "semaphore", ktv.Params(people=3, rooms=2)),
-    ("printing", "locked", printing.Params(workers=2)),
-    ("printing", "locked", printing.Params(workers=3)),
-    ("printing", "joined", printing.Params(workers=3)),
-    ("bakery", "sentinel-per-consumer", bakery.Params(producers=1, consumers=1, buns=2)),
-    ("bakery", "sentinel-per-consumer", bakery.Params(producers=1, consumers=2, buns=1)),
-    ("bakery", "joinable-queue", bakery.Params(producers=2, consumers=1, buns=1)),
-    ("pipe", "closed-ends", pipe.Params(messages=2)),
-    ("traffic", "event", traffic.Params(cars=1, cycles=2)),
-    ("traffic", "event", traffic.Params(cars=2, cycles=1)),
-    ("queue", "one-way", queue.Params(messages=3)),
-    ("queue", "two-way-two-queues", queue.Params(messages=2)),
-    ("event", "event", event.Params(waiters=1, timeout=0.01)),
-    ("event", "event", event.Params(waiters=2, timeout=0.01)),
-]
+from tests.pinned.minima import EXPLORED, MINIMA, Explored, Minimum
 
 
 def _participants(result: Result) -> int:
     return len(result.workers) + any(step.worker == "main" for step in result.steps)
 
 
+def _target(pinned: Minimum) -> Target:
+    """The search that ends on ``pinned``."""
+    scenario = sut.get(pinned.scenario)
+    return Target(scenario, scenario.variant(pinned.variant), pinned.invariants)
+
+
+def _searched(found: Found, pinned: Minimum) -> str:
+    """``found``'s row, once checked against the minimum the suite pins (and replays)."""
+    target, result = found.target, found.result
+    if (found.params, result.schedule) != (pinned.params, pinned.schedule):
+        raise AssertionError(f"{pinned.scenario} {pinned.variant}: found {found.params} "
+                             f"{result.schedule}, the suite pins {pinned.params} "
+                             f"{pinned.schedule}")
+    return (f"| {target.scenario.name} | {target.variant.name} | {target.named} | "
+            f"{found.seconds:.2f} s | {found.runs} | {_shown(found.params)} | "
+            f"{format_schedule(result.schedule or ()) or '(default)'} |")
+
+
 def minimal_counterexamples(start_method: str) -> list[str]:
-    """The searches the suite pins (tests/test_schedules.py), timed one by one."""
+    """The searches the suite pins, timed one by one."""
     rows = ["| scenario | variant | invariants | search time | runs | minimal configuration "
             "| schedule |", "|---|---|---|---:|---:|---|---|"]
-    for name, variant, wanted, pinned_params, pinned_schedule, _ in MINIMA:
-        scenario = sut.get(name)
-        runs = 0
-
-        def evaluate(params: Any, schedule: Schedule, scenario: Scenario = scenario,
-                     variant: str = variant) -> tuple[Result, list[Violation]]:
-            nonlocal runs
-            runs += 1
-            return scenario.evaluate(params, variant, start_method=start_method,
-                                     schedule=schedule)
-
-        began = time.monotonic()
-        params, result, _ = minimal_schedule(evaluate, small_configs(scenario), invariants=wanted,
-                                             workers=SEARCH_WORKERS, decisions=SEARCH_DECISIONS)
-        took = time.monotonic() - began
-        # The suite pins this minimum (and replays it); say so if the search moved.
-        assert (params, result.schedule) == (pinned_params, pinned_schedule), (
-            f"{name} {variant}: found {params} {result.schedule}, the suite pins "
-            f"{pinned_params} {pinned_schedule}")
-        rows.append(f"| {name} | {variant} | {', '.join(sorted(wanted or {'any'}))} | "
-                    f"{took:.2f} s | {runs} | {_shown(params)} | "
-                    f"{format_schedule(result.schedule or ()) or '(default)'} |")
+    chosen = [_target(pinned) for pinned in MINIMA]
+    for found, pinned in zip(hunt(chosen, start_method=start_method), MINIMA, strict=True):
+        rows.append(_searched(found, pinned))
         print(rows[-1], file=sys.stderr, flush=True)
     return rows
 
 
+def _explored(explored: Explored, start_method: str) -> str:
+    """The row of one exploration, timed, once checked against the count the suite pins."""
+    scenario = sut.get(explored.scenario)
+    shape: list[Result] = []
+
+    def evaluate(schedule: tuple[int, ...]) -> tuple[Result, list[Violation]]:
+        result, violations = scenario.evaluate(explored.params, explored.variant,
+                                               start_method=start_method, schedule=schedule)
+        shape.append(result)
+        return result, violations
+
+    began = time.monotonic()
+    exploration = explore(evaluate)
+    took = time.monotonic() - began
+    _check(explored, exploration)
+    return (f"| {explored.scenario} | {explored.variant} | {_shown(explored.params)} | "
+            f"{max(_participants(result) for result in shape)} | {exploration.runs} | "
+            f"{took:.2f} s |")
+
+
+def _check(explored: Explored, exploration: Exploration) -> None:
+    """Say so if the exploration no longer holds, or no longer counts what the suite pins."""
+    found = (exploration.runs, exploration.violating, exploration.complete)
+    if found != (explored.interleavings, 0, True):
+        raise AssertionError(f"{explored.scenario} {explored.variant} {explored.params}: "
+                             f"explored (runs, violating, complete) = {found}, the suite "
+                             f"pins ({explored.interleavings}, 0, True)")
+
+
 def exhaustive(start_method: str) -> list[str]:
+    """Every exploration the suite pins, timed one by one."""
     rows = ["| scenario | variant | configuration | participants | interleavings | time |",
             "|---|---|---|---:|---:|---:|"]
-    for name, variant, params in EXPLORED:
-        scenario = sut.get(name)
-        shape: list[Result] = []
-
-        def evaluate(schedule: tuple[int, ...], scenario: Scenario = scenario,
-                     variant: str = variant, params: Any = params,
-                     shape: list[Result] = shape) -> tuple[Result, list[Violation]]:
-            result, violations = scenario.evaluate(params, variant, start_method=start_method,
-                                                   schedule=schedule)
-            shape.append(result)
-            return result, violations
-
-        began = time.monotonic()
-        exploration = explore(evaluate)
-        took = time.monotonic() - began
-        verdict = "" if exploration.violating == 0 else f" ({exploration.violating} VIOLATE)"
-        rows.append(f"| {name} | {variant} | {_shown(params)} | "
-                    f"{max(_participants(result) for result in shape)} | "
-                    f"{exploration.runs}{verdict} | {took:.2f} s |")
+    for explored in EXPLORED:
+        rows.append(_explored(explored, start_method))
         print(rows[-1], file=sys.stderr, flush=True)
     return rows
 
@@ -120,8 +107,7 @@ def _shown(params: Any) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--start-method", default=default_start_method(),
-                        choices=("fork", "forkserver", "spawn"))
+    parser.add_argument("--start-method", default=default_start_method(), choices=START_METHODS)
     args = parser.parse_args()
     print(f"machine: {platform.processor() or platform.machine()}, "
           f"Python {platform.python_version()}, start method {args.start_method}\n")

@@ -22,9 +22,11 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-import time
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sut.drive.hunt import Found
 
 STRESS_RUNS = 500
 STRESS_SECONDS = 30.0
@@ -33,72 +35,24 @@ STRESS_SECONDS = 30.0
 STRESS_TIMEOUT = 2.0
 
 
-@dataclasses.dataclass(frozen=True)
-class Found:
-    """What one search found, and what it cost."""
-
-    scenario: str
-    variant: str
-    breaks: str
-    params: Any
-    runs: int
-    seconds: float
-
-
 def searches(start_method: str) -> Iterator[Found]:
-    """Every search the demo makes, timed."""
-    import sut
-    from sut.drive import catalogue
-    from sut.drive.minimal import minimal, minimal_schedule
-    from sut.drive.strategies import small_configs
-    from sut.engine import Result, Schedule, Violation
-    from sut.engine.scenario import Scenario
-    from sut.report.demo import SEARCH_DECISIONS, SEARCH_WORKERS
+    """Every search the demo makes (:mod:`sut.drive.hunt`), counted and timed."""
+    from sut.drive.hunt import hunt, targets
 
-    for scenario in sut.catalogue():
-        for variant in [v for v in scenario.variants if v.expected == "violates"]:
-            runs = 0
-
-            def scheduled(params: Any, schedule: Schedule, scenario: Scenario = scenario,
-                          variant: str = variant.name) -> tuple[Result, list[Violation]]:
-                nonlocal runs
-                runs += 1
-                return scenario.evaluate(params, variant, start_method=start_method,
-                                         schedule=schedule)
-
-            def scripted(params: Any, scenario: Scenario = scenario,
-                         variant: str = variant.name) -> tuple[Result, list[Violation]]:
-                nonlocal runs
-                runs += 1
-                return scenario.evaluate(params, variant, start_method=start_method)
-
-            if scenario.schedulable:
-                runs, began = 0, time.monotonic()
-                params, _, violations = minimal_schedule(
-                    scheduled, small_configs(scenario), invariants=variant.shows or None,
-                    workers=SEARCH_WORKERS, decisions=SEARCH_DECISIONS)
-                yield Found(scenario.name, variant.name, violations[0].invariant, params, runs,
-                            time.monotonic() - began)
-                continue
-            for search in catalogue.searches(scenario).breaking:
-                runs, began = 0, time.monotonic()
-                params, _, _ = minimal(scripted, search.space, invariants={search.invariant})
-                yield Found(scenario.name, variant.name, search.invariant, params, runs,
-                            time.monotonic() - began)
+    return hunt(targets(), start_method=start_method)
 
 
 def stress_loop(found: Found, params: Any, start_method: str, runs: int,
                 seconds: float) -> str:
     """``12 runs, 0.31 s``: how long a stress loop on ``params`` took to its first bad
     outcome, or ``none in 500 runs, 30.0 s``."""
-    import sut
     from sut.drive.stress import stress
     from sut.engine.invariants import amount
 
-    scenario = sut.get(found.scenario)
+    scenario, variant = found.target.scenario, found.target.variant.name
     if any(field.name == "jitter" for field in dataclasses.fields(params)):
         params = dataclasses.replace(params, jitter=0.0)
-    histogram = stress(lambda seed: scenario.evaluate(params, found.variant,
+    histogram = stress(lambda seed: scenario.evaluate(params, variant,
                                                       start_method=start_method, seed=seed,
                                                       timeout=STRESS_TIMEOUT),
                        runs=runs, until_forbidden=True, seconds=seconds)
@@ -108,20 +62,19 @@ def stress_loop(found: Found, params: Any, start_method: str, runs: int,
 
 
 def table(start_method: str, runs: int, seconds: float) -> list[str]:
-    import sut
-    from sut.engine.params import describe_params
+    from sut.report.demo import configuration
 
     rows = ["| scenario | variant | breaks | search: runs, time | minimal configuration "
             "| stress loop, default configuration | stress loop, minimal configuration |",
             "|---|---|---|---|---|---|---|"]
     for found in searches(start_method):
-        default = stress_loop(found, sut.get(found.scenario).params(), start_method, runs,
+        default = stress_loop(found, found.target.scenario.params(), start_method, runs,
                               seconds)
         minimal = stress_loop(found, found.params, start_method, runs, seconds)
-        shown = " ".join(pair for pair in describe_params(found.params).split()
-                         if not pair.startswith("jitter="))
-        rows.append(f"| {found.scenario} | {found.variant} | {found.breaks} | {found.runs} "
-                    f"runs, {found.seconds:.2f} s | {shown} | {default} | {minimal} |")
+        rows.append(f"| {found.target.scenario.name} | {found.target.variant.name} | "
+                    f"{found.violations[0].invariant} | {found.runs} runs, "
+                    f"{found.seconds:.2f} s | {configuration(found.params)} | {default} | "
+                    f"{minimal} |")
         print(rows[-1], file=sys.stderr, flush=True)
     return rows
 
@@ -132,8 +85,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="most runs of a stress loop (default: %(default)s)")
     parser.add_argument("--seconds", type=float, default=STRESS_SECONDS,
                         help="most seconds of a stress loop (default: %(default)s)")
-    parser.add_argument("--start-method", default="fork",
-                        choices=("fork", "forkserver", "spawn"))
+    from sut.engine import START_METHODS
+
+    parser.add_argument("--start-method", default="fork", choices=START_METHODS)
     args = parser.parse_args(argv)
     print("\n".join(table(args.start_method, args.runs, args.seconds)))
 

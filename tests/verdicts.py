@@ -1,13 +1,15 @@
-"""Assertions on verdicts, and the search for a minimal counterexample."""
+"""Assertions on verdicts, and the tests' minimal counterexample: sut's search
+(:func:`sut.drive.minimal.minimal`) over trials - params and a jitter seed."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
-from hypothesis import Phase, find, settings
 from hypothesis import strategies as st
 
+from sut.drive.minimal import counted, minimal
+from sut.drive.strategies import Trial
 from sut.engine import Result, Violation
 from sut.engine.scenario import Scenario
 
@@ -25,13 +27,25 @@ def report(result: Result, violations: list[Violation]) -> str:
     return "\n".join(lines)
 
 
-def assert_holds(scenario: Scenario, variant: str, trial: tuple[Any, int],
+Evaluate = Callable[[Trial], tuple[Result, list[Violation]]]
+
+
+def _trial_runner(scenario: Scenario, variant: str, start_method: str,
+                  timeout: float) -> Evaluate:
+    """``evaluate(trial)``: ``variant`` run once on a trial's params and seed, and checked."""
+    def evaluate(trial: Trial) -> tuple[Result, list[Violation]]:
+        params, seed = trial
+        return scenario.evaluate(params, variant, start_method=start_method, seed=seed,
+                                 timeout=timeout)
+
+    return evaluate
+
+
+def assert_holds(scenario: Scenario, variant: str, trial: Trial,
                  start_method: str) -> None:
     """Run ``variant`` on ``trial`` and fail with the evidence if any invariant breaks."""
     __tracebackhide__ = True
-    params, seed = trial
-    result, violations = scenario.evaluate(params, variant, start_method=start_method,
-                                           seed=seed, timeout=TEST_TIMEOUT)
+    result, violations = _trial_runner(scenario, variant, start_method, TEST_TIMEOUT)(trial)
     assert not violations, report(result, violations)
 
 
@@ -42,17 +56,29 @@ _SEARCHED: dict[tuple[Any, ...], tuple[Any, int]] = {}
 SEARCH_METHOD = "fork"
 
 
+def _first_verdicts(evaluate: Evaluate) -> Evaluate:
+    """``evaluate``, run once per trial: a trial seen again gets its first verdict back."""
+    seen: dict[Trial, tuple[Result, list[Violation]]] = {}
+
+    def once(trial: Trial) -> tuple[Result, list[Violation]]:
+        if trial not in seen:
+            seen[trial] = evaluate(trial)
+        return seen[trial]
+
+    return once
+
+
 def minimal_counterexample(scenario: Scenario, variant: str,
-                           trials: st.SearchStrategy[tuple[Any, int]], start_method: str, *,
+                           trials: st.SearchStrategy[Trial], start_method: str, *,
                            invariants: Collection[str] | None = None, max_examples: int = 50,
                            shrink: bool = True, replay: bool = True,
                            timeout: float = TEST_TIMEOUT) -> tuple[Any, int, list[Violation]]:
     """The smallest trial on which ``variant`` breaks one of ``invariants`` (default: any).
 
-    Deterministic by construction: a derandomized search with no example
-    database, so every run starts cold and walks the same path. Raises
-    ``hypothesis.errors.NoSuchExample`` if the variant never breaks - which
-    fails the calling test: a broken variant must stay caught.
+    Deterministic by construction: sut's search (a derandomized Hypothesis
+    search with no example database), so every run starts cold and walks the
+    same path. Raises ``hypothesis.errors.NoSuchExample`` if the variant never
+    breaks - which fails the calling test: a broken variant must stay caught.
 
     The search runs under fork, where runs are cheapest; the minimum it finds
     is then run again under ``start_method``, and the violations returned are
@@ -67,28 +93,14 @@ def minimal_counterexample(scenario: Scenario, variant: str,
     """
     wanted = None if invariants is None else frozenset(invariants)
     key = (scenario.name, variant, repr(trials), wanted, shrink, replay, max_examples, timeout)
-    latest: dict[tuple[Any, int], list[Violation]] = {}
-
-    def violations_of(trial: tuple[Any, int], method: str) -> list[Violation]:
-        params, seed = trial
-        _, violations = scenario.evaluate(params, variant, start_method=method,
-                                          seed=seed, timeout=timeout)
-        return [v for v in violations if wanted is None or v.invariant in wanted]
-
-    def breaks(trial: tuple[Any, int]) -> bool:
-        if not replay and trial in latest:
-            return bool(latest[trial])
-        latest[trial] = violations_of(trial, SEARCH_METHOD)
-        return bool(latest[trial])
-
     if key not in _SEARCHED:
-        phases = (Phase.generate, Phase.shrink) if shrink else (Phase.generate,)
-        search = settings(database=None, derandomize=True, max_examples=max_examples,
-                          deadline=None, phases=phases)
-        _SEARCHED[key] = find(trials, breaks, settings=search)
-        if start_method == SEARCH_METHOD:
-            # find has already replayed the minimal trial: its violations are the last run's.
-            params, seed = _SEARCHED[key]
-            return params, seed, latest[params, seed]
+        evaluate = _trial_runner(scenario, variant, SEARCH_METHOD, timeout)
+        found, _, violations = minimal(evaluate if replay else _first_verdicts(evaluate),
+                                       trials, invariants=wanted, max_examples=max_examples,
+                                       shrink=shrink)
+        _SEARCHED[key] = found
+        if start_method == SEARCH_METHOD:  # the search's last run of its minimum is this run
+            return (*found, violations)
     params, seed = _SEARCHED[key]
-    return params, seed, violations_of((params, seed), start_method)
+    _, violations = _trial_runner(scenario, variant, start_method, timeout)((params, seed))
+    return params, seed, counted(violations, wanted)

@@ -34,12 +34,22 @@ Input = TypeVar("Input", bound=Hashable)
 Evaluate = Callable[[Any, Scheduled], tuple[Result, list[Violation]]]
 
 
+def counted(violations: list[Violation],
+            invariants: Collection[str] | None) -> list[Violation]:
+    """The ``violations`` of ``invariants`` (every one, if None): those a search counts."""
+    return [v for v in violations if invariants is None or v.invariant in invariants]
+
+
 def minimal(evaluate: Callable[[Input], tuple[Result, list[Violation]]],
             space: st.SearchStrategy[Input], *, invariants: Collection[str] | None = None,
-            max_examples: int = 100) -> tuple[Input, Result, list[Violation]]:
+            max_examples: int = 100, shrink: bool = True,
+            ) -> tuple[Input, Result, list[Violation]]:
     """The smallest input drawn from ``space`` on which ``evaluate`` breaks an invariant.
 
-    Only ``invariants`` count, if given, and only theirs are returned with the run.
+    Only ``invariants`` count, if given, and only theirs are returned with the
+    run - the last run of the input found (Hypothesis runs it again to confirm
+    it). ``shrink=False`` returns the first breaking input drawn, as drawn:
+    for asking whether a program breaks at all.
 
     Raises:
         hypothesis.errors.NoSuchExample: nothing broke in ``max_examples``
@@ -49,12 +59,12 @@ def minimal(evaluate: Callable[[Input], tuple[Result, list[Violation]]],
 
     def breaks(drawn: Input) -> bool:
         result, violations = evaluate(drawn)
-        violations = [v for v in violations if invariants is None or v.invariant in invariants]
-        runs[drawn] = (result, violations)
-        return bool(violations)
+        runs[drawn] = (result, counted(violations, invariants))
+        return bool(runs[drawn][1])
 
+    phases = (Phase.generate, Phase.shrink) if shrink else (Phase.generate,)
     search = settings(database=None, derandomize=True, max_examples=max_examples,
-                      deadline=None, phases=(Phase.generate, Phase.shrink))
+                      deadline=None, phases=phases)
     found = find(space, breaks, settings=search)
     return (found, *runs[found])
 

@@ -15,27 +15,29 @@ space. A summary table ends the show.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from hypothesis.errors import NoSuchExample
+
 from sut.drive import catalogue
 from sut.drive.explore import explore
-from sut.drive.strategies import small_configs
+from sut.drive.hunt import Found, Target, hunt, scheduled, targets, unhuntable, whole_space
+from sut.drive.minimal import minimal
 from sut.engine.coordinator import format_schedule
 from sut.engine.invariants import amount
 from sut.engine.params import describe_params
-from sut.engine.probe import Scheduled
 from sut.engine.result import Result, Violation
-from sut.engine.scenario import Scenario
+from sut.engine.scenario import Scenario, Variant
 from sut.report.lanes import breaking_moment, lanes, side_by_side
 from sut.report.picture import Drawing
 
-# What a search draws (as the tests do): schedules naming 3 workers, covering 20 decisions.
-SEARCH_WORKERS, SEARCH_DECISIONS = 3, 20
 # Inputs drawn from a searched scenario's whole space for its correct variants.
 DRAWN_INPUTS = 25
+
+Run = tuple[Result, list[Violation]]
 
 
 @dataclass(frozen=True)
@@ -55,10 +57,55 @@ class Verdict:
         return self.expected == self.verdict
 
 
-def _configuration(params: Any) -> str:
+@dataclass(frozen=True)
+class _Stage:
+    """Where the show runs and speaks: the start method, the story (``say``) and the
+    progress notes beside it."""
+
+    start_method: str
+    say: Callable[[str], None]
+    progress: Callable[[str], None]
+
+    def hunt(self, scenario: Scenario) -> Iterable[Found]:
+        """The searches for ``scenario``'s broken variants, each announced as it starts."""
+        return hunt(targets([scenario]), start_method=self.start_method,
+                    starting=lambda target: self.progress(_searching(target)))
+
+    def runner(self, scenario: Scenario, variant: Variant) -> Callable[[Any], Run]:
+        """``run(params)``: ``variant`` run once on ``params`` and checked."""
+        return lambda params: scenario.evaluate(params, variant.name,
+                                                start_method=self.start_method)
+
+    def scheduler(self, scenario: Scenario, variant: Variant,
+                  params: Any) -> Callable[[tuple[int, ...]], Run]:
+        """``run(schedule)``: ``variant`` run once with ``params`` by ``schedule`` and
+        checked."""
+        return lambda schedule: scenario.evaluate(params, variant.name,
+                                                  start_method=self.start_method,
+                                                  schedule=schedule)
+
+
+def configuration(params: Any) -> str:
     """The parameters that matter in schedule mode (not jitter)."""
     return " ".join(pair for pair in describe_params(params).split() if
                     not pair.startswith("jitter="))
+
+
+def _searching(target: Target) -> str:
+    what = ("its smallest race" if target.space is None
+            else f"the smallest input that breaks {target.named}")
+    return f"{target.scenario.name}: searching {target.variant.name} for {what} ..."
+
+
+def _expecting(scenario: Scenario, verdict: str) -> list[Variant]:
+    """``scenario``'s variants expected to get ``verdict``: ``violates`` or ``holds``."""
+    return [variant for variant in scenario.variants if variant.expected == verdict]
+
+
+def _verdict(scenario: Scenario, variant: Variant, verdict: str, evidence: str,
+             broken: Drawing | None = None, why: str = "") -> Verdict:
+    return Verdict(scenario.name, variant.name, variant.expected, verdict, evidence, broken,
+                   why)
 
 
 def show(names: Sequence[str], *, start_method: str, say: Callable[[str], None],
@@ -70,154 +117,148 @@ def show(names: Sequence[str], *, start_method: str, say: Callable[[str], None],
     """
     chosen = [catalogue.get(name) for name in names] or catalogue.catalogue()
     for scenario in chosen:
-        if not scenario.schedulable and not scenario.searches:
-            raise ValueError(f"{scenario.name} is not in the demo: {scenario.unscheduled}")
+        why_not = unhuntable(scenario)
+        if why_not is not None:
+            raise ValueError(f"{scenario.name} is not in the demo: {why_not}")
+    stage = _Stage(start_method, say, progress)
     verdicts: list[Verdict] = []
     for scenario in chosen:
-        show_one = _show_scheduled if scenario.schedulable else _show_searched
-        verdicts += show_one(scenario, start_method, say, progress)
+        say(f"== {scenario.name}: {scenario.description}")
+        show_one = _show_scheduled if scheduled(scenario) else _show_searched
+        verdicts += show_one(scenario, stage)
+        say("")
     say(_summary(verdicts))
     return verdicts
 
 
-def _show_scheduled(scenario: Scenario, start_method: str, say: Callable[[str], None],
-              progress: Callable[[str], None]) -> list[Verdict]:
-    from sut.drive.minimal import minimal_schedule  # Hypothesis: only when searching
+# --- a scenario with a schedule mode ----------------------------------------
 
-    say(f"== {scenario.name}: {scenario.description}")
+def _show_scheduled(scenario: Scenario, stage: _Stage) -> list[Verdict]:
+    """Each broken variant's smallest race, drawn; each correct one explored in every
+    interleaving of the configurations its siblings broke in."""
     verdicts = []
     broke_in: list[Any] = []  # the configurations a broken variant broke in
-    for variant in [v for v in scenario.variants if v.expected == "violates"]:
-        progress(f"{scenario.name}: searching {variant.name} for its smallest race ...")
-        runs = 0
-
-        def evaluate(params: Any, schedule: Scheduled, variant: str = variant.name,
-                     ) -> tuple[Result, list[Violation]]:
-            nonlocal runs
-            runs += 1
-            return scenario.evaluate(params, variant, start_method=start_method,
-                                     schedule=schedule)
-
-        began = time.monotonic()
-        params, result, violations = minimal_schedule(
-            evaluate, small_configs(scenario), invariants=variant.shows or None,
-            workers=SEARCH_WORKERS, decisions=SEARCH_DECISIONS)
-        progress(f"{scenario.name}: {variant.name} broke in {time.monotonic() - began:.1f} s "
-                 f"({runs} runs)")
-        if params not in broke_in:
-            broke_in.append(params)
-        schedule = format_schedule(result.schedule or ()) or "(default)"
-        moment = breaking_moment(result, violations[0].invariant, scenario.check)
-        say(f"\n{variant.name} ({variant.description}) breaks with {_configuration(params)}, "
-            f"schedule {schedule}:\n" + "\n".join(lanes(result, violations, moment=moment)))
-        verdicts.append(Verdict(
-            scenario.name, variant.name, variant.expected, "violates",
-            f"{_configuration(params)}, schedule {schedule}",
-            Drawing(f"{scenario.name} {variant.name}: {_configuration(params)}, "
-                    f"schedule {schedule}", result, violations, moment)))
-    for variant in [v for v in scenario.variants if v.expected == "holds"]:
-        held = []
-        for params in broke_in:
-            progress(f"{scenario.name}: exploring {variant.name} with {_configuration(params)}")
-
-            def run(schedule: tuple[int, ...], variant: str = variant.name, params: Any = params,
-                    ) -> tuple[Result, list[Violation]]:
-                return scenario.evaluate(params, variant, start_method=start_method,
-                                         schedule=schedule)
-
-            exploration = explore(run)
-            if exploration.first is not None:
-                result, violations = exploration.first
-                say(f"\n{variant.name} BREAKS with {_configuration(params)}, though it should "
-                    f"hold:\n" + "\n".join(lanes(result, violations)))
-                verdicts.append(Verdict(scenario.name, variant.name, variant.expected,
-                                        "violates", f"{_configuration(params)}, schedule "
-                                        f"{format_schedule(result.schedule or ())}"))
-                break
-            every = (f"all {exploration.runs} interleavings" if exploration.runs > 1
-                     else "the only interleaving")
-            held.append(f"{every} of {_configuration(params)}")
-        else:
-            say(f"\n{variant.name} ({variant.description}) holds in "
-                + "; in ".join(held) + ".")
-            verdicts.append(Verdict(scenario.name, variant.name, variant.expected, "holds",
-                                    "; ".join(held)))
-    say("")
+    for found in stage.hunt(scenario):
+        stage.progress(f"{scenario.name}: {found.target.variant.name} broke in "
+                       f"{found.seconds:.1f} s ({found.runs} runs)")
+        if found.params not in broke_in:
+            broke_in.append(found.params)
+        verdicts.append(_race(found, stage.say))
+    verdicts += [_explored(scenario, variant, broke_in, stage)
+                 for variant in _expecting(scenario, "holds")]
     return verdicts
 
 
-def _show_searched(scenario: Scenario, start_method: str, say: Callable[[str], None],
-                   progress: Callable[[str], None]) -> list[Verdict]:
-    from hypothesis.errors import NoSuchExample  # Hypothesis: only when searching
+def _race(found: Found, say: Callable[[str], None]) -> Verdict:
+    """A broken variant's smallest race, told as lanes."""
+    scenario, variant, result = found.target.scenario, found.target.variant, found.result
+    where = (f"{configuration(found.params)}, schedule "
+             f"{format_schedule(result.schedule or ()) or '(default)'}")
+    moment = breaking_moment(result, found.violations[0].invariant, scenario.check)
+    say(f"\n{variant.name} ({variant.description}) breaks with {where}:\n"
+        + "\n".join(lanes(result, found.violations, moment=moment)))
+    return _verdict(scenario, variant, "violates", where, Drawing(
+        f"{scenario.name} {variant.name}: {where}", result, found.violations, moment))
 
-    from sut.drive.minimal import minimal
 
-    searches = catalogue.searches(scenario)
-    say(f"== {scenario.name}: {scenario.description}")
+def _explored(scenario: Scenario, variant: Variant, broke_in: list[Any],
+              stage: _Stage) -> Verdict:
+    """A correct variant run in every interleaving of each configuration in ``broke_in``."""
+    held = []
+    for params in broke_in:
+        stage.progress(f"{scenario.name}: exploring {variant.name} with "
+                       f"{configuration(params)}")
+        exploration = explore(stage.scheduler(scenario, variant, params))
+        if exploration.first is not None:
+            result, violations = exploration.first
+            stage.say(f"\n{variant.name} BREAKS with {configuration(params)}, though it "
+                      f"should hold:\n" + "\n".join(lanes(result, violations)))
+            return _verdict(scenario, variant, "violates", f"{configuration(params)}, "
+                            f"schedule {format_schedule(result.schedule or ())}")
+        every = (f"all {exploration.runs} interleavings" if exploration.runs > 1
+                 else "the only interleaving")
+        held.append(f"{every} of {configuration(params)}")
+    stage.say(f"\n{variant.name} ({variant.description}) holds in " + "; in ".join(held) + ".")
+    return _verdict(scenario, variant, "holds", "; ".join(held))
+
+
+# --- a scenario searched for one bug at a time ------------------------------
+
+def _show_searched(scenario: Scenario, stage: _Stage) -> list[Verdict]:
+    """Each broken variant's smallest input per bug, drawn side by side; each correct
+    one run on every input its siblings broke on, and on drawn ones."""
     verdicts = []
     broke_on: list[Any] = []  # the inputs a broken variant broke on
-    breakers = [v.name for v in scenario.variants if v.expected == "violates"]
-    for variant in [v for v in scenario.variants if v.expected == "violates"]:
-        def run(params: Any, variant: str = variant.name) -> tuple[Result, list[Violation]]:
-            return scenario.evaluate(params, variant, start_method=start_method)
-
-        found: dict[Any, tuple[list[str], str, Result, list[Violation]]] = {}
-        for search in searches.breaking:
-            progress(f"{scenario.name}: searching {variant.name} for the smallest input that "
-                     f"breaks {search.invariant} ...")
-            began = time.monotonic()
-            params, result, violations = minimal(run, search.space,
-                                                 invariants={search.invariant})
-            progress(f"{scenario.name}: {variant.name} broke {search.invariant} in "
-                     f"{time.monotonic() - began:.1f} s")
-            if params in found:  # one input, several bugs
-                found[params][0].append(search.invariant)
-            else:
-                found[params] = ([search.invariant], search.why, result, violations)
-        for params, (invariants, why, result, violations) in found.items():
+    searched = itertools.groupby(stage.hunt(scenario), key=lambda found: found.target.variant)
+    for _, found in searched:
+        for params, bugs in _by_input(found, stage.progress).items():
             broke_on.append(params)
-            what = f"{' and '.join(invariants)}, with {_configuration(params)}"
-            say(f"\n{variant.name} ({variant.description}) breaks {what}.\nWhy: {why}\n"
-                + "\n".join(side_by_side(result, violations)))
-            verdicts.append(Verdict(
-                scenario.name, variant.name, variant.expected, "violates", what,
-                Drawing(f"{scenario.name} {variant.name} breaks {what}", result, violations,
-                        ordered=False), why))
-    for variant in [v for v in scenario.variants if v.expected == "holds"]:
-        progress(f"{scenario.name}: running {variant.name} on every input "
-                 f"{' and '.join(breakers)} broke on, and on {DRAWN_INPUTS} drawn ones")
-        drawn = 0
-
-        def evaluate(params: Any, variant: str = variant.name,
-                     ) -> tuple[Result, list[Violation]]:
-            return scenario.evaluate(params, variant, start_method=start_method)
-
-        def draw(params: Any) -> tuple[Result, list[Violation]]:
-            nonlocal drawn
-            drawn += 1
-            return evaluate(params)
-
-        broken = next((run for run in map(evaluate, broke_on) if run[1]), None)
-        if broken is None:
-            try:
-                _, result, violations = minimal(draw, searches.anything,
-                                                max_examples=DRAWN_INPUTS)
-                broken = result, violations
-            except NoSuchExample:
-                pass
-        if broken is not None:
-            result, violations = broken
-            say(f"\n{variant.name} BREAKS, though it should hold:\n"
-                + "\n".join(side_by_side(result, violations)))
-            verdicts.append(Verdict(scenario.name, variant.name, variant.expected, "violates",
-                                    f"{violations[0].invariant}: {violations[0].detail}"))
-            continue
-        held = (f"the {amount(len(broke_on), 'input')} {' and '.join(breakers)} broke on, "
-                f"and {drawn} drawn from the whole space")
-        say(f"\n{variant.name} ({variant.description}) holds on {held}.")
-        verdicts.append(Verdict(scenario.name, variant.name, variant.expected, "holds", held))
-    say("")
+            verdicts.append(_bug(bugs, stage.say))
+    breakers = " and ".join(variant.name for variant in _expecting(scenario, "violates"))
+    verdicts += [_tried(scenario, variant, broke_on, breakers, stage)
+                 for variant in _expecting(scenario, "holds")]
     return verdicts
+
+
+def _by_input(searched: Iterable[Found],
+              progress: Callable[[str], None]) -> dict[Any, list[Found]]:
+    """A variant's searches by the input each ended on: one input, several bugs."""
+    by_input: dict[Any, list[Found]] = {}
+    for found in searched:
+        progress(f"{found.target.scenario.name}: {found.target.variant.name} broke "
+                 f"{found.target.named} in {found.seconds:.1f} s")
+        by_input.setdefault(found.params, []).append(found)
+    return by_input
+
+
+def _bug(bugs: list[Found], say: Callable[[str], None]) -> Verdict:
+    """The bugs a broken variant shows on one input, drawn side by side (the first
+    search's run)."""
+    first = bugs[0]
+    scenario, variant, why = first.target.scenario, first.target.variant, first.target.why
+    what = (f"{' and '.join(found.target.named for found in bugs)}, with "
+            f"{configuration(first.params)}")
+    say(f"\n{variant.name} ({variant.description}) breaks {what}.\nWhy: {why}\n"
+        + "\n".join(side_by_side(first.result, first.violations)))
+    return _verdict(scenario, variant, "violates", what, Drawing(
+        f"{scenario.name} {variant.name} breaks {what}", first.result, first.violations,
+        ordered=False), why)
+
+
+def _tried(scenario: Scenario, variant: Variant, broke_on: list[Any], breakers: str,
+           stage: _Stage) -> Verdict:
+    """A correct variant run on every input in ``broke_on``, then on drawn ones."""
+    stage.progress(f"{scenario.name}: running {variant.name} on every input {breakers} "
+                   f"broke on, and on {DRAWN_INPUTS} drawn ones")
+    run = stage.runner(scenario, variant)
+    drawn: list[Any] = []  # every input drawn, as it is run
+    broken = next((verdict for verdict in map(run, broke_on) if verdict[1]), None)
+    if broken is None:
+        broken = _drawn_break(scenario, run, drawn)
+    if broken is not None:
+        result, violations = broken
+        stage.say(f"\n{variant.name} BREAKS, though it should hold:\n"
+                  + "\n".join(side_by_side(result, violations)))
+        return _verdict(scenario, variant, "violates",
+                        f"{violations[0].invariant}: {violations[0].detail}")
+    held = (f"the {amount(len(broke_on), 'input')} {breakers} broke on, "
+            f"and {len(drawn)} drawn from the whole space")
+    stage.say(f"\n{variant.name} ({variant.description}) holds on {held}.")
+    return _verdict(scenario, variant, "holds", held)
+
+
+def _drawn_break(scenario: Scenario, run: Callable[[Any], Run], drawn: list[Any]) -> Run | None:
+    """A run that breaks among :data:`DRAWN_INPUTS` inputs drawn from ``scenario``'s whole
+    space (each one kept in ``drawn``), or None."""
+    def draw(params: Any) -> Run:
+        drawn.append(params)
+        return run(params)
+
+    try:
+        _, result, violations = minimal(draw, whole_space(scenario), max_examples=DRAWN_INPUTS)
+    except NoSuchExample:
+        return None
+    return result, violations
 
 
 def _summary(verdicts: list[Verdict]) -> str:

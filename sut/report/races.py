@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable
 
 from sut.drive import catalogue
+from sut.drive.hunt import unscheduled
 from sut.engine.result import Violation
 from sut.engine.scenario import Scenario
 from sut.report.demo import Verdict, show
@@ -95,9 +96,10 @@ def section(scenario: Scenario, *, start_method: str,
             progress: Callable[[str], None]) -> tuple[str, str]:
     """One scenario's part of the document, and its picture."""
     lines = [f"## {scenario.name}", "", scenario.description[:1].upper()
-             + scenario.description[1:] + ".", "", scenario.invariants, ""]
-    if not scenario.schedulable:
-        lines += [f"No schedule mode: {scenario.unscheduled}. Each search below looks for "
+             + scenario.description[1:] + ".", "", scenario.invariants_in_prose, ""]
+    why_not = unscheduled(scenario)
+    if why_not is not None:
+        lines += [f"No schedule mode: {why_not}. Each search below looks for "
                   f"one bug, over inputs with nothing left to timing.", ""]
     own = show([scenario.name], start_method=start_method, say=lambda text: None,
                progress=progress)

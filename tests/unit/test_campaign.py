@@ -26,7 +26,7 @@ JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 """
 
 
-def _run(index: int, outcomes: dict[str, campaign.Outcome] | None, *, exit_code: int = 0,
+def _run(index: int, outcomes: dict[str, campaign.TestStatus] | None, *, exit_code: int = 0,
          kind: campaign.Kind = "quiet", seconds: float = 1.0, timed_out: bool = False) -> Run:
     return Run(index=index, kind=kind, hogs=2 if kind == "loaded" else 0, seconds=seconds,
                exit_code=exit_code, timed_out=timed_out, outcomes=outcomes,
@@ -98,8 +98,8 @@ def test_tests_that_only_pass_or_skip_are_neither_flaky_nor_failing() -> None:
 
 
 def test_a_run_fails_when_it_gave_no_usable_result() -> None:
-    passed: dict[str, campaign.Outcome] = {"t::x": "passed"}
-    failed: dict[str, campaign.Outcome] = {"t::x": "failed"}
+    passed: dict[str, campaign.TestStatus] = {"t::x": "passed"}
+    failed: dict[str, campaign.TestStatus] = {"t::x": "failed"}
     assert campaign.run_failure(0, False, passed) is None
     assert campaign.run_failure(1, False, failed) is None  # a failing test is a result
     assert campaign.run_failure(-9, True, None) == "timed out"

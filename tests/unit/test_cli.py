@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import re
@@ -9,8 +10,12 @@ import re
 import pytest
 
 import sut
+from sut import cli
 from sut.cli import main
+from sut.cli.common import exit_code
 from sut.drive import catalogue
+from sut.engine import START_METHODS, default_start_method
+from sut.engine.scenario import Scripts
 
 
 def test_list_names_every_variant_with_its_verdict(capsys) -> None:
@@ -107,7 +112,8 @@ def test_explore_rejects_bad_input_in_one_line(args: list[str], error: str, caps
 def test_demo_rejects_what_it_cannot_show_in_one_line(neither: bool, error: str, monkeypatch,
                                                       capsys) -> None:
     if neither:  # a scenario with neither a schedule mode nor searches
-        chat = dataclasses.replace(sut.get("chat"), searches="")
+        chat = sut.get("chat")
+        chat = dataclasses.replace(chat, search=Scripts(module="", why=chat.unscheduled))
         monkeypatch.setattr(catalogue, "get", lambda name: chat)
     assert main(["demo", "nosuch"]) == 2
     err = capsys.readouterr().err
@@ -130,3 +136,49 @@ def test_races_refuses_a_folder_that_is_not_there(tmp_path, capsys) -> None:
     assert capsys.readouterr().err == (f"sut: error: cannot write in {str(missing)!r}: "
                                        "no such folder\n")
     assert not missing.exists()
+
+
+# --- the commands and their options ------------------------------------------
+
+
+def _commands() -> dict[str, argparse.ArgumentParser]:
+    """Every command of the parser by its words (``run``, ``chat serve``): those that run."""
+    found: dict[str, argparse.ArgumentParser] = {}
+    todo = [("", cli._build_parser())]
+    while todo:
+        words, parser = todo.pop()
+        inner = [action for action in parser._actions
+                 if isinstance(action, argparse._SubParsersAction)]
+        if not inner:
+            found[words] = parser
+        todo += [(f"{words} {name}".strip(), child) for action in inner
+                 for name, child in action.choices.items()]
+    return found
+
+
+def test_every_command_that_starts_processes_takes_the_same_start_method_option() -> None:
+    commands = _commands()
+    assert set(commands) == {"list", "run", "explore", "stress", "demo", "races", "chat serve",
+                             "chat client"}
+    for words in ("run", "explore", "stress", "demo", "races", "chat serve"):
+        start_method = next(action for action in commands[words]._actions
+                            if "--start-method" in action.option_strings)
+        assert start_method.default == default_start_method(), words
+        assert tuple(start_method.choices or ()) == START_METHODS, words
+
+
+@pytest.mark.parametrize(("violated", "interrupted", "code"), [
+    (False, False, cli.EXIT_HELD), (True, False, cli.EXIT_VIOLATED),
+    (True, True, cli.EXIT_INTERRUPTED), (False, True, cli.EXIT_INTERRUPTED)])
+def test_a_checking_command_exits_by_its_verdict(violated: bool, interrupted: bool,
+                                                 code: int) -> None:
+    assert exit_code(violated, interrupted=interrupted) == code
+
+
+def test_key_value_pairs_may_stand_anywhere_but_only_where_a_command_takes_them(
+        capsys) -> None:
+    args = cli._parse(["run", "ticket", "buyers=2", "--variant", "locked", "tickets=1",
+                       "--seed", "3", "readers=0"])
+    assert (args.params, args.seed) == (["buyers=2", "tickets=1", "readers=0"], 3)
+    assert main(["demo", "ticket", "--svg", "x.svg", "buyers=2"]) == 2
+    assert "unrecognized arguments: buyers=2" in capsys.readouterr().err

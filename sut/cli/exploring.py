@@ -1,0 +1,93 @@
+"""``python -m sut explore``: run every interleaving of a small configuration, and count
+the ones that break an invariant."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from typing import Any
+
+from sut.cli.common import Command, UsageError, configuration_options, emit, exit_code, json_option
+from sut.cli.running import chosen, report, result_json
+from sut.drive.explore import MAX_RUNS, Exploration, explore
+from sut.drive.hunt import unscheduled
+from sut.engine.coordinator import format_schedule
+from sut.engine.params import describe_params
+
+
+class _Progress:
+    """``explored 120 interleavings, 35 waiting`` on a terminal's stderr, twice a second."""
+
+    def __init__(self) -> None:
+        self._shown = 0.0
+        self._live = sys.stderr.isatty()
+
+    def __call__(self, runs: int, left: int) -> None:
+        if self._live and time.monotonic() - self._shown > 0.5:
+            self._shown = time.monotonic()
+            print(f"\rexplored {runs} interleavings, {left} waiting ",
+                  end="", file=sys.stderr, flush=True)
+
+    def done(self) -> None:
+        if self._live and self._shown:
+            print("\r" + " " * 60 + "\r", end="", file=sys.stderr, flush=True)
+
+
+def _options(command: argparse.ArgumentParser) -> None:
+    configuration_options(command, params="scenario parameters; keep them small "
+                                          "(2-3 workers)")
+    command.add_argument("--max-runs", type=int, default=MAX_RUNS,
+                         help="stop after this many interleavings (default: %(default)s)")
+    json_option(command)
+
+
+def _explore(args: argparse.Namespace) -> int:
+    scenario, variant, params = chosen(args)
+    if args.max_runs < 1:
+        raise UsageError(f"--max-runs must be >= 1, got {args.max_runs}")
+    why_not = unscheduled(scenario)
+    if why_not is not None:
+        raise UsageError(f"{scenario.name} cannot be explored: {why_not}")
+    progress = _Progress()
+    began = time.monotonic()
+    exploration = explore(
+        lambda schedule: scenario.evaluate(params, variant.name, start_method=args.start_method,
+                                           timeout=args.timeout, schedule=schedule),
+        max_runs=args.max_runs, progress=progress)
+    progress.done()
+    took = time.monotonic() - began
+    if args.json:
+        document: dict[str, Any] = {
+            "scenario": scenario.name, "variant": variant.name,
+            "params": dataclasses.asdict(params), "start_method": args.start_method,
+            "runs": exploration.runs, "violating": exploration.violating,
+            "complete": exploration.complete, "seconds": round(took, 3),
+            "first": result_json(*exploration.first) if exploration.first else None}
+        emit(json.dumps(document, ensure_ascii=False))
+    else:
+        emit(_exploration_report(exploration, f"{scenario.name} --variant {variant.name}",
+                                 params, args.start_method, took))
+    return exit_code(bool(exploration.violating))
+
+
+def _exploration_report(exploration: Exploration, chose: str, params: Any,
+                        start_method: str, took: float) -> str:
+    what = f"{chose} {describe_params(params)}".rstrip()
+    scope = "every interleaving" if exploration.complete else (
+        f"stopped at --max-runs {exploration.runs}; more interleavings remain")
+    lines = [f"explored {exploration.runs} interleavings of {what} [{start_method}] "
+             f"in {took:.1f} s ({scope}): {exploration.violating} violate"]
+    if exploration.first is None:
+        lines.append("HELD: every invariant held in every interleaving explored")
+    else:
+        result, violations = exploration.first
+        lines += [f"first violating schedule: {format_schedule(result.schedule or ())}", "",
+                  report(result, violations, params)]
+    return "\n".join(lines)
+
+
+EXPLORE = Command("explore", "run every interleaving of a small configuration and count "
+                             "violations", _options, _explore, takes_params=True)
