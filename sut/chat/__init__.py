@@ -3,7 +3,7 @@
 - :mod:`~sut.chat.protocol`: the line protocol - framing, replies, and the
   sequential model the tests judge against (pure, no sockets);
 - :mod:`~sut.chat.handlers`: what a handler process does - ``framed``, and the
-  tutorial's ``seed``;
+  tutorial's ``tutorial``;
 - :mod:`~sut.chat.server`: bind, accept, a handler process per connection,
   at most ``max_clients`` at once, clean shutdown on SIGTERM/SIGINT;
 - :mod:`~sut.chat.client`: the interactive client of ``python -m sut chat client``;

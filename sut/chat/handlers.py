@@ -1,6 +1,6 @@
 """What one handler process does with its connection: the two variants of the program.
 
-- :func:`seed` is the tutorial's ``chat(conn)``, line for line::
+- :func:`tutorial` is the tutorial's ``chat(conn)``, line for line::
 
       while True:
           msg = conn.recv(1024).decode('utf-8')
@@ -27,7 +27,7 @@ from typing import Protocol
 
 from sut.chat.protocol import LineFramer, respond
 
-# framed reads this much at a time; seed reads the tutorial's 1024.
+# framed reads this much at a time; tutorial reads the tutorial's 1024.
 RECV_SIZE = 4096
 SEED_RECV_SIZE = 1024
 # After a line too long: how long, and how many bytes, the handler keeps reading
@@ -51,7 +51,7 @@ class Conn(Protocol):
 Handler = Callable[[Conn, str, int], None]
 
 
-def seed(conn: Conn, suffix: str, max_line: int) -> None:
+def tutorial(conn: Conn, suffix: str, max_line: int) -> None:
     """The tutorial's handler, faithfully (only its insult is now ``suffix``)."""
     while True:
         msg = conn.recv(SEED_RECV_SIZE).decode("utf-8")  # one recv taken for one message
@@ -96,4 +96,4 @@ def _linger(conn: Conn) -> None:
             drained += len(data)
 
 
-HANDLERS: dict[str, Handler] = {"framed": framed, "seed": seed}
+HANDLERS: dict[str, Handler] = {"framed": framed, "tutorial": tutorial}

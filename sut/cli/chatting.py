@@ -42,7 +42,7 @@ def _serve_options(command: argparse.ArgumentParser) -> None:
     _address_options(command, host="address to listen on",
                      port="port to listen on; 0 picks a free one")
     command.add_argument("--variant", choices=list(HANDLERS), default="framed",
-                         help="framed: the line protocol; seed: the tutorial's handler "
+                         help="framed: the line protocol; tutorial: the tutorial's handler "
                               "(default: %(default)s)")
     command.add_argument("--max-clients", type=int, default=chat_server.DEFAULT_MAX_CLIENTS,
                          help="handlers at once; the other clients wait (default: %(default)s)")

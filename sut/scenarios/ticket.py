@@ -8,7 +8,7 @@ points can be killed (SIGKILL) there, to see what a crash leaves behind.
 
 Variants differ only in the lock and the write they wire in:
 
-- ``seed``: the tutorial's program - a ``multiprocessing.Lock`` around
+- ``tutorial``: the tutorial's program - a ``multiprocessing.Lock`` around
   read-sleep-decrement-write, and a write that truncates the file and then
   dumps the new document. A reader outside the lock can see the empty file in
   between, and a buyer killed while holding the Lock never releases it.
@@ -169,7 +169,7 @@ class Wiring:
 
 
 VARIANTS = (
-    Variant("seed", "the tutorial's program: a Lock around read-sleep-write, and a write "
+    Variant("tutorial", "the tutorial's program: a Lock around read-sleep-write, and a write "
             "that truncates the file first", "violates", Wiring("process", write_truncating)),
     Variant("unlocked", "the tutorial's program without the lock", "violates",
             Wiring("none", write_truncating), shows=("no-oversell", "consistent-count")),

@@ -1,4 +1,4 @@
-"""Schedule mode's pinned facts: each broken variant's minimal counterexample, and how
+"""The pinned facts: each broken variant's minimal counterexample, and how
 many interleavings each explored configuration of a correct variant has.
 
 Data, and nothing else, read in two places: tests/pinned/test_schedules.py
@@ -11,11 +11,13 @@ of the program: each changes only with the program, and then here, once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sut.scenarios import bakery, event, ktv, pipe, printing, queue, ticket, traffic
+from sut.scenarios.chat import Params as ChatParams
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ MINIMA: list[Minimum] = [
         "buyer 0 query count=1 | buyer 0 read count=1 | buyer 0 writing count=0 | "
         "reader 0 torn text='' | buyer 0 bought left=0 | reader 0 queries count=2 -> "
         "valid-file: reader 0 read '' while the file was being rewritten"),
-    Minimum("ticket", "seed", None,
+    Minimum("ticket", "tutorial", None,
         ticket.Params(buyers=1, tickets=1, readers=1), (0, 0, 0, 0, 0, 1),
         "buyer 0 query count=1 | buyer 0 read count=1 | buyer 0 writing count=0 | "
         "reader 0 torn text='' | buyer 0 bought left=0 | reader 0 queries count=2 -> "
@@ -149,3 +151,39 @@ EXPLORED: list[Explored] = [
     Explored("event", "event", event.Params(waiters=1, timeout=0.01), 13),
     Explored("event", "event", event.Params(waiters=2, timeout=0.01), 92),
 ]
+
+
+# --- the chat: no schedule mode, its minimal inputs instead -----------------------
+
+# The searches (sut/scenarios/chat/search.py, one per bug) run in tests/pinned/test_races.py: the
+# demo runs them under fork, where a run takes milliseconds, and
+# docs/RACES.md must say what they find. What they find is a fact of the
+# handler's code, not of how its process started: the table below pins each
+# minimal counterexample and replays it under every start method.
+# The minimal counterexamples, and the evidence each gives per invariant (a
+# pattern where the kernel may report EPIPE or ECONNRESET first).
+TUTORIAL_COUNTEREXAMPLES = {
+    # msg + '_sb': the message still carries its line end, so the suffix
+    # lands at the start of the next line.
+    "line-end": (ChatParams(messages=(("",),), max_clients=1), {
+        "intact-replies": re.escape("client 0's reply to line 0 '' was '', not '_ok'")}),
+    # while True: once the client is done, recv() returns b'' forever, and the
+    # handler "answers" every empty message with the suffix; once the client
+    # has gone, the next send raises.
+    "eof": (ChatParams(messages=((),), max_clients=1), {
+        "clean-close": re.escape(
+            "client 0 was done sending, but the server went on sending "
+            "('_ok_ok_ok_ok_ok_ok_ok_ok…', over 256 bytes more than it owed) and never closed "
+            "the connection"),
+        "clean-exit": r"handler 0 crashed after '(recv|send)': "
+                      r"(BrokenPipeError|ConnectionResetError): .*"}),
+    # recv(1024).decode('utf-8') of b'\xc2': half a character is not UTF-8;
+    # the handler dies and the line is never answered.
+    "split-character": (ChatParams(messages=(("\x80",),), chunking=((1,),), max_clients=1), {
+        "one-reply-per-line": re.escape(
+            "client 0 sent 1 line and got 0 replies: no reply to line 0 '\\x80'")}),
+    # Neither is a byte that is not UTF-8 at all.
+    "not-utf8": (ChatParams(messages=(("\udc80",),), max_clients=1), {
+        "one-reply-per-line": re.escape(
+            "client 0 sent 1 line and got 0 replies: no reply to line 0 '\\\\x80'")}),
+}

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import sut
+from sut.cli import main
 from sut.report import races
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -42,3 +43,12 @@ def test_the_document_is_its_header_then_every_scenario_in_catalogue_order() -> 
     assert names == [scenario.name for scenario in sut.catalogue()]
     pictures = {path.stem for path in (DOCS / races.PICTURES).iterdir()}
     assert pictures == {scenario.name for scenario in sut.catalogue()}
+
+
+@pytest.mark.docs
+def test_the_readme_quickstart_shows_what_the_demo_prints(capsys) -> None:
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    command = "$ python -m sut demo ticket\n"
+    shown = readme[readme.index(command) + len(command):readme.index("$ pytest\n")]
+    assert main(["demo", "ticket"]) == 0
+    assert capsys.readouterr().out == shown, "README.md's quickstart: paste what the demo prints"

@@ -88,7 +88,7 @@ UNCACHED: list[tuple[str, str, Any]] = [
     ("bakery", "no-sentinel", bakery.Params(producers=1, consumers=1, buns=2)),
 ]
 if settings().max_examples >= THOROUGH_EXAMPLES:  # seconds each, without the cache
-    UNCACHED += [("ticket", "seed", ticket.Params(buyers=1, tickets=1, readers=1)),
+    UNCACHED += [("ticket", "tutorial", ticket.Params(buyers=1, tickets=1, readers=1)),
                  ("ktv", "unguarded", ktv.Params(people=2, rooms=1))]
 
 

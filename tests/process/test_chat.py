@@ -25,7 +25,7 @@ from hypothesis import example, given
 
 import sut
 from sut.chat import eventlog
-from sut.chat.handlers import framed, seed
+from sut.chat.handlers import framed, tutorial
 from sut.chat.protocol import MAX_LINE
 from sut.chat.server import ServerConfig
 from sut.cli import main
@@ -33,6 +33,7 @@ from sut.drive.strategies import trials
 from sut.engine import Backend
 from sut.scenarios.chat import Params
 from sut.scenarios.chat.harness import ServerProcess
+from tests.pinned.minima import TUTORIAL_COUNTEREXAMPLES
 from tests.verdicts import TEST_TIMEOUT, assert_holds
 
 CHAT = sut.get("chat")
@@ -97,7 +98,7 @@ def test_a_dead_handler_s_connection_closes_while_later_clients_stay(
     # second handler inherits a copy of the first client's socket: unless it
     # drops that copy, the first connection stays open as long as the second
     # client stays, and the first client waits for an end that never comes.
-    config = ServerConfig(handler=seed, max_clients=2)
+    config = ServerConfig(handler=tutorial, max_clients=2)
     with ServerProcess(Backend(start_method), config, tmp_path) as server, \
             socket.create_connection(server.address, timeout=SOCKET_TIMEOUT) as first, \
             socket.create_connection(server.address, timeout=SOCKET_TIMEOUT) as second:
@@ -140,55 +141,23 @@ def test_a_handler_killed_outright_gives_its_room_back(tmp_path) -> None:
 
 # --- the tutorial's handler is caught --------------------------------------------
 
-# The searches (sut/chat/search.py, one per bug) run in test_races.py: the
-# demo runs them under fork, where a run takes milliseconds, and
-# docs/RACES.md must say what they find. What they find is a fact of the
-# handler's code, not of how its process started: the table below pins each
-# minimal counterexample and replays it under every start method.
-# The minimal counterexamples, and the evidence each gives per invariant (a
-# pattern where the kernel may report EPIPE or ECONNRESET first).
-SEED_COUNTEREXAMPLES = {
-    # msg + '_sb': the message still carries its line end, so the suffix
-    # lands at the start of the next line.
-    "line-end": (Params(messages=(("",),), max_clients=1), {
-        "intact-replies": re.escape("client 0's reply to line 0 '' was '', not '_ok'")}),
-    # while True: once the client is done, recv() returns b'' forever, and the
-    # handler "answers" every empty message with the suffix; once the client
-    # has gone, the next send raises.
-    "eof": (Params(messages=((),), max_clients=1), {
-        "clean-close": re.escape(
-            "client 0 was done sending, but the server went on sending "
-            "('_ok_ok_ok_ok_ok_ok_ok_ok…', over 256 bytes more than it owed) and never closed "
-            "the connection"),
-        "clean-exit": r"handler 0 crashed after '(recv|send)': "
-                      r"(BrokenPipeError|ConnectionResetError): .*"}),
-    # recv(1024).decode('utf-8') of b'\xc2': half a character is not UTF-8;
-    # the handler dies and the line is never answered.
-    "split-character": (Params(messages=(("\x80",),), chunking=((1,),), max_clients=1), {
-        "one-reply-per-line": re.escape(
-            "client 0 sent 1 line and got 0 replies: no reply to line 0 '\\x80'")}),
-    # Neither is a byte that is not UTF-8 at all.
-    "not-utf8": (Params(messages=(("\udc80",),), max_clients=1), {
-        "one-reply-per-line": re.escape(
-            "client 0 sent 1 line and got 0 replies: no reply to line 0 '\\\\x80'")}),
-}
 RACES = (Path(__file__).resolve().parents[2] / "docs" / "RACES.md").read_text("utf-8")
 
 
-@pytest.mark.parametrize("bug", list(SEED_COUNTEREXAMPLES))
-def test_seed_s_minimal_counterexamples_fail_under_every_start_method(start_method, bug) -> None:
-    params, evidence = SEED_COUNTEREXAMPLES[bug]
-    _, violations = CHAT.evaluate(params, "seed", start_method=start_method,
+@pytest.mark.parametrize("bug", list(TUTORIAL_COUNTEREXAMPLES))
+def test_tutorial_s_minima_fail_under_every_start_method(start_method, bug) -> None:
+    params, evidence = TUTORIAL_COUNTEREXAMPLES[bug]
+    _, violations = CHAT.evaluate(params, "tutorial", start_method=start_method,
                                   timeout=TEST_TIMEOUT)
     for invariant, pattern in evidence.items():
         [detail] = [v.detail for v in violations if v.invariant == invariant]
         assert re.fullmatch(pattern, detail), detail
 
 
-def test_seed_dies_on_a_character_across_its_1024_byte_recv(start_method) -> None:
+def test_tutorial_dies_on_a_character_across_its_1024_byte_recv(start_method) -> None:
     # One send, no cut: recv(1024) itself cuts the 'é' at bytes 1023-1024.
     params = Params(messages=(("a" * 1023 + "é",),))
-    result, violations = CHAT.evaluate(params, "seed", start_method=start_method,
+    result, violations = CHAT.evaluate(params, "tutorial", start_method=start_method,
                                        timeout=TEST_TIMEOUT)
     assert result.worker("handler 0").error == (
         "UnicodeDecodeError: 'utf-8' codec can't decode byte 0xc3 in position 1023: "
@@ -315,7 +284,7 @@ def test_serve_on_a_port_in_use_and_a_client_with_no_server_fail_in_one_line() -
 
 
 def test_run_chat_through_the_registry(capsys) -> None:
-    assert main(["run", "chat", "--variant", "seed", 'messages=[[""]]']) == 1
+    assert main(["run", "chat", "--variant", "tutorial", 'messages=[[""]]']) == 1
     out = capsys.readouterr().out
     assert "intact-replies: client 0's reply to line 0 '' was '', not '_ok'" in out
     assert main(["run", "chat", "--variant", "framed", 'messages=[["h\\u00e9"], []]',

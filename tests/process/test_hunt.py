@@ -18,7 +18,7 @@ def test_a_scheduled_search_ends_on_the_pinned_minimum_and_counts_its_runs() -> 
 
 
 def test_a_scripted_search_ends_on_an_input_that_shows_its_one_bug() -> None:
-    first = next(t for t in targets([sut.get("chat")]) if t.variant.name == "seed")
+    first = next(t for t in targets([sut.get("chat")]) if t.variant.name == "tutorial")
     found = search(first, start_method="fork")
     assert [v.invariant for v in found.violations] == [first.named]
     assert found.runs >= 1

@@ -28,6 +28,7 @@ from sut.scenarios.chat import (
 )
 from sut.scenarios.chat import search as chat_search
 from tests import handmade
+from tests.pinned.minima import TUTORIAL_COUNTEREXAMPLES
 
 # --- the checker, on hand-made results -------------------------------------
 
@@ -210,47 +211,15 @@ def test_params_name_the_bad_value(kwargs, message) -> None:
 
 # --- the tutorial's handler is caught --------------------------------------------
 
-# The searches (sut/chat/search.py, one per bug) run in test_races.py: the
-# demo runs them under fork, where a run takes milliseconds, and
-# docs/RACES.md must say what they find. What they find is a fact of the
-# handler's code, not of how its process started: the table below pins each
-# minimal counterexample and replays it under every start method.
-# The minimal counterexamples, and the evidence each gives per invariant (a
-# pattern where the kernel may report EPIPE or ECONNRESET first).
-SEED_COUNTEREXAMPLES = {
-    # msg + '_sb': the message still carries its line end, so the suffix
-    # lands at the start of the next line.
-    "line-end": (Params(messages=(("",),), max_clients=1), {
-        "intact-replies": re.escape("client 0's reply to line 0 '' was '', not '_ok'")}),
-    # while True: once the client is done, recv() returns b'' forever, and the
-    # handler "answers" every empty message with the suffix; once the client
-    # has gone, the next send raises.
-    "eof": (Params(messages=((),), max_clients=1), {
-        "clean-close": re.escape(
-            "client 0 was done sending, but the server went on sending "
-            "('_ok_ok_ok_ok_ok_ok_ok_ok…', over 256 bytes more than it owed) and never closed "
-            "the connection"),
-        "clean-exit": r"handler 0 crashed after '(recv|send)': "
-                      r"(BrokenPipeError|ConnectionResetError): .*"}),
-    # recv(1024).decode('utf-8') of b'\xc2': half a character is not UTF-8;
-    # the handler dies and the line is never answered.
-    "split-character": (Params(messages=(("\x80",),), chunking=((1,),), max_clients=1), {
-        "one-reply-per-line": re.escape(
-            "client 0 sent 1 line and got 0 replies: no reply to line 0 '\\x80'")}),
-    # Neither is a byte that is not UTF-8 at all.
-    "not-utf8": (Params(messages=(("\udc80",),), max_clients=1), {
-        "one-reply-per-line": re.escape(
-            "client 0 sent 1 line and got 0 replies: no reply to line 0 '\\\\x80'")}),
-}
 RACES = (Path(__file__).resolve().parents[2] / "docs" / "RACES.md").read_text("utf-8")
 
 
-@pytest.mark.parametrize("bug", list(SEED_COUNTEREXAMPLES))
+@pytest.mark.parametrize("bug", list(TUTORIAL_COUNTEREXAMPLES))
 def test_the_searches_found_each_pinned_counterexample(bug) -> None:
     # test_races.py checks that RACES.md is what the searches find today.
-    params, evidence = SEED_COUNTEREXAMPLES[bug]
+    params, evidence = TUTORIAL_COUNTEREXAMPLES[bug]
     [row] = [line for line in RACES.splitlines()
-             if line.startswith("| `seed` | violates | violates | ")
+             if line.startswith("| `tutorial` | violates | violates | ")
              and line.endswith(f", with {params.arguments()} |")]
     assert set(row.split(" | ")[3].partition(", with")[0].split(" and ")) == set(evidence)
 
@@ -265,7 +234,7 @@ def test_the_searches_found_each_pinned_counterexample(bug) -> None:
     (["--max-line", "0"], "--max-line must be >= 1 byte, got 0"),
     (["--suffix", "a\nb"], "--suffix must not hold a line break, got 'a\\nb'"),
     (["--suffix", "\udcff"], "--suffix must be UTF-8 text, got '\\udcff'"),
-    (["--variant", "tutorial"], "argument --variant: invalid choice: 'tutorial'"),
+    (["--variant", "nosuch"], "argument --variant: invalid choice: 'nosuch'"),
     (["--log", "/nonexistent/dir/log"], "cannot write the log '/nonexistent/dir/log'"),
     (["--host", "192.0.2.1"], "cannot listen on 192.0.2.1:9595: "),
     (["extra"], "unrecognized arguments: extra"),

@@ -75,8 +75,8 @@ def test_a_scheduled_variant_is_searched_once_for_the_invariants_it_shows() -> N
         v.name for v in ticket.variants if v.expected == "violates"]
     unlocked = next(t for t in chosen if t.variant.name == "unlocked")
     assert (unlocked.named, unlocked.space) == ("consistent-count, no-oversell", None)
-    seed = next(t for t in chosen if t.variant.name == "seed")
-    assert seed.named == "any"
+    tutorial = next(t for t in chosen if t.variant.name == "tutorial")
+    assert tutorial.named == "any"
 
 
 def test_a_scripted_scenario_is_searched_once_per_declared_search() -> None:

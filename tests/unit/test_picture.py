@@ -18,11 +18,11 @@ def test_a_run_nothing_orders_is_drawn_in_columns_each_in_its_own_order() -> Non
         ("client 0", "done", {}), ("handler 0", "begin", {})]
     steps += [("handler 0", "recv", {"n": 0}), ("handler 0", "send", {"n": 3})] * 4
     run = handmade.result("ticket", ticket.Params(buyers=1, tickets=1), steps)
-    drawing = Drawing("chat seed", run, [Violation("clean-close", "never closed")], moment=0,
+    drawing = Drawing("chat tutorial", run, [Violation("clean-close", "never closed")], moment=0,
                       ordered=False)
     root = ElementTree.fromstring(svg([drawing]))
     texts = [element.text for element in root.iter(f"{SVG}text")]
-    assert texts == ["chat seed", "client 0", "done", "handler 0", "begin", "recv n=0",
+    assert texts == ["chat tutorial", "client 0", "done", "handler 0", "begin", "recv n=0",
                      "send n=3", "(these 2 again and again)",
                      "Each column in its own order: nothing lines the processes up in time.",
                      "clean-close: never closed"]

@@ -14,7 +14,7 @@ Variants differ only in the handler they wire in (:mod:`sut.chat.handlers`):
   and each gets exactly one reply; invalid UTF-8 gets ``ERR`` and the
   conversation goes on; a line over ``max_line`` gets ``ERR`` and the server
   hangs up; a client that leaves, politely or not, ends its handler cleanly.
-- ``seed``: the tutorial's ``chat(conn)``: ``recv(1024).decode('utf-8')``,
+- ``tutorial``: the tutorial's ``chat(conn)``: ``recv(1024).decode('utf-8')``,
   print, send the message plus the suffix, loop forever. One ``recv`` is
   taken for one message, and nothing ever ends the loop.
 
@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sut.chat import eventlog
-from sut.chat.handlers import Handler, framed, seed
+from sut.chat.handlers import Handler, framed, tutorial
 from sut.chat.protocol import (
     NEWLINE,
     display,
@@ -88,8 +88,8 @@ class Wiring:
 VARIANTS = (
     Variant("framed", "reassembles UTF-8 lines across recv calls, answers each once, ends "
             "cleanly when its client leaves", "holds", Wiring(framed)),
-    Variant("seed", "the tutorial's handler: recv(1024).decode('utf-8'), reply, loop forever",
-            "violates", Wiring(seed)),
+    Variant("tutorial", "the tutorial's handler: recv(1024).decode('utf-8'), reply, loop forever",
+            "violates", Wiring(tutorial)),
 )
 
 
@@ -97,7 +97,7 @@ def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: in
         timeout: float = DEFAULT_TIMEOUT) -> Result:
     """Start the server, play every client's script at once, stop the server, gather the facts.
 
-    ``seed`` is recorded only: the cuts are given, and made to arrive as cuts
+    ``tutorial`` is recorded only: the cuts are given, and made to arrive as cuts
     by the clients themselves, so nothing here is left to chance.
     """
     backend = Backend(start_method)

@@ -54,7 +54,8 @@ class ServerExit:
 
 
 def _serve_here(listener: socket.socket, config: ServerConfig, output: str) -> None:
-    """The server process: its stdout and stderr (the seed's ``print``, tracebacks) go to a file."""
+    """The server process: its stdout and stderr (the tutorial handler's ``print``,
+    tracebacks) go to a file."""
     fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
