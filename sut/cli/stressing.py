@@ -56,8 +56,8 @@ def _options(command: argparse.ArgumentParser) -> None:
 def _histogram_json(histogram: Histogram) -> dict[str, Any]:
     return {"runs": histogram.runs, "seconds": round(histogram.seconds, 3),
             "interrupted": histogram.interrupted,
-            "outcomes": [{"broken": list(tally.outcome.broken),
-                          "acceptable": tally.outcome.acceptable, "count": tally.count,
+            "outcomes": [{"broken": list(tally.finding.broken),
+                          "acceptable": tally.finding.acceptable, "count": tally.count,
                           "frequency": round(tally.count / histogram.runs, 4),
                           "first_seed": tally.first_seed, "evidence": tally.evidence}
                          for tally in histogram.tallies()]}

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sut.drive import catalogue
-from sut.engine.probe import Scheduled
+from sut.engine.probe import Schedule
 from sut.engine.result import Result, Violation
 from sut.engine.scenario import Scenario, Scripts, Search, Variant
 
@@ -143,7 +143,7 @@ def search(target: Target, *, start_method: str) -> Found:
 
     runs = 0
 
-    def evaluate(params: Any, schedule: Scheduled | None = None,
+    def evaluate(params: Any, schedule: Schedule | None = None,
                  ) -> tuple[Result, list[Violation]]:
         nonlocal runs
         runs += 1

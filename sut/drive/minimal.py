@@ -27,11 +27,11 @@ from typing import Any, TypeVar
 from hypothesis import Phase, find, settings
 from hypothesis import strategies as st
 
-from sut.engine.probe import Scheduled
+from sut.engine.probe import Schedule
 from sut.engine.result import Result, Violation
 
 Input = TypeVar("Input", bound=Hashable)
-Evaluate = Callable[[Any, Scheduled], tuple[Result, list[Violation]]]
+Evaluate = Callable[[Any, Schedule], tuple[Result, list[Violation]]]
 
 
 def counted(violations: list[Violation],
@@ -93,7 +93,7 @@ def minimal_schedule(evaluate: Evaluate, params: st.SearchStrategy[Any], *, work
                          max_size=2 * decisions).map(tuple)
 
     def run(trial: tuple[Any, tuple[int, ...]]) -> tuple[Result, list[Violation]]:
-        return evaluate(trial[0], Scheduled(trial[1], relative=True))
+        return evaluate(trial[0], Schedule(trial[1], relative=True))
 
     (found, _), result, violations = minimal(run, st.tuples(params, schedules),
                                             invariants=invariants, max_examples=max_examples)

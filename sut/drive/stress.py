@@ -13,7 +13,7 @@ Example:
                                                      start_method="fork", seed=seed),
                        runs=100)
     for tally in histogram.tallies():
-        print(tally.count, tally.outcome.describe())
+        print(tally.count, tally.finding.describe())
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ Evaluate = Callable[[int], tuple[Result, list[Violation]]]
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Finding:
     """What one run came to: the invariants it broke (sorted; none: it held)."""
 
     broken: tuple[str, ...]
@@ -45,7 +45,7 @@ class Outcome:
 class Tally:
     """How often one outcome came, and the first run that showed it."""
 
-    outcome: Outcome
+    finding: Finding
     count: int
     first_seed: int
     evidence: str  # the first violation's detail, or "" for an acceptable outcome
@@ -58,26 +58,26 @@ class Histogram:
     runs: int = 0
     seconds: float = 0.0
     interrupted: bool = False
-    by_outcome: dict[Outcome, Tally] = field(default_factory=dict)
+    by_finding: dict[Finding, Tally] = field(default_factory=dict)
 
     def add(self, seed: int, violations: list[Violation]) -> None:
-        outcome = Outcome(tuple(sorted({violation.invariant for violation in violations})))
+        finding = Finding(tuple(sorted({violation.invariant for violation in violations})))
         self.runs += 1
-        if outcome in self.by_outcome:
-            self.by_outcome[outcome].count += 1
+        if finding in self.by_finding:
+            self.by_finding[finding].count += 1
         else:
-            self.by_outcome[outcome] = Tally(outcome, 1, seed,
+            self.by_finding[finding] = Tally(finding, 1, seed,
                                              violations[0].detail if violations else "")
 
     @property
     def forbidden(self) -> int:
         """How many runs broke an invariant."""
-        return sum(tally.count for tally in self.by_outcome.values()
-                   if not tally.outcome.acceptable)
+        return sum(tally.count for tally in self.by_finding.values()
+                   if not tally.finding.acceptable)
 
     def tallies(self) -> list[Tally]:
         """The outcomes, most frequent first (ties: the one seen first)."""
-        return sorted(self.by_outcome.values(), key=lambda tally: (-tally.count,
+        return sorted(self.by_finding.values(), key=lambda tally: (-tally.count,
                                                                    tally.first_seed))
 
 
@@ -128,14 +128,14 @@ def report(histogram: Histogram, *, what: str, replay: str) -> str:
     for tally in histogram.tallies():
         first = f"seed {tally.first_seed}" + (f": {tally.evidence}" if tally.evidence else "")
         rows.append((str(tally.count), f"{100 * tally.count / histogram.runs:.1f}%",
-                     "acceptable" if tally.outcome.acceptable else "forbidden",
-                     tally.outcome.describe(), first))
+                     "acceptable" if tally.finding.acceptable else "forbidden",
+                     tally.finding.describe(), first))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
         lines.append("  ".join([row[0].rjust(widths[0]), row[1].rjust(widths[1]),
                                 row[2].ljust(widths[2]), row[3].ljust(widths[3]), row[4]]
                                ).rstrip())
-    forbidden = [tally for tally in histogram.tallies() if not tally.outcome.acceptable]
+    forbidden = [tally for tally in histogram.tallies() if not tally.finding.acceptable]
     if forbidden:
         lines.append(f"rerun the first forbidden outcome (its seed fixes the jitter, not the OS "
                      f"scheduler): {replay} --seed {min(t.first_seed for t in forbidden)}")

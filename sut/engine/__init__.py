@@ -12,7 +12,7 @@ from sut.engine.probe import Mode as Mode
 from sut.engine.probe import Probe as Probe
 from sut.engine.probe import Quiet as Quiet
 from sut.engine.probe import Schedule as Schedule
-from sut.engine.probe import Scheduled as Scheduled
+from sut.engine.probe import ScheduleLike as ScheduleLike
 from sut.engine.probe import shaking as shaking
 from sut.engine.result import Event as Event
 from sut.engine.result import Result as Result

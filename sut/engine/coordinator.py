@@ -63,7 +63,7 @@ class Step:
 
     worker: str
     op: Op
-    outcome: Reply
+    reply: Reply
     choices: tuple[str, ...]  # the workers that could go on, in spawn order
     default: bool  # whether the default would have chosen ``worker`` too
     state: int  # fingerprint of the state the decision was taken in
@@ -179,12 +179,12 @@ class Coordinator:
             # Arrivals at a barrier commute with everything: no decision.
             self._go(arriving)
             return True
-        outcome: Reply = "go"
+        reply: Reply = "go"
         choices = [worker for worker in order
                    if worker in self._pending and self.world.enabled(self._pending[worker][0])]
         if not choices:
             # Only now may a wait with a timeout give up: nothing else can happen.
-            outcome = "timeout"
+            reply = "timeout"
             choices = [worker for worker in order
                        if worker in self._pending and self._pending[worker][1]]
         if not choices:
@@ -193,10 +193,10 @@ class Coordinator:
             return False
         worker, default = self._choose(choices)
         op = self._pending[worker][0]
-        self.steps.append(Step(worker, op, outcome, tuple(choices), default, self._state(),
+        self.steps.append(Step(worker, op, reply, tuple(choices), default, self._state(),
                                time.monotonic_ns()))
         self._last = worker
-        if outcome == "timeout":
+        if reply == "timeout":
             self.world.time_out(op)
             self._remember(worker, (op.kind, op.target, "timeout"))
             self._let_go(worker, "timeout")
@@ -275,14 +275,14 @@ class Coordinator:
         return [worker for worker, (op, _, _) in self._pending.items()
                 if op.kind == "pass" and op.target == barrier and self.world.enabled(op)]
 
-    def _let_go(self, worker: str, outcome: Reply) -> None:
+    def _let_go(self, worker: str, reply: Reply) -> None:
         del self._pending[worker]
         if worker == MAIN:
-            self._main_reply = outcome  # main goes on by itself, see parent_step
+            self._main_reply = reply  # main goes on by itself, see parent_step
             return
         self._running.add(worker)
         with contextlib.suppress(OSError):  # it died meanwhile: collect sees its end of file
-            self._connections[worker].send(outcome)
+            self._connections[worker].send(reply)
 
     # --- the test process's own operations -------------------------------
 

@@ -10,7 +10,7 @@ how hard a run is shaken:
   all of ``width``. The pauses widen the race windows between points so that a
   race happens on every run; the seeded quarter perturbs the order of
   contenders, and the same seed gives the same pauses on every run;
-- :class:`Scheduled` makes every point, and every operation on the backend's
+- :class:`Schedule` makes every point, and every operation on the backend's
   primitives, a gate: the worker stops there until the coordinator of the
   schedule (:mod:`sut.engine.coordinator`) lets it go on. The OS no longer
   decides the interleaving; the schedule does.
@@ -67,7 +67,7 @@ class Jitter:
 
 
 @dataclass(frozen=True)
-class Scheduled:
+class Schedule:
     """Every point is a decision of the coordinator, following ``schedule``.
 
     ``schedule`` lists worker indices, one per decision; see
@@ -90,18 +90,18 @@ class Scheduled:
         return 0.0
 
 
-Mode = Quiet | Jitter | Scheduled
+Mode = Quiet | Jitter | Schedule
 
 
 # What a scenario's ``run`` takes as its schedule: worker indices, or a whole mode.
-Schedule = Sequence[int] | Scheduled
+ScheduleLike = Sequence[int] | Schedule
 
 
-def shaking(jitter: float, schedule: Schedule | None) -> Mode:
+def shaking(jitter: float, schedule: ScheduleLike | None) -> Mode:
     """A scenario's mode: the given schedule, or else jitter of that width."""
     if schedule is None:
         return Jitter(jitter)
-    return schedule if isinstance(schedule, Scheduled) else Scheduled(tuple(schedule))
+    return schedule if isinstance(schedule, Schedule) else Schedule(tuple(schedule))
 
 
 class Probe:
@@ -153,7 +153,7 @@ class Probe:
         if label == self.kill_at and self._claim_kill():
             self.record("killed", at=label)
             os.kill(os.getpid(), signal.SIGKILL)
-        if isinstance(self.mode, Scheduled):
+        if isinstance(self.mode, Schedule):
             self.step("point", label)  # its payload goes with the notes
             return
         if self._rng is None:
@@ -166,7 +166,7 @@ class Probe:
     def poll(self, interval: float) -> None:
         """Pause before a polling loop looks again: ``interval`` seconds, or in
         schedule mode a step the schedule may place anywhere between others'."""
-        if isinstance(self.mode, Scheduled):
+        if isinstance(self.mode, Schedule):
             self.step("poll")
         else:
             time.sleep(interval)
@@ -174,7 +174,7 @@ class Probe:
     def sleep(self, seconds: float) -> None:
         """The program's own pause (a phase of the light, a slow start): ``seconds``,
         or in schedule mode a step - the schedule decides what happens meanwhile."""
-        if isinstance(self.mode, Scheduled):
+        if isinstance(self.mode, Schedule):
             self.step("point", "sleep")
         else:
             time.sleep(seconds)

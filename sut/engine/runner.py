@@ -20,7 +20,7 @@ Leaving the block terminates, then kills, any straggler, reaps every child,
 closes the backend's queues and pipes and removes the run's files, so a run
 leaves nothing behind whatever happened inside it.
 
-With ``mode=Scheduled(schedule)`` the run has a coordinator
+With ``mode=Schedule(schedule)`` the run has a coordinator
 (:mod:`sut.engine.coordinator`): each worker gets a pipe to it, the
 backend's primitives are declared in its model, and waiting for workers means
 letting the coordinator take steps. A deadlock then ends the wait at once,
@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 from sut.engine import gate
 from sut.engine.backend import Backend
 from sut.engine.model import Kind, Op, World
-from sut.engine.probe import Mode, Probe, Quiet, Scheduled, read_log
+from sut.engine.probe import Mode, Probe, Quiet, Schedule, read_log
 from sut.engine.result import Event, Result, Status, WorkerOutcome
 
 if TYPE_CHECKING:  # imported where a run is scheduled: workers import this module too
@@ -140,7 +140,7 @@ class Run:
         self._participants: dict[str, Probe] = {}
         self._closed = False
         self._coordinator: Coordinator | None = None
-        if isinstance(self.mode, Scheduled):
+        if isinstance(self.mode, Schedule):
             from sut.engine.coordinator import Coordinator
 
             world = World()

@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeGuard
 
-from sut.engine import DEFAULT_TIMEOUT, Result, Schedule, Violation
+from sut.engine import DEFAULT_TIMEOUT, Result, ScheduleLike, Violation
 from sut.engine.invariants import Invariant, Invariants
 from sut.engine.space import Space, validate_space
 
@@ -91,7 +91,7 @@ class ScheduledRun(Protocol[P_contra, W_contra]):
 
     def __call__(self, params: P_contra, variant: Variant[W_contra], *, start_method: str,
                  seed: int = ..., timeout: float = ...,
-                 schedule: Schedule | None = ...) -> Result: ...
+                 schedule: ScheduleLike | None = ...) -> Result: ...
 
 
 def takes_schedule(run: PlainRun[P, W]) -> TypeGuard[ScheduledRun[P, W]]:
@@ -221,7 +221,7 @@ class Scenario(Generic[P, W]):
         raise ValueError(f"unknown variant {name!r} of {self.name} (known: {known})")
 
     def evaluate(self, params: P, variant: str, *, start_method: str, seed: int = 0,
-                 timeout: float = DEFAULT_TIMEOUT, schedule: Schedule | None = None,
+                 timeout: float = DEFAULT_TIMEOUT, schedule: ScheduleLike | None = None,
                  ) -> tuple[Result, list[Violation]]:
         """Run ``variant`` once with ``params`` (by ``schedule``, if given) and check it.
 

@@ -57,7 +57,7 @@ def _held(drawing: Drawing, x_of: dict[int, float]) -> list[tuple[str, str, floa
     held = []
     for step in drawing.result.steps:
         key = (step.worker, step.op.target)
-        if step.op.kind == "acquire" and step.outcome == "go":
+        if step.op.kind == "acquire" and step.reply == "go":
             open_[key] = x_at(step.t_ns)
         elif step.op.kind == "release" and key in open_:
             held.append((*key, open_.pop(key), x_at(step.t_ns)))

@@ -43,7 +43,16 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from sut.engine import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Schedule, Violation, shaking
+from sut.engine import (
+    DEFAULT_TIMEOUT,
+    Backend,
+    Probe,
+    Result,
+    Run,
+    ScheduleLike,
+    Violation,
+    shaking,
+)
 from sut.engine.backend import drain, join_queue
 from sut.engine.checked import Checked, jitter_width, param
 from sut.engine.invariants import Invariants, amount, exits_cleanly, invariant, listing, names
@@ -130,7 +139,7 @@ def _as_json(item: Any) -> Any:
 
 
 def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: int = 0,
-        timeout: float = DEFAULT_TIMEOUT, schedule: Schedule | None = None) -> Result:
+        timeout: float = DEFAULT_TIMEOUT, schedule: ScheduleLike | None = None) -> Result:
     """Bake, eat, and return what happened."""
     wiring = variant.wiring
     backend = Backend(start_method)

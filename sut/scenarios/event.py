@@ -51,7 +51,7 @@ from sut.engine import (
     Probe,
     Result,
     Run,
-    Schedule,
+    ScheduleLike,
     Violation,
     shaking,
 )
@@ -179,7 +179,7 @@ VARIANTS = (
 
 
 def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: int = 0,
-        timeout: float = DEFAULT_TIMEOUT, schedule: Schedule | None = None) -> Result:
+        timeout: float = DEFAULT_TIMEOUT, schedule: ScheduleLike | None = None) -> Result:
     """Set and clear an event under the waiters' eyes once, and return what they saw."""
     backend = Backend(start_method)
     with Run(backend, "event", variant.name, asdict(params),

@@ -25,7 +25,16 @@ import threading
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from sut.engine import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Schedule, Violation, shaking
+from sut.engine import (
+    DEFAULT_TIMEOUT,
+    Backend,
+    Probe,
+    Result,
+    Run,
+    ScheduleLike,
+    Violation,
+    shaking,
+)
 from sut.engine.checked import Checked, jitter_width, param
 from sut.engine.guards import NoGuard
 from sut.engine.invariants import Invariants, amount, exits_cleanly, invariant, names
@@ -90,7 +99,7 @@ def _make_guard(kind: str, backend: Backend, rooms: int) -> Any:
 
 
 def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: int = 0,
-        timeout: float = DEFAULT_TIMEOUT, schedule: Schedule | None = None) -> Result:
+        timeout: float = DEFAULT_TIMEOUT, schedule: ScheduleLike | None = None) -> Result:
     """Run one evening at the KTV (by ``schedule``, if given) and return what happened."""
     backend = Backend(start_method)
     with Run(backend, "ktv", variant.name, asdict(params), mode=shaking(params.jitter, schedule),

@@ -25,7 +25,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
 
-from sut.engine import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Schedule, Violation, shaking
+from sut.engine import (
+    DEFAULT_TIMEOUT,
+    Backend,
+    Probe,
+    Result,
+    Run,
+    ScheduleLike,
+    Violation,
+    shaking,
+)
 from sut.engine.checked import Checked, jitter_width, param
 from sut.engine.invariants import (
     CLEAN_EXIT,
@@ -110,7 +119,7 @@ VARIANTS = (
 
 
 def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: int = 0,
-        timeout: float = DEFAULT_TIMEOUT, schedule: Schedule | None = None) -> Result:
+        timeout: float = DEFAULT_TIMEOUT, schedule: ScheduleLike | None = None) -> Result:
     """Stream the messages through one pipe and return what happened."""
     backend = Backend(start_method)
     with Run(backend, "pipe", variant.name, asdict(params), mode=shaking(params.jitter, schedule),

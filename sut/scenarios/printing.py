@@ -35,7 +35,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from sut.engine import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Schedule, Violation, shaking
+from sut.engine import (
+    DEFAULT_TIMEOUT,
+    Backend,
+    Probe,
+    Result,
+    Run,
+    ScheduleLike,
+    Violation,
+    shaking,
+)
 from sut.engine.checked import Checked, jitter_width, param
 from sut.engine.guards import NoGuard
 from sut.engine.invariants import Invariants, amount, exits_cleanly, invariant, names
@@ -103,7 +112,7 @@ VARIANTS = (
 
 
 def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: int = 0,
-        timeout: float = DEFAULT_TIMEOUT, schedule: Schedule | None = None) -> Result:
+        timeout: float = DEFAULT_TIMEOUT, schedule: ScheduleLike | None = None) -> Result:
     """Run the workers once and return what they printed."""
     wiring = variant.wiring
     backend = Backend(start_method)

@@ -42,7 +42,7 @@ from sut.engine import (
     Probe,
     Result,
     Run,
-    Schedule,
+    ScheduleLike,
     Violation,
     WorkerOutcome,
     shaking,
@@ -163,7 +163,7 @@ VARIANTS = (
 
 
 def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: int = 0,
-        timeout: float = DEFAULT_TIMEOUT, schedule: Schedule | None = None) -> Result:
+        timeout: float = DEFAULT_TIMEOUT, schedule: ScheduleLike | None = None) -> Result:
     """Run one exchange and return what happened, with what was left in the queues."""
     backend = Backend(start_method)
     with Run(backend, "queue", variant.name, asdict(params),

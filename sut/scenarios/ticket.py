@@ -42,7 +42,7 @@ from sut.engine import (
     Probe,
     Result,
     Run,
-    Schedule,
+    ScheduleLike,
     Violation,
     shaking,
 )
@@ -187,7 +187,7 @@ def _make_lock(kind: str, backend: Backend, workdir: Path) -> Any:
 
 
 def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: int = 0,
-        timeout: float = DEFAULT_TIMEOUT, schedule: Schedule | None = None) -> Result:
+        timeout: float = DEFAULT_TIMEOUT, schedule: ScheduleLike | None = None) -> Result:
     """Run one sale (by ``schedule``, if given) and return what happened."""
     wiring = variant.wiring
     backend = Backend(start_method)

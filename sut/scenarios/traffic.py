@@ -49,7 +49,7 @@ from sut.engine import (
     Probe,
     Result,
     Run,
-    Schedule,
+    ScheduleLike,
     Violation,
     shaking,
 )
@@ -155,7 +155,7 @@ VARIANTS = (
 
 
 def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: int = 0,
-        timeout: float = DEFAULT_TIMEOUT, schedule: Schedule | None = None) -> Result:
+        timeout: float = DEFAULT_TIMEOUT, schedule: ScheduleLike | None = None) -> Result:
     """Run the light through its cycles with the cars and return what happened."""
     backend = Backend(start_method)
     with Run(backend, "traffic", variant.name, asdict(params),

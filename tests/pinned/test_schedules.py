@@ -24,7 +24,7 @@ import sut
 from sut.drive.explore import explore
 from sut.drive.hunt import scheduled, unhuntable, unscheduled
 from sut.drive.strategies import small_configs
-from sut.engine import Result, Scheduled, Violation
+from sut.engine import Result, Schedule, Violation
 from sut.report.story import story
 from sut.scenarios import bakery, ktv, ticket
 from tests.pinned.minima import EXPLORED, MINIMA, Explored, Minimum
@@ -130,7 +130,7 @@ def test_a_correct_variant_holds_on_drawn_schedules(name: str, variant: str,
     picks = data.draw(PICKS, label="picks")
     result, violations = sut.get(name).evaluate(
         params, variant, start_method="fork", timeout=TEST_TIMEOUT,
-        schedule=Scheduled(tuple(picks), relative=True))
+        schedule=Schedule(tuple(picks), relative=True))
     assert not violations, report(result, violations)
 
 

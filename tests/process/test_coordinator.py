@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from sut.engine import Backend, Run, Scheduled
+from sut.engine import Backend, Run, Schedule
 from tests import workers
 
 # Far longer than any run here takes: reaching it would mean the coordinator waited on a clock.
@@ -18,7 +18,7 @@ def _order(run: Run) -> list[str]:
 
 def test_the_default_schedule_runs_each_worker_as_far_as_it_gets(start_method: str) -> None:
     backend = Backend(start_method)
-    with Run(backend, "test", "default", {}, mode=Scheduled()) as run:
+    with Run(backend, "test", "default", {}, mode=Schedule()) as run:
         lock = backend.Lock("lock")
         for name in ("a", "b"):
             run.spawn(name, workers.take_turns, lock, 2)
@@ -31,7 +31,7 @@ def test_a_schedule_decides_the_interleaving_the_same_way_every_time(start_metho
         backend = Backend(start_method)
         # a acquires, passes its point, releases; then b does the same, and
         # past the schedule's end the default lets b, the last to go, go on.
-        with Run(backend, "test", "scheduled", {}, mode=Scheduled((0, 0, 0, 1, 1, 1))) as run:
+        with Run(backend, "test", "scheduled", {}, mode=Schedule((0, 0, 0, 1, 1, 1))) as run:
             lock = backend.Lock("lock")
             for name in ("a", "b"):
                 run.spawn(name, workers.take_turns, lock, 2)
@@ -43,7 +43,7 @@ def test_a_queue_nobody_fills_is_a_deadlock_named_without_waiting_for_the_deadli
         start_method: str) -> None:
     backend = Backend(start_method)
     began = time.monotonic()
-    with Run(backend, "test", "deadlock", {}, mode=Scheduled(), timeout=LONG) as run:
+    with Run(backend, "test", "deadlock", {}, mode=Schedule(), timeout=LONG) as run:
         queue = backend.Queue(name="inbox")
         run.spawn("reader", workers.get_one, queue)
         result = run.result()
@@ -57,7 +57,7 @@ def test_a_queue_nobody_fills_is_a_deadlock_named_without_waiting_for_the_deadli
 
 def test_an_item_put_by_main_lets_the_reader_go_on(start_method: str) -> None:
     backend = Backend(start_method)
-    with Run(backend, "test", "main puts", {}, mode=Scheduled(), timeout=LONG) as run:
+    with Run(backend, "test", "main puts", {}, mode=Schedule(), timeout=LONG) as run:
         queue = backend.Queue(name="inbox")
         run.spawn("reader", workers.get_one, queue)
         queue.put("hello")  # main's operation: it happens while the reader waits at its gate
@@ -68,7 +68,7 @@ def test_an_item_put_by_main_lets_the_reader_go_on(start_method: str) -> None:
 
 def test_code_that_hangs_outside_any_gate_is_still_stopped_at_the_deadline() -> None:
     backend = Backend("fork")
-    with Run(backend, "test", "hang", {}, mode=Scheduled(), timeout=0.5) as run:
+    with Run(backend, "test", "hang", {}, mode=Schedule(), timeout=0.5) as run:
         run.spawn("sleeper", workers.hang)
         outcome = run.result().worker("sleeper")
     assert (outcome.status, outcome.last_point) == ("hung", "stuck here")
@@ -76,7 +76,7 @@ def test_code_that_hangs_outside_any_gate_is_still_stopped_at_the_deadline() -> 
 
 def test_a_worker_that_polls_forever_is_a_livelock_stopped_by_the_step_limit() -> None:
     backend = Backend("fork")
-    with Run(backend, "test", "livelock", {}, mode=Scheduled(), timeout=LONG) as run:
+    with Run(backend, "test", "livelock", {}, mode=Schedule(), timeout=LONG) as run:
         run.spawn("poller", workers.poll_forever)
         result = run.result()
     assert result.worker("poller").status == "hung"

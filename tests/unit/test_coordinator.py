@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from sut.engine import Backend, Run, Scheduled
+from sut.engine import Backend, Run, Schedule
 from sut.engine.coordinator import format_schedule, parse_schedule
 
 # Far longer than any run here takes: reaching it would mean the coordinator waited on a clock.
@@ -16,7 +16,7 @@ LONG = 30.0
 
 def test_main_waiting_for_what_no_worker_can_bring_gives_up_at_once_or_is_an_error() -> None:
     backend = Backend("fork")
-    with Run(backend, "test", "main waits", {}, mode=Scheduled(), timeout=LONG):
+    with Run(backend, "test", "main waits", {}, mode=Schedule(), timeout=LONG):
         queue = backend.Queue(name="inbox")
         began = time.monotonic()
         with pytest.raises(queue_module.Empty):
@@ -34,4 +34,4 @@ def test_schedules_read_and_print_as_comma_separated_indices() -> None:
                                          r"\(m is main\); 'x' is not one"):
         parse_schedule("0,x")
     with pytest.raises(ValueError, match=r"worker indices >= 0 \(-1 for main\)"):
-        Scheduled((-2,))
+        Schedule((-2,))

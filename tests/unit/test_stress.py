@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sut.cli import main
-from sut.drive.stress import Histogram, Outcome, report, stress
+from sut.drive.stress import Finding, Histogram, report, stress
 from sut.engine import Violation
 from sut.scenarios.ticket import Params
 from tests import handmade
@@ -21,12 +21,12 @@ def _fake(broken_on: dict[int, list[str]]):  # seed -> invariants that run broke
 
 def test_runs_are_tallied_by_the_invariants_they_broke_most_frequent_first() -> None:
     histogram = stress(_fake({1: ["b", "a"], 3: ["a", "b"], 4: ["c"]}), runs=5)
-    assert [(t.outcome.broken, t.count, t.first_seed, t.evidence)
+    assert [(t.finding.broken, t.count, t.first_seed, t.evidence)
             for t in histogram.tallies()] == [
         ((), 2, 0, ""), (("a", "b"), 2, 1, "b at seed 1"), (("c",), 1, 4, "c at seed 4")]
     assert (histogram.runs, histogram.forbidden, histogram.interrupted) == (5, 3, False)
-    assert Outcome(()).acceptable
-    assert not Outcome(("a",)).acceptable
+    assert Finding(()).acceptable
+    assert not Finding(("a",)).acceptable
 
 
 def test_the_report_gives_count_share_verdict_and_how_to_rerun_the_first_forbidden() -> None:
