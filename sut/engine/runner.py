@@ -7,7 +7,7 @@ A :class:`Run` is a context manager around one execution of a scenario::
         for i in range(3):
             run.spawn(f"buyer {i}", buy, lock)
         run.wait()
-        result = run.result(final={"count": ...})
+        result = run.result().with_final({"count": ...})
 
 Every wait is bounded by one deadline for the whole run: ``timeout`` seconds
 after the last worker started running its code. Start-up does not count - on
@@ -279,8 +279,9 @@ class Run:
         if state == "late":
             self._expired = True  # someone hangs outside a gate: stop waiting
 
-    def result(self, final: dict[str, Any] | None = None) -> Result:
-        """Wait for every worker, stop the hung ones, and gather the Result."""
+    def result(self) -> Result:
+        """Wait for every worker, stop the hung ones, and gather the Result (the state
+        the program left behind is the scenario's to add: :meth:`Result.with_final`)."""
         self.wait()
         self._stop_stragglers()
         events: list[Event] = []
@@ -303,7 +304,7 @@ class Run:
                 deadlock = self._coordinator.deadlock.describe()
         return Result(scenario=self.scenario, variant=self.variant, params=dict(self.params),
                       start_method=self.backend.start_method, seed=self.seed,
-                      events=tuple(events), workers=tuple(outcomes), final=dict(final or {}),
+                      events=tuple(events), workers=tuple(outcomes), final={},
                       schedule=schedule, steps=steps, deadlock=deadlock)
 
     def _outcome(self, worker: _Worker, events: list[Event]) -> WorkerOutcome:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import importlib
 import pkgutil
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -138,18 +139,21 @@ def test_worker_side_modules_reach_nothing_parent_side() -> None:
     assert not wrong
 
 
-def test_worker_side_modules_never_import_hypothesis() -> None:
-    def imports_hypothesis(module: str) -> bool:
-        tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
-        return any(isinstance(node, ast.Import | ast.ImportFrom) and "hypothesis" in
-                   (node.module or "" if isinstance(node, ast.ImportFrom)
-                    else " ".join(alias.name for alias in node.names))
-                   for node in _runtime_nodes(tree))
+def _imports_hypothesis(module: str) -> bool:
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    return any(isinstance(node, ast.Import | ast.ImportFrom) and "hypothesis" in
+               (node.module or "" if isinstance(node, ast.ImportFrom)
+                else " ".join(alias.name for alias in node.names))
+               for node in _runtime_nodes(tree))
 
+
+def test_worker_side_modules_never_import_hypothesis() -> None:
+    with_hypothesis = {module for module in MODULES if _imports_hypothesis(module)}
     worker_side = [module for module in MODULES if module.startswith(WORKER_SIDE)
                    and module not in PARENT_SIDE_BESIDE_SCENARIOS]
+    assert with_hypothesis, "the check reads imports: the searches do import Hypothesis"
     assert not [module for module in worker_side
-                if any(imports_hypothesis(other) for other in {module, *_reach(module)})]
+                if with_hypothesis & {module, *_reach(module)}]
 
 
 def test_the_public_face_lists_its_names_and_loads_each_one() -> None:
@@ -158,3 +162,15 @@ def test_the_public_face_lists_its_names_and_loads_each_one() -> None:
         assert getattr(sut, name) is not None
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         _ = sut.nothing
+
+
+def test_the_design_names_every_module_and_no_module_that_is_gone() -> None:
+    design = (SUT.parent / "docs" / "DESIGN.md").read_text(encoding="utf-8")
+    files = {path.relative_to(SUT.parent).as_posix() for path in MODULES.values()}
+    # A module by its path, or by its name in a row of its folder's modules;
+    # a package's __init__ by its folder.
+    unnamed = [file for file in files if file not in design
+               and f"`{file.rpartition('/')[2]}`" not in design
+               and f"`{file.removesuffix('__init__.py')}`" not in design]
+    gone = [named for named in re.findall(r"`(sut/[\w/]+\.py)`", design) if named not in files]
+    assert (unnamed, gone) == ([], [])
