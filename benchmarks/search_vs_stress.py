@@ -47,7 +47,7 @@ def stress_loop(found: Found, params: Any, start_method: str, runs: int,
     """``12 runs, 0.31 s``: how long a stress loop on ``params`` took to its first bad
     outcome, or ``none in 500 runs, 30.0 s``."""
     from sut.drive.stress import stress
-    from sut.engine.invariants import amount
+    from sut.engine.words import amount
 
     scenario, variant = found.target.scenario, found.target.variant.name
     if any(field.name == "jitter" for field in dataclasses.fields(params)):

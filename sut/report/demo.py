@@ -27,10 +27,10 @@ from sut.drive.explore import explore
 from sut.drive.hunt import Found, Target, hunt, scheduled, targets, unhuntable, whole_space
 from sut.drive.minimal import minimal
 from sut.engine.coordinator import format_schedule
-from sut.engine.invariants import amount
 from sut.engine.params import describe_params
 from sut.engine.result import Result, Violation
 from sut.engine.scenario import Scenario, Variant
+from sut.engine.words import amount
 from sut.report.lanes import breaking_moment, lanes, side_by_side
 from sut.report.picture import Drawing
 

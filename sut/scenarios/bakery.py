@@ -43,22 +43,15 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from sut.engine import (
-    DEFAULT_TIMEOUT,
-    Backend,
-    Probe,
-    Result,
-    Run,
-    ScheduleLike,
-    Violation,
-    shaking,
-)
+from sut.engine import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Violation, shaking
 from sut.engine.backend import drain, join_queue
 from sut.engine.checked import Checked, jitter_width, param
-from sut.engine.invariants import Invariants, amount, exits_cleanly, invariant, listing, names
+from sut.engine.invariants import Invariants, exits_cleanly, invariant
 from sut.engine.params import positive_int
+from sut.engine.probe import ScheduleLike
 from sut.engine.scenario import Scenario, Schedules, Variant
 from sut.engine.space import JITTER
+from sut.engine.words import amount, listing, names
 
 # A producer bakes and puts each bun, and maybe a None after them; a consumer
 # gets (recorded before it blocks), eats, or gets a None and stops.

@@ -25,22 +25,15 @@ import threading
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from sut.engine import (
-    DEFAULT_TIMEOUT,
-    Backend,
-    Probe,
-    Result,
-    Run,
-    ScheduleLike,
-    Violation,
-    shaking,
-)
+from sut.engine import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Violation, shaking
 from sut.engine.checked import Checked, jitter_width, param
 from sut.engine.guards import NoGuard
-from sut.engine.invariants import Invariants, amount, exits_cleanly, invariant, names
+from sut.engine.invariants import Invariants, exits_cleanly, invariant
 from sut.engine.params import positive_int
+from sut.engine.probe import ScheduleLike
 from sut.engine.scenario import Scenario, Schedules, Variant
 from sut.engine.space import JITTER
+from sut.engine.words import amount, names
 
 # How long the first people in wait for the others to join them, beyond the
 # jitter (they arrive at most a quarter of it apart). It only detects a guard

@@ -25,29 +25,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
 
-from sut.engine import (
-    DEFAULT_TIMEOUT,
-    Backend,
-    Probe,
-    Result,
-    Run,
-    ScheduleLike,
-    Violation,
-    shaking,
-)
+from sut.engine import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Violation, shaking
 from sut.engine.checked import Checked, jitter_width, param
-from sut.engine.invariants import (
-    CLEAN_EXIT,
-    NO_HANG,
-    Invariants,
-    amount,
-    clean_exit,
-    invariant,
-    numbers,
-)
+from sut.engine.invariants import CLEAN_EXIT, NO_HANG, Invariants, clean_exit, invariant
 from sut.engine.params import non_negative_int
+from sut.engine.probe import ScheduleLike
 from sut.engine.scenario import Scenario, Schedules, Variant
 from sut.engine.space import JITTER
+from sut.engine.words import amount, numbers
 
 # The receiver's events: ready to receive, a message received, the end of the
 # stream; main's: a message sent, a send that failed, its send end closed.

@@ -42,25 +42,18 @@ from sut.engine import (
     Probe,
     Result,
     Run,
-    ScheduleLike,
     Violation,
     WorkerOutcome,
     shaking,
 )
 from sut.engine.backend import drain
 from sut.engine.checked import Checked, jitter_width, param
-from sut.engine.invariants import (
-    CLEAN_EXIT,
-    NO_HANG,
-    Invariants,
-    amount,
-    clean_exit,
-    invariant,
-    numbers,
-)
+from sut.engine.invariants import CLEAN_EXIT, NO_HANG, Invariants, clean_exit, invariant
 from sut.engine.params import positive_int, seconds
+from sut.engine.probe import ScheduleLike
 from sut.engine.scenario import Scenario, Schedules, Variant
 from sut.engine.space import JITTER
+from sut.engine.words import amount, numbers
 
 # The tutorial's time.sleep(0.5) between main's put and its get, scaled down like
 # every pause here. It is all that orders main's get after the child's: a child

@@ -35,23 +35,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from sut.engine import (
-    DEFAULT_TIMEOUT,
-    Backend,
-    Kill,
-    Probe,
-    Result,
-    Run,
-    ScheduleLike,
-    Violation,
-    shaking,
-)
+from sut.engine import DEFAULT_TIMEOUT, Backend, Kill, Probe, Result, Run, Violation, shaking
 from sut.engine.checked import Checked, jitter_width, param
 from sut.engine.guards import NoGuard
-from sut.engine.invariants import Invariants, amount, exits_cleanly, invariant, names
+from sut.engine.invariants import Invariants, exits_cleanly, invariant
 from sut.engine.params import non_negative_int, one_of, positive_int
+from sut.engine.probe import ScheduleLike
 from sut.engine.scenario import Scenario, Schedules, Variant
 from sut.engine.space import JITTER, OneOf
+from sut.engine.words import amount, names
 
 # The points of a buyer, in order; ``kill_at`` names one of them.
 QUERY, READ, WRITING = "query", "read", "writing"

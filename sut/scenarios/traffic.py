@@ -42,20 +42,11 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sut.engine import (
-    DEFAULT_TIMEOUT,
-    Backend,
-    Event,
-    Probe,
-    Result,
-    Run,
-    ScheduleLike,
-    Violation,
-    shaking,
-)
+from sut.engine import DEFAULT_TIMEOUT, Backend, Event, Probe, Result, Run, Violation, shaking
 from sut.engine.checked import Checked, jitter_width, param
 from sut.engine.invariants import Invariants, exits_cleanly, invariant
 from sut.engine.params import positive_int, seconds
+from sut.engine.probe import ScheduleLike
 from sut.engine.scenario import Scenario, Schedules, Variant
 from sut.engine.space import JITTER, OneOf
 

@@ -73,6 +73,9 @@ def test_a_correct_variant_holds_in_every_interleaving(explored: Explored) -> No
     assert (exploration.runs, exploration.complete) == (explored.interleavings, True)
 
 
+# Checks of the engine itself, not of a program (the explorations above pin every
+# program's counts under fork): the gate's, pytest -m slow.
+@pytest.mark.slow
 def test_exploration_is_the_same_under_every_start_method(start_method: str) -> None:
     scenario = sut.get("ticket")
     exploration = explore(lambda schedule: scenario.evaluate(
@@ -92,6 +95,7 @@ if settings().max_examples >= THOROUGH_EXAMPLES:  # seconds each, without the ca
                  ("ktv", "unguarded", ktv.Params(people=2, rooms=1))]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "variant", "params"), UNCACHED)
 def test_visiting_each_state_once_finds_every_outcome_the_full_search_finds(
         name: str, variant: str, params: Any) -> None:

@@ -24,16 +24,24 @@ VIOLATES_EXAMPLES = 30
 BROKEN_TIMEOUT = 1.5
 
 
-def test_the_scenarios_and_their_workers_never_import_hypothesis() -> None:
-    # A spawned worker imports its scenario's module: the searches (and their
-    # Hypothesis) are imported only where they run.
-    code = ("import sys, sut\n"
-            "for scenario in sut.catalogue():\n"
-            "    __import__(scenario.run.__module__)\n"
-            "assert 'hypothesis' not in sys.modules, 'hypothesis was imported'\n")
+def test_the_scenarios_and_their_workers_never_import_hypothesis_or_the_parent_side() -> None:
+    # A spawned worker imports its scenario's module, and with it the engine:
+    # the searches (and their Hypothesis), the drivers, the reports and the
+    # coordinator are imported only where they run, in the test process.
+    code = ("import importlib, sys\n"
+            "from sut.scenarios import MODULES\n"
+            "for name in MODULES:\n"
+            "    importlib.import_module(name)\n"
+            "parent_side = ('hypothesis', 'sut.drive', 'sut.report', 'sut.cli',\n"
+            "               'sut.engine.coordinator', 'sut.scenarios.chat.search')\n"
+            "loaded = sorted(name for name in sys.modules if name.startswith(parent_side))\n"
+            "assert not loaded, loaded\n")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 
+# Each scenario's own tests prove each variant under every start method; this
+# catalogue-wide pass (half a minute of runs) is the gate's: pytest -m slow.
+@pytest.mark.slow
 @pytest.mark.parametrize(("scenario", "variant"), CATALOGUE)
 def test_variant_gets_its_declared_verdict(scenario: str, variant: str) -> None:
     chosen = sut.get(scenario)

@@ -113,7 +113,7 @@ def test_run_by_schedule_as_json_carries_the_schedule_and_its_steps(capsys) -> N
     assert document["schedule"] == [0, 0, 1, 1, 0]
     assert document["deadlock"] is None
     first = document["steps"][0]
-    assert {"worker", "op", "outcome", "choices", "default", "state", "t_ns"} == set(first)
+    assert {"worker", "op", "reply", "choices", "default", "state", "t_ns"} == set(first)
 
 
 def test_a_deadlock_is_named_without_waiting_for_the_timeout(capsys) -> None:

@@ -18,14 +18,7 @@ from sut.chat.protocol import MAX_LINE
 from sut.cli import main
 from sut.engine.invariants import CLEAN_EXIT, NO_HANG
 from sut.engine.params import describe_params, parse_params
-from sut.scenarios.chat import (
-    Params,
-    check,
-    clean_shutdown,
-    max_clients,
-    served,
-    server_alive,
-)
+from sut.scenarios.chat import Params, check, clean_shutdown, max_clients, served, server_alive
 from sut.scenarios.chat import search as chat_search
 from tests import handmade
 from tests.pinned.minima import TUTORIAL_COUNTEREXAMPLES

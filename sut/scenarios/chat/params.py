@@ -10,8 +10,8 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from sut.chat.protocol import DEFAULT_SUFFIX, MAX_LINE, display, encode_line, stream_of
-from sut.engine.invariants import amount
 from sut.engine.params import positive_int
+from sut.engine.words import amount
 from sut.scenarios.chat.driver import Script
 
 
