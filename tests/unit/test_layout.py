@@ -174,3 +174,17 @@ def test_the_design_names_every_module_and_no_module_that_is_gone() -> None:
                and f"`{file.removesuffix('__init__.py')}`" not in design]
     gone = [named for named in re.findall(r"`(sut/[\w/]+\.py)`", design) if named not in files]
     assert (unnamed, gone) == ([], [])
+
+
+# A function longer than this is doing more than one thing.
+LONGEST_FUNCTION = 50
+
+
+def test_no_function_is_longer_than_fifty_lines() -> None:
+    long = [f"{name}.{node.name}: {node.end_lineno - node.lineno + 1} lines"
+            for name, path in MODULES.items()
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.end_lineno is not None
+            and node.end_lineno - node.lineno + 1 > LONGEST_FUNCTION]
+    assert not long
