@@ -1,4 +1,5 @@
-"""The default suite's wall time: serial (``-n 0``) against ``-n auto``, side by side.
+"""The default suite's wall time: serial (``-n 0``) against ``-n auto``, side by side,
+and the unit tier alone (``pytest tests/unit -n 0``, the inner loop).
 
 Each run is the README's test command (``pytest``, the default Hypothesis
 profile) in a subprocess, alternating serial and parallel ``--repeat``
@@ -22,13 +23,14 @@ ROOT = Path(__file__).resolve().parent.parent
 RUN_TIMEOUT = 1800.0
 
 
-def run_suite(workers: str) -> tuple[float, str]:
-    """Seconds for one run of the default suite with ``-n workers``, and its summary line."""
+def run_suite(workers: str, *paths: str) -> tuple[float, str]:
+    """Seconds for one run of the default suite (or of ``paths``) with ``-n workers``, and
+    its summary line."""
     env = {key: value for key, value in os.environ.items() if key != "HYPOTHESIS_PROFILE"}
     began = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           "-n", workers], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=RUN_TIMEOUT, check=False)
+                           "-n", workers, *paths], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=RUN_TIMEOUT, check=False)
     took = time.monotonic() - began
     summary = (done.stdout.strip().splitlines() or ["(no output)"])[-1]
     if done.returncode != 0:
@@ -37,20 +39,23 @@ def run_suite(workers: str) -> tuple[float, str]:
 
 
 def table(repeat: int) -> list[str]:
-    runs: dict[str, list[float]] = {"0": [], "auto": []}
+    chosen = {"0": ("0",), "auto": ("auto",), "unit": ("0", "tests/unit")}
+    runs: dict[str, list[float]] = {name: [] for name in chosen}
     summaries: dict[str, str] = {}
     for _ in range(repeat):
-        for workers in runs:
-            took, summaries[workers] = run_suite(workers)
-            runs[workers].append(took)
-            print(f"  pytest -n {workers}: {took:.1f} s ({summaries[workers]})",
+        for name, arguments in chosen.items():
+            took, summaries[name] = run_suite(*arguments)
+            runs[name].append(took)
+            print(f"  pytest {name}: {took:.1f} s ({summaries[name]})",
                   file=sys.stderr, flush=True)
     serial, parallel = statistics.median(runs["0"]), statistics.median(runs["auto"])
     return [f"| run | wall time (median of {repeat}) | tests |", "|---|---:|---|",
             f"| `pytest -n 0` (serial) | {serial:.1f} s | {summaries['0']} |",
             f"| `pytest` (`-n auto`: {2 * (os.cpu_count() or 1)} workers) | {parallel:.1f} s "
             f"| {summaries['auto']} |",
-            f"| serial / parallel | {serial / parallel:.2f}x | |"]
+            f"| serial / parallel | {serial / parallel:.2f}x | |",
+            f"| `pytest tests/unit -n 0` (the unit tier) | {statistics.median(runs['unit']):.1f} s "
+            f"| {summaries['unit']} |"]
 
 
 def main(argv: list[str] | None = None) -> None:
