@@ -15,8 +15,8 @@ and its check is the union of them, in the order given::
 So the catalogue lists a scenario's invariants from the functions themselves
 (name and first docstring line), a variant's ``shows`` is checked against
 those names, and a report can judge a run by the one invariant that broke,
-without the rest. Also here: the exit invariant every scenario shares, and
-the phrasing helpers checkers write their evidence with.
+without the rest. Also here: the exit invariant every scenario shares (the
+phrasing of evidence is :mod:`sut.engine.words`).
 """
 
 from __future__ import annotations

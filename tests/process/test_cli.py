@@ -91,6 +91,9 @@ REPLAY = ["run", "ticket", "--variant", "unlocked", "buyers=2", "tickets=1",
           "--schedule", "0,0,1,1,0"]
 
 
+# Ten fresh interpreters (the pinned replays prove the same in-process, under
+# every start method): the gate's, pytest -m slow.
+@pytest.mark.slow
 def test_a_printed_schedule_replays_the_same_violation_ten_times_out_of_ten() -> None:
     shown = [_sut(*REPLAY) for _ in range(10)]
     assert {(run.returncode, run.stdout, run.stderr) for run in shown} == {

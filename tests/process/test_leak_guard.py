@@ -29,6 +29,8 @@ def test_cleans_up():
 '''
 
 
+# A check of the harness itself, in pytest sessions of its own: the gate's, pytest -m slow.
+@pytest.mark.slow
 def test_guard_fails_tests_that_leak_and_passes_those_that_clean_up(
         pytester: pytest.Pytester) -> None:
     pytester.makeconftest((Path(__file__).parents[2] / "conftest.py").read_text())
