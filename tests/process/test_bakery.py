@@ -19,9 +19,6 @@ BAKERY = sut.get("bakery")
 HANG_TIMEOUT = 1.0
 
 
-# --- the checker, on hand-made results -------------------------------------
-
-
 # --- the correct programs hold ---------------------------------------------
 
 @given(trial=trials(BAKERY))
@@ -99,7 +96,7 @@ def test_one_sentinel_stops_the_only_consumer_while_buns_may_remain(start_method
 
 
 # One None for two consumers leaves the second waiting forever: that run is
-# pinned in schedule mode (tests/test_schedules.py, MINIMA), replayed under
+# pinned in schedule mode (tests/pinned/minima.py, MINIMA), replayed under
 # every start method, where the deadlock is named once nothing else can
 # happen. Its jitter-mode test had to guess it with a wall-clock deadline by
 # which the producer and the other consumer were to have finished; beside CPU

@@ -24,12 +24,6 @@ def _state(pid: int) -> str | None:
     return stat[stat.rindex(")") + 2]
 
 
-# --- junit XML ---------------------------------------------------------------------------------
-
-
-# --- verdicts ----------------------------------------------------------------------------------
-
-
 # --- processes ---------------------------------------------------------------------------------
 
 def test_cpu_hogs_are_started_and_all_reaped_after_the_block() -> None:
@@ -88,8 +82,3 @@ def test_a_run_past_its_deadline_is_killed_with_its_whole_process_group(tmp_path
     while _state(grandchild) not in (None, "Z") and time.monotonic() < deadline:
         time.sleep(0.01)
     assert _state(grandchild) in (None, "Z")  # its new parent may be slow to reap it
-
-
-# --- the command line ----------------------------------------------------------------------------
-
-

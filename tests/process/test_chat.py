@@ -45,12 +45,6 @@ SOCKET_TIMEOUT = 10.0
 SHUTDOWN_BOUND = 2.0
 
 
-# --- the checker, on hand-made results -------------------------------------
-
-
-# --- params ------------------------------------------------------------------
-
-
 # --- the framed server holds ---------------------------------------------------
 
 @given(trial=trials(CHAT))

@@ -15,9 +15,6 @@ from tests.verdicts import assert_holds, minimal_counterexample
 EVENT = sut.get("event")
 
 
-# --- the checker, on hand-made results -------------------------------------
-
-
 # --- the correct program holds ---------------------------------------------
 
 @given(trial=event_trials())

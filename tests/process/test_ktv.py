@@ -15,9 +15,6 @@ from tests.verdicts import assert_holds, minimal_counterexample
 KTV = sut.get("ktv")
 
 
-# --- the checker, on hand-made results -------------------------------------
-
-
 # --- the correct program holds ---------------------------------------------
 
 @given(trial=trials(KTV))

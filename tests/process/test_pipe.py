@@ -20,9 +20,6 @@ PIPE = sut.get("pipe")
 HANG_TIMEOUT = 1.0
 
 
-# --- the checker, on hand-made results -------------------------------------
-
-
 # --- the correct program holds ---------------------------------------------
 
 @given(trial=trials(PIPE))

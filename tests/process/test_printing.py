@@ -15,9 +15,6 @@ from tests.verdicts import assert_holds, minimal_counterexample
 PRINTING = sut.get("printing")
 
 
-# --- the checker, on hand-made results -------------------------------------
-
-
 # --- the correct programs hold ---------------------------------------------
 
 @given(trial=printing_trials())

@@ -23,9 +23,6 @@ HANG_TIMEOUT = 1.0
 ON_TIME = 0.0
 
 
-# --- the checker, on hand-made results -------------------------------------
-
-
 # --- the correct programs hold ---------------------------------------------
 
 @given(trial=trials(QUEUE))

@@ -15,9 +15,6 @@ TICKET = sut.get("ticket")
 LOST_UPDATE = {ticket.no_oversell.name, ticket.consistent_count.name}
 
 
-# --- the checker, on hand-made results -------------------------------------
-
-
 # --- the correct program holds ---------------------------------------------
 
 @given(trial=ticket_trials())

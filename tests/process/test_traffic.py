@@ -25,9 +25,6 @@ TRAFFIC = sut.get("traffic")
 ARRIVING_ON_RED = trials(TRAFFIC, red=st.just(2 * RACE_JITTER), jitter=st.just(RACE_JITTER))
 
 
-# --- the checker, on hand-made results -------------------------------------
-
-
 # --- the correct program holds ---------------------------------------------
 
 # green=0: the light flashes green at the waiting cars and at once turns red

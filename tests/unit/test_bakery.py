@@ -110,18 +110,3 @@ def test_check_reports_a_crashed_producer() -> None:
 def test_params_name_the_bad_value(field, value, message) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         Params(**{field: value})
-
-
-# --- the correct programs hold ---------------------------------------------
-
-
-# --- the broken programs are caught, with their minimal counterexample -----
-
-
-# One None for two consumers leaves the second waiting forever: that run is
-# pinned in schedule mode (tests/test_schedules.py, MINIMA), replayed under
-# every start method, where the deadlock is named once nothing else can
-# happen. Its jitter-mode test had to guess it with a wall-clock deadline by
-# which the producer and the other consumer were to have finished; beside CPU
-# hogs they sometimes had not (2 of 20 runs of the flakiness campaign), so the
-# deadline, not the program, decided the verdict.

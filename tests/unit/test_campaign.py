@@ -151,9 +151,6 @@ def test_progress_line_names_the_run_its_kind_time_counts_and_exit() -> None:
         "run 3/20 (loaded, 2 hogs): 52.1 s, 1 passed, 1 failed, exit 1")
 
 
-# --- processes ---------------------------------------------------------------------------------
-
-
 # --- the command line ----------------------------------------------------------------------------
 
 def test_arguments_after_a_double_dash_go_to_pytest() -> None:

@@ -199,9 +199,6 @@ def test_params_name_the_bad_value(kwargs, message) -> None:
         Params(**kwargs)
 
 
-# --- the framed server holds ---------------------------------------------------
-
-
 # --- the tutorial's handler is caught --------------------------------------------
 
 RACES = (Path(__file__).resolve().parents[2] / "docs" / "RACES.md").read_text("utf-8")
@@ -237,11 +234,3 @@ def test_serve_rejects_bad_input_in_one_line_with_exit_2(capsys, args, message) 
     err = capsys.readouterr().err
     assert err.startswith(f"sut: error: {message}"), err
     assert err.count("\n") == 1
-
-
-# --- a real, independent peer -----------------------------------------------------
-
-
-# --- load ------------------------------------------------------------------------
-
-

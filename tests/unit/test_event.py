@@ -86,10 +86,3 @@ def test_params_name_the_bad_value() -> None:
         Params(waiters=0)
     with pytest.raises(ValueError, match=r"timeout must be a number of seconds from 0 to 1\.0"):
         Params(timeout=2)
-
-
-# --- the correct program holds ---------------------------------------------
-
-
-# --- the broken program is caught, with its minimal counterexample ---------
-

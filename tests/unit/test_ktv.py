@@ -56,11 +56,3 @@ def test_check_reports_a_crashed_person() -> None:
                        statuses={"person 1": "crashed"})
     assert [v.detail for v in check(evening)] == [
         "person 1 crashed before its first point: ValueError: boom"]
-
-
-# --- the correct program holds ---------------------------------------------
-
-
-# --- the broken programs are caught, with their minimal counterexample -----
-
-

@@ -76,10 +76,3 @@ def test_check_reports_a_crashed_receiver() -> None:
 def test_params_name_the_bad_value() -> None:
     with pytest.raises(ValueError, match="messages must be a whole number >= 0, got -1"):
         Params(messages=-1)
-
-
-# --- the correct program holds ---------------------------------------------
-
-
-# --- the leaked end is caught ----------------------------------------------
-

@@ -73,11 +73,3 @@ def test_params_name_the_bad_value() -> None:
         Params(workers=0)
     with pytest.raises(ValueError, match=r"jitter must be a number of seconds from 0 to 1\.0"):
         Params(jitter=-0.1)
-
-
-# --- the correct programs hold ---------------------------------------------
-
-
-# --- the broken program is caught, with its minimal counterexample ---------
-
-

@@ -79,10 +79,3 @@ def test_params_name_the_bad_value() -> None:
         Params(messages=0)
     with pytest.raises(ValueError, match=r"delay must be a number of seconds from 0 to 1\.0"):
         Params(delay=-0.1)
-
-
-# --- the correct programs hold ---------------------------------------------
-
-
-# --- the tutorial's single two-way queue is caught -------------------------
-

@@ -76,11 +76,3 @@ def test_check_exempts_only_the_buyer_killed_on_purpose() -> None:
     assert check(_sale(*steps, final=0, statuses={"buyer 0": "killed"}, injected="buyer 0")) == []
     assert [v.invariant for v in check(_sale(*steps, final=0, statuses={"buyer 0": "killed"}))] \
         == ["clean-exit"]
-
-
-# --- the correct program holds ---------------------------------------------
-
-
-# --- the broken programs are caught, with their minimal counterexample -----
-
-

@@ -87,10 +87,3 @@ def test_params_name_the_bad_value() -> None:
         Params(cycles=0)
     with pytest.raises(ValueError, match=r"^red must be a number of seconds from 0 to 2\.0"):
         Params(red=-0.1)
-
-
-# --- the correct program holds ---------------------------------------------
-
-
-# --- the broken programs are caught, with their minimal counterexample -----
-
