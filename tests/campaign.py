@@ -1,6 +1,6 @@
 """Flakiness campaign: the whole suite, run again and again, quietly and beside CPU hogs.
 
-The project's target is zero flaky results in 20 runs (README, "Never flaky").
+The project's target is zero flaky results in 20 runs (docs/DESIGN.md, "Testing rules").
 This command runs ``pytest`` in a subprocess again and again, alternating runs
 on a quiet machine with runs beside busy-loop processes that compete for the
 CPU, reads each run's junit XML and reports every test that failed in one run
