@@ -65,6 +65,7 @@ def _explore(args: argparse.Namespace) -> int:
             "params": dataclasses.asdict(params), "start_method": args.start_method,
             "runs": exploration.runs, "violating": exploration.violating,
             "complete": exploration.complete, "seconds": round(took, 3),
+            "unpruned": exploration.unpruned,
             "first": result_json(*exploration.first) if exploration.first else None}
         emit(json.dumps(document, ensure_ascii=False))
     else:
@@ -80,6 +81,8 @@ def _exploration_report(exploration: Exploration, chose: str, params: Any,
         f"stopped at --max-runs {exploration.runs}; more interleavings remain")
     lines = [f"explored {exploration.runs} interleavings of {what} [{start_method}] "
              f"in {took:.1f} s ({scope}): {exploration.violating} violate"]
+    if exploration.unpruned:
+        lines.append(f"no state was taken for another: {exploration.unpruned}")
     if exploration.first is None:
         lines.append("HELD: every invariant held in every interleaving explored")
     else:

@@ -6,9 +6,15 @@ every decision which workers could have gone on instead. Each of those
 alternatives is a new prefix to run. A run is a real run of the real
 processes, so the search costs one run per interleaving.
 
-One pruning rule keeps the tree finite: a worker that only polls (looks at
-shared state, then looks again) is not offered a second poll in a row - with
-no other step between them, the second look sees what the first saw.
+A state already visited is not explored again (``cache``): each decision
+carries a fingerprint of the whole state (:mod:`sut.engine.coordinator`).
+Where a run shares something schedule mode cannot see (``Result.unseen``),
+two equal fingerprints need not be one state: then nothing is pruned, and
+the exploration says why (``Exploration.unpruned``).
+
+One more pruning rule keeps the tree finite: a worker that only polls (looks
+at shared state, then looks again) is not offered a second poll in a row -
+with no other step between them, the second look sees what the first saw.
 Arrivals at a barrier are no decisions at all (the coordinator takes them at
 once: their order changes nothing).
 
@@ -37,16 +43,21 @@ class Exploration:
 
     runs: int
     violating: int
-    complete: bool  # False: stopped at ``max_runs`` with interleavings left
+    complete: bool  # False: stopped (``max_runs``, ``until_first``) with interleavings left
     first: tuple[Result, list[Violation]] | None  # the first violating run, if any
+    # Why states were not compared, if they were not: the runs shared something
+    # schedule mode cannot see, so two equal fingerprints need not be one state.
+    unpruned: str = ""
 
 
 def explore(evaluate: Evaluate, *, max_runs: int = MAX_RUNS, cache: bool = True,
-            progress: Callable[[int, int], None] | None = None) -> Exploration:
+            progress: Callable[[int, int], None] | None = None,
+            until_first: bool = False) -> Exploration:
     """Run ``evaluate`` on every distinct interleaving; see the module docstring.
 
     ``evaluate(schedule)`` runs the configuration by ``schedule`` and checks
-    it. ``progress(runs, left)`` is called after every run.
+    it. ``progress(runs, left)`` is called after every run. ``until_first``
+    stops at the first violating run: for asking whether any breaks.
     """
     if max_runs < 1:
         raise ValueError(f"max_runs must be at least 1, got {max_runs}")
@@ -54,10 +65,12 @@ def explore(evaluate: Evaluate, *, max_runs: int = MAX_RUNS, cache: bool = True,
     runs = violating = 0
     first = None
     seen: set[int] = set()
-    while todo and runs < max_runs:
+    unpruned = ""
+    while todo and runs < max_runs and not (until_first and violating):
         prefix = todo.pop()
         result, violations = evaluate(prefix)
         runs += 1
+        unpruned = unpruned or result.unseen
         if violations:
             violating += 1
             if first is None:
@@ -68,14 +81,14 @@ def explore(evaluate: Evaluate, *, max_runs: int = MAX_RUNS, cache: bool = True,
         # Deepest alternatives last on the stack: the search goes depth first.
         for depth in range(len(prefix), len(result.steps)):
             state = result.steps[depth].state
-            if cache and state in seen:
+            if cache and not unpruned and state in seen:
                 break  # what follows from here is explored, or waits on the stack
             seen.add(state)
             for other in _alternatives(result.steps, depth):
                 todo.append((*taken[:depth], index[other]))
         if progress is not None:
             progress(runs, len(todo))
-    return Exploration(runs, violating, not todo, first)
+    return Exploration(runs, violating, not todo, first, unpruned)
 
 
 def _alternatives(steps: tuple[Step, ...], depth: int) -> list[str]:

@@ -14,9 +14,12 @@ primitive underneath. Names make a deadlock readable ("door held by person
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import multiprocessing.connection
 import multiprocessing.queues
+import multiprocessing.sharedctypes
+import multiprocessing.synchronize
 import queue as queue_module
 import time
 import warnings
@@ -29,11 +32,14 @@ from typing import Any
 from sut.engine.guards import FileLock
 from sut.engine.model import World
 from sut.engine.primitives import (
+    ScheduledArray,
     ScheduledBarrier,
+    ScheduledCondition,
     ScheduledConnection,
     ScheduledEvent,
     ScheduledLock,
     ScheduledQueue,
+    ScheduledValue,
 )
 
 START_METHODS = ("fork", "forkserver", "spawn")
@@ -121,6 +127,15 @@ class Backend:
         self.world: World | None = None
         self._scheduled_ends: list[ScheduledConnection] = []
         self._numbers: dict[str, int] = {}
+        self._memory: list[tuple[str, Any]] = []  # each shared Value or Array, raw
+
+    def shared_memory(self) -> tuple[tuple[str, bytes], ...]:
+        """The contents of every shared Value and Array handed out (schedule mode).
+
+        Read without their locks: the coordinator reads it while every
+        process waits at a gate, so nobody is writing.
+        """
+        return tuple((name, bytes(raw)) for name, raw in self._memory)
 
     def schedule_into(self, world: World) -> None:
         """Schedule mode: declare every primitive from now on in ``world``, behind a gate."""
@@ -183,6 +198,55 @@ class Backend:
     def Lock(self, name: str | None = None) -> Any:
         return self._gated(self.context.Lock(), "lock", name, World.lock, ScheduledLock)
 
+    def RLock(self, name: str | None = None) -> Any:
+        return self._gated(self.context.RLock(), "rlock", name,
+                           lambda world, name: world.lock(name, recursive=True), ScheduledLock)
+
+    def Condition(self, lock: Any = None, name: str | None = None) -> Any:
+        """A Condition on ``lock`` (a Lock or RLock of this backend; default a new RLock)."""
+        if lock is None:
+            lock = self.RLock(None if name is None else f"{name}'s lock")
+        if self.world is None:
+            return self.context.Condition(lock)
+        if not isinstance(lock, ScheduledLock):
+            raise ValueError("in schedule mode a Condition's lock must come from the backend")
+        lock_name = lock.name
+        return self._gated(self.context.Condition(lock.real), "condition", name,
+                           lambda world, name: world.condition(name, lock_name),
+                           lambda real, name: ScheduledCondition(real, name, lock))
+
+    def Value(self, typecode_or_type: Any, *args: Any, lock: Any = True,
+              name: str | None = None) -> Any:
+        """A shared Value: guarded by a new RLock (``lock=True``), by ``lock`` (a Lock
+        or RLock of this backend), or by nothing (``lock=False``)."""
+        return self._shared(self.context.Value, ScheduledValue, "value", name, lock,
+                            typecode_or_type, *args)
+
+    def Array(self, typecode_or_type: Any, size_or_initializer: Any, *, lock: Any = True,
+              name: str | None = None) -> Any:
+        """A shared Array; ``lock`` as for :meth:`Value`."""
+        return self._shared(self.context.Array, ScheduledArray, "array", name, lock,
+                            typecode_or_type, size_or_initializer)
+
+    def _shared(self, make: Callable[..., Any], wrapper: type[ScheduledValue | ScheduledArray],
+                kind: str, name: str | None, lock: Any, *args: Any) -> Any:
+        """A Value or an Array; in schedule mode declared with its lock and wrapped."""
+        given = lock if isinstance(lock, ScheduledLock) else None
+        real = make(*args, lock=given.real if given is not None else lock)
+        if self.world is None:
+            return real
+        if lock is not True and lock is not False and given is None:
+            raise ValueError(f"in schedule mode a shared {kind}'s lock must come from the "
+                             "backend")
+        name = self._name(name, kind)
+        guard = given
+        if lock is True:
+            guard = ScheduledLock(real.get_lock(), f"{name}'s lock")
+            self.world.lock(guard.name, recursive=True)
+        self.world.shared(name, guard.name if guard is not None else None)
+        self._memory.append((name, real if lock is False else real.get_obj()))
+        return wrapper(real, name, guard)
+
     def FileLock(self, path: Path, name: str | None = None) -> Any:
         """An ``flock`` on ``path``: a lock the kernel frees when its holder dies."""
         return self._gated(FileLock(path), "file lock", name,
@@ -209,9 +273,9 @@ class Backend:
     def _queue(self, real: multiprocessing.queues.Queue[Any], maxsize: int,
                name: str | None) -> Any:
         self._queues.append(real)
-        if maxsize and self.world is not None:
-            raise ValueError("schedule mode models unbounded queues only (maxsize=0)")
-        return self._gated(real, "queue", name, World.queue, ScheduledQueue)
+        return self._gated(real, "queue", name,
+                           lambda world, name: world.queue(name, maxsize),
+                           lambda real, name: ScheduledQueue(real, name, maxsize))
 
     def Pipe(self, duplex: bool = True, name: str | None = None) -> tuple[Any, Any]:
         """Two ends; in schedule mode each direction is a channel of the model.
@@ -255,6 +319,21 @@ class Backend:
         self._queues.clear()
         self._connections.clear()
         self._scheduled_ends.clear()
+        self._memory.clear()
+
+
+# What a process may share with another that the backend did not make: where a
+# worker is handed one, schedule mode cannot see everything the run shares.
+_SHARING = (multiprocessing.synchronize.SemLock, multiprocessing.synchronize.Condition,
+            multiprocessing.synchronize.Event, multiprocessing.synchronize.Barrier,
+            multiprocessing.queues.Queue, multiprocessing.connection.Connection,
+            multiprocessing.sharedctypes.SynchronizedBase, ctypes._SimpleCData, ctypes.Array)
+
+
+def unseen(worker: str, args: tuple[Any, ...]) -> list[str]:
+    """What of ``args``, handed to ``worker``, shares state the backend did not make."""
+    return [f"{worker} was handed a {type(arg).__name__} the backend did not make"
+            for arg in _flatten(args) if isinstance(arg, _SHARING)]
 
 
 def _flatten(args: Any) -> list[Any]:

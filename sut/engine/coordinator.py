@@ -29,32 +29,57 @@ known at once and described by the model. Timeouts never race real work:
 one only fires when nothing else could happen.
 
 Each step also carries a fingerprint of the state it was taken in: the
-model's state, every process's history (the operations it did, what it got
-from them, the payloads of its points), what it is about to do, and what the
-run's ``files`` callback returns. Exhaustive exploration (:mod:`.explore`)
-visits each fingerprint once.
+model's state, every process's history, what each is about to do, and the
+data the processes share outside the model (the run's files and shared
+memory, from the ``shared`` callback). A history holds what the process did
+and got: its operations and their answers, the payloads of its points, and
+whatever of the shared data it could have read - the files it opened for
+reading or holds open (:mod:`.reads`), the Value or Array it read, and, for
+main, whose reads are not watched, all of it. Two runs in states with one
+fingerprint go on alike, so exhaustive exploration (:mod:`.explore`) visits
+each fingerprint once.
+
+A worker that neither reaches its next gate nor ends, while every other
+process waits at one, is waiting on something the schedule cannot see: once
+the kernel shows it blocked (:mod:`.stall`), the wait ends and
+:attr:`Coordinator.blocked` names it - an error of the scenario, not a hang
+of the program.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
+import socket
+import struct
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from typing import Literal
 
-from sut.engine.gate import Reply
+from sut.engine.gate import Granted, Reply
 from sut.engine.model import Deadlock, Op, World
+from sut.engine.reads import held_open
+from sut.engine.stall import StallWatch
 
 # A schedule longer than this is a livelock (a worker polling forever), not a run.
 MAX_STEPS = 5_000
+# How often, while waiting for a worker to reach its next gate, to look
+# whether it is blocked outside the schedule (:mod:`sut.engine.stall`).
+LOOK_EVERY = 0.05
+# How long a reply to a worker waiting at its gate may take to be sent.
+SEND_LIMIT = 10
 # The name the model knows the test process by, and how a schedule writes it.
 MAIN = "main"
 MAIN_LETTER = "m"
 
 Drive = Literal["done", "stuck", "late"]
+# What the processes share outside the model: the run's files and the shared
+# memory, each as (name, contents) pairs.
+Shared = tuple[tuple[tuple[str, bytes], ...], tuple[tuple[str, bytes], ...]]
 
 
 @dataclass(frozen=True)
@@ -74,24 +99,37 @@ class Coordinator:
     """Decides, step by step, which worker goes on; see the module docstring."""
 
     def __init__(self, world: World, schedule: Sequence[int] = (), *, relative: bool = False,
-                 files: Callable[[], Hashable] = tuple) -> None:
+                 shared: Callable[[], Shared] = lambda: ((), ()),
+                 folder: Path | None = None) -> None:
         self.world = world
         self.schedule = tuple(schedule)
         self.relative = relative
-        self._files = files
+        self._shared = shared
+        self._folder = folder.resolve() if folder is not None else None
         self.workers: list[str] = []  # by index
         self.steps: list[Step] = []
         self.deadlock: Deadlock | None = None
         self._connections: dict[str, Connection] = {}
+        self._pids: dict[str, int] = {}
+        self._watch = StallWatch()
+        # The workers found blocked outside the schedule, and in what.
+        self.blocked: dict[str, str] = {}
         self._running: set[str] = set()  # let go, next stop not yet reported
         self._pending: dict[str, tuple[Op, bool, str]] = {}  # stopped: op, timed?, detail
         self._finished: set[str] = set()
         # Each process's history, folded into a digest as it grows (see _state).
         self._histories: dict[str, bytes] = {MAIN: b""}
-        self._main_reply: Reply | None = None  # main's, once it was chosen
+        self._main_reply: Granted | None = None  # main's, once it was chosen
         self._last: str | None = None
+        # The shared data as it is at this decision, and its digest.
+        self._now: tuple[dict[str, bytes], dict[str, bytes]] = ({}, {})
+        self._seen: bytes = b""
+        # Per worker: the shared data as it was when it last went on, and the
+        # run's files it ever opened for reading.
+        self._seen_by: dict[str, tuple[dict[str, bytes], dict[str, bytes]]] = {}
+        self._opened: dict[str, set[str]] = {}
 
-    def add(self, worker: str, connection: Connection | None) -> None:
+    def add(self, worker: str, connection: Connection | None, pid: int | None = None) -> None:
         """A worker just started (it runs until its first gate), or failed to (None).
 
         Every spawned worker gets its index, so indices are spawn order.
@@ -101,8 +139,16 @@ class Coordinator:
         if connection is None:
             self._finished.add(worker)
             return
+        _bound_sends(connection)
         self._connections[worker] = connection
+        if pid is not None:
+            self._pids[worker] = pid
         self._running.add(worker)
+
+    def starting(self, worker: str) -> None:
+        """``worker`` is about to start: it sees the shared data as it is now."""
+        self._seen_by[worker] = self._look()
+        self._opened[worker] = set()
 
     def settle(self, deadline: float) -> bool:
         """Wait until every running worker has stopped at a gate or ended (False: late)."""
@@ -147,22 +193,28 @@ class Coordinator:
     # --- one step ------------------------------------------------------------
 
     def _collect(self, deadline: float) -> bool:
-        """Wait until every running worker has stopped at a gate or ended."""
+        """Wait until every running worker has stopped at a gate or ended (False: it is
+        late, or blocked outside the schedule - then :attr:`blocked` says so)."""
         while self._running:
             connections = [self._connections[worker] for worker in self._running]
-            ready = wait(connections, timeout=max(0.0, deadline - time.monotonic()))
+            left = deadline - time.monotonic()
+            ready = wait(connections, timeout=max(0.0, min(left, LOOK_EVERY)))
             if not ready:
-                return False
+                if left <= LOOK_EVERY or self._all_blocked():
+                    return False
+                continue
             for worker in list(self._running):
                 connection = self._connections[worker]
                 if connection not in ready:
                     continue
                 self._running.discard(worker)
+                self._watch.forget(self._pids.get(worker, 0))
                 try:
-                    kind, target, timed, detail, notes = connection.recv()
+                    kind, target, timed, detail, notes, opened = connection.recv()
                 except (EOFError, OSError):  # killed, or gone without a word
-                    kind, notes = "exit", ()
+                    kind, notes, opened = "exit", (), ()
                 self._remember(worker, notes)  # what it noted on the way here
+                self._read(worker, opened)
                 if kind == "exit":
                     self._finished.add(worker)
                     self.world.exit(worker)
@@ -170,9 +222,22 @@ class Coordinator:
                 self._pending[worker] = (Op(worker, kind, target), timed, detail)
         return True
 
+    def _all_blocked(self) -> bool:
+        """Whether every running worker is blocked outside the schedule (then nothing
+        will end its wait: every other process waits at a gate or has ended)."""
+        now = time.monotonic()
+        found = {worker: self._watch.blocked(self._pids[worker], now)
+                 for worker in self._running if worker in self._pids}
+        if len(found) < len(self._running) or None in found.values():
+            return False
+        self.blocked = {worker: what for worker, what in found.items() if what is not None}
+        return True
+
     def _advance(self) -> bool:
         """Let one worker go on; False if none can (then :attr:`deadlock` is set)."""
         order = self._order()
+        self._now = self._look()
+        self._seen = _digest(repr(self._now).encode())
         arriving = next((worker for worker in order if worker in self._pending
                          and self._pending[worker][0].kind == "arrive"), None)
         if arriving is not None:
@@ -198,8 +263,7 @@ class Coordinator:
         self._last = worker
         if reply == "timeout":
             self.world.time_out(op)
-            self._remember(worker, (op.kind, op.target, "timeout"))
-            self._let_go(worker, "timeout")
+            self._let_go(worker, Granted("timeout", None), op, (op.kind, op.target, "timeout"))
         else:
             self._go(worker)
         return True
@@ -208,19 +272,48 @@ class Coordinator:
         """Apply the pending operation of ``worker`` and let it go."""
         op, _, detail = self._pending[worker]
         got = self.world.apply(op, detail)
-        self._remember(worker, (op.kind, op.target, detail, got))
-        self._let_go(worker, "go")
+        self._let_go(worker, Granted("go", got), op, (op.kind, op.target, detail, got))
         if op.kind == "pass" and got is True:
             # The real barrier lets a round through only all together.
             for other in self._round_of(op.target):
                 other_op, _, other_detail = self._pending[other]
-                self._remember(other, (other_op.kind, other_op.target, other_detail,
-                                       self.world.apply(other_op)))
-                self._let_go(other, "go")
+                got = self.world.apply(other_op)
+                self._let_go(other, Granted("go", got), other_op,
+                             (other_op.kind, other_op.target, other_detail, got))
 
     def _remember(self, worker: str, entry: Hashable) -> None:
         """Add ``entry`` to the history of ``worker``: a digest of the digest so far and it."""
         self._histories[worker] = _digest(self._histories[worker] + repr(entry).encode())
+
+    def _look(self) -> tuple[dict[str, bytes], dict[str, bytes]]:
+        """The shared data as it is now: the run's files, and its shared memory."""
+        files, memory = self._shared()
+        return dict(files), dict(memory)
+
+    def _read(self, worker: str, opened: Sequence[str]) -> None:
+        """``worker`` opened these files for reading since it last went on: it may have
+        read them as they were then."""
+        files = self._seen_by.get(worker, ({}, {}))[0]
+        self._opened.setdefault(worker, set()).update(opened)
+        for name in opened:
+            self._remember(worker, ("opened", name, files.get(name)))
+
+    def _visible(self, worker: str, op: Op) -> Hashable:
+        """What of the shared data ``worker`` may read before its next gate: the files it
+        opened and holds open (where the kernel does not say: every file it ever
+        opened), and the Value or Array it is about to read. Main's own reads are not
+        watched: all of it, for main."""
+        files, memory = self._now
+        if worker == MAIN:
+            return self._seen
+        held = opened = sorted(self._opened.get(worker, ()))
+        if opened and self._folder is not None and worker in self._pids:
+            # Of those, the ones it still holds open (asking the kernel costs a
+            # few syscalls: only for a worker that opened any).
+            asked = held_open(self._pids[worker], self._folder)
+            held = opened if asked is None else asked
+        return (tuple((name, files.get(name)) for name in held),
+                memory.get(op.target) if op.kind == "read" else None)
 
     def _state(self) -> int:
         """A fingerprint of the whole state; see the module docstring."""
@@ -229,7 +322,7 @@ class Coordinator:
              if worker in self._pending else worker in self._finished)
             for worker in [MAIN, *self.workers])
         # A digest of the repr, not hash(): the same on every run and machine.
-        text = repr((self.world.snapshot(), position, self._files()))
+        text = repr((self.world.snapshot(), position, self._seen))
         return int.from_bytes(_digest(text.encode()), "big")
 
     def _choose(self, choices: list[str]) -> tuple[str, bool]:
@@ -275,18 +368,30 @@ class Coordinator:
         return [worker for worker, (op, _, _) in self._pending.items()
                 if op.kind == "pass" and op.target == barrier and self.world.enabled(op)]
 
-    def _let_go(self, worker: str, reply: Reply) -> None:
+    def _let_go(self, worker: str, granted: Granted, op: Op, entry: Hashable) -> None:
+        """Let ``worker`` go on as ``granted`` from ``op``, noting ``entry`` in its history.
+
+        With it goes what the worker may read of the shared data before its
+        next gate (:meth:`_visible`): part of its state from then on.
+        """
+        self._remember(worker, (entry, self._visible(worker, op)))
+        self._seen_by[worker] = self._now
         del self._pending[worker]
         if worker == MAIN:
-            self._main_reply = reply  # main goes on by itself, see parent_step
+            self._main_reply = granted  # main goes on by itself, see parent_step
             return
         self._running.add(worker)
-        with contextlib.suppress(OSError):  # it died meanwhile: collect sees its end of file
-            self._connections[worker].send(reply)
+        try:
+            self._connections[worker].send(tuple(granted))
+        except BlockingIOError:
+            raise RuntimeError(f"the coordinator could not reach {worker} at its gate for "
+                               f"{SEND_LIMIT} s: it no longer reads its replies") from None
+        except OSError:
+            pass  # it died meanwhile: collect sees its end of file
 
     # --- the test process's own operations -------------------------------
 
-    def parent_step(self, op: Op, timed: bool, detail: str, deadline: float) -> Reply:
+    def parent_step(self, op: Op, timed: bool, detail: str, deadline: float) -> Granted:
         """An operation of the test process, main: one more choice of the schedule.
 
         Main stops at its gate like a worker, and the workers take steps
@@ -304,12 +409,25 @@ class Coordinator:
         finally:
             self._pending.pop(MAIN, None)
         if self.world.enabled(op):  # the workers are late: main goes on alone
-            self.world.apply(op, detail)
-            return "go"
+            return Granted("go", self.world.apply(op, detail))
         if timed:
-            return "timeout"
+            return Granted("timeout", None)
         raise RuntimeError(f"main would wait forever for {self.world.waits_for(op)}"
                            + (": a worker hangs outside any gate" if state == "late" else ""))
+
+def _bound_sends(connection: Connection) -> None:
+    """Make a send to a worker give up after SEND_LIMIT seconds instead of blocking.
+
+    A reply is a few bytes to a worker waiting at its gate: it never blocks
+    unless the worker stopped reading. Then the run must end with an error,
+    not hang the harness.
+    """
+    with contextlib.suppress(OSError, ValueError):  # not a socket (a test's pipe)
+        end = socket.socket(fileno=os.dup(connection.fileno()))
+        with end:
+            end.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO,
+                           struct.pack("ll", int(SEND_LIMIT), 0))
+
 
 def _digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()

@@ -8,7 +8,7 @@ schedule mode, where the primitives behave exactly like the real ones.
 
 from __future__ import annotations
 
-from typing import Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from sut.engine.model import Kind
 
@@ -17,11 +17,20 @@ from sut.engine.model import Kind
 Reply = Literal["go", "timeout"]
 
 
+class Granted(NamedTuple):
+    """The coordinator's answer at a gate: how the operation goes, and what the model
+    says it returns where that is a fact of the model (the item a ``try-get`` takes,
+    how many items a queue holds; see ``World.apply``)."""
+
+    reply: Reply
+    answer: Any = True
+
+
 class Gate(Protocol):
     """Asks, before each operation, whether and how it may happen."""
 
     def step(self, kind: Kind, target: str = "", *, timed: bool = False,
-             detail: str = "") -> Reply:
+             detail: str = "") -> Granted:
         """Block until the operation ``kind`` on ``target`` is chosen; say how it goes.
 
         ``detail`` is what the coordinator should know of it: the item a put

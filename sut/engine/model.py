@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, Literal, TypeVar
 
 T = TypeVar("T")
@@ -38,12 +38,24 @@ T = TypeVar("T")
 # lets a whole round pass at once, as the real barrier does), and ``resume``
 # gives the order in which the parties go on. A ``poll`` is one turn of a
 # loop that looks at shared state until something changes.
+#
+# A Condition's wait is two: ``sleep`` releases its lock and joins its
+# sleepers (never blocks), ``wake`` waits to be notified; retaking the lock
+# is then an ``acquire`` of its own, as other processes may take it first.
+# A ``read`` or ``write`` of a shared Value or Array waits for the lock that
+# guards it, if another process holds it (the real access takes that lock).
+# ``size``, ``peek`` and ``waiting`` are questions the model answers (how many
+# items a queue holds, whether a pipe has something to read, how many wait
+# at a barrier): decisions like the others, as the answer depends on when.
 Kind = Literal["point", "poll", "acquire", "try-acquire", "release", "set", "clear", "wait",
-               "put", "get", "task-done", "join", "close", "arrive", "pass", "resume"]
+               "put", "try-put", "get", "try-get", "task-done", "join", "close", "readable",
+               "arrive", "pass", "resume", "abort", "read", "write", "sleep", "wake", "notify",
+               "notify-all", "size", "peek", "waiting"]
 
-# Operations that never block and never change another worker's view.
-_ALWAYS_ENABLED = frozenset({"point", "poll", "try-acquire", "release", "set", "clear", "put",
-                             "task-done", "close", "arrive", "resume"})
+# Operations that never block.
+_ALWAYS_ENABLED = frozenset({"point", "poll", "try-acquire", "release", "set", "clear",
+                             "try-put", "try-get", "task-done", "close", "arrive", "resume",
+                             "abort", "sleep", "notify", "notify-all", "size", "peek", "waiting"})
 
 
 @dataclass(frozen=True)
@@ -70,7 +82,9 @@ class Deadlock:
 @dataclass
 class _Lock:
     freed_on_exit: bool  # an flock is; a multiprocessing Lock is not
+    recursive: bool = False  # an RLock: its holder may take it again
     holder: str | None = None
+    depth: int = 0  # how many times its holder has taken it (an RLock's count)
     gone: bool = False  # the holder ended without releasing it
 
 
@@ -86,6 +100,16 @@ class _Channel:
     items: deque[str] = field(default_factory=deque)  # what each item looks like (repr)
     writers: set[str] | None = None
     unfinished: int = 0  # of a JoinableQueue: items put and not yet marked done
+    maxsize: int = 0  # a queue's bound: a put waits while it holds this many (0: none)
+
+
+@dataclass
+class _Condition:
+    """A Condition: the lock it is used with, who sleeps on it, who was notified."""
+
+    lock: str
+    sleepers: list[str] = field(default_factory=list)  # in the order they began to wait
+    notified: set[str] = field(default_factory=set)  # woken, not yet past ``wake``
 
 
 @dataclass
@@ -112,13 +136,16 @@ class World:
         self._flags: dict[str, bool] = {}
         self._channels: dict[str, _Channel] = {}
         self._barriers: dict[str, _Barrier] = {}
+        self._conditions: dict[str, _Condition] = {}
+        self._shared: dict[str, str | None] = {}  # a Value or Array: the lock guarding it
 
     # --- declarations ----------------------------------------------------
 
-    def lock(self, name: str, *, freed_on_exit: bool = False) -> None:
-        """A Lock, free. ``freed_on_exit``: the kernel frees it when its holder dies."""
+    def lock(self, name: str, *, freed_on_exit: bool = False, recursive: bool = False) -> None:
+        """A Lock, free. ``freed_on_exit``: the kernel frees it when its holder dies;
+        ``recursive``: an RLock, which its holder may take again."""
         self._declare(name)
-        self._locks[name] = _Lock(freed_on_exit)
+        self._locks[name] = _Lock(freed_on_exit, recursive)
 
     def semaphore(self, name: str, value: int) -> None:
         """A Semaphore starting at ``value``."""
@@ -132,10 +159,12 @@ class World:
         self._declare(name)
         self._flags[name] = False
 
-    def queue(self, name: str) -> None:
-        """A Queue or JoinableQueue, empty."""
+    def queue(self, name: str, maxsize: int = 0) -> None:
+        """A Queue or JoinableQueue, empty; bounded by ``maxsize`` items (0: unbounded)."""
+        if maxsize < 0:
+            raise ValueError(f"queue {name!r} cannot hold at most {maxsize} items")
         self._declare(name)
-        self._channels[name] = _Channel()
+        self._channels[name] = _Channel(maxsize=maxsize)
 
     def pipe(self, name: str, writers: Iterable[str]) -> None:
         """One direction of a Pipe, empty, its sending end held open by ``writers``."""
@@ -148,6 +177,19 @@ class World:
             raise ValueError(f"barrier {name!r} needs at least one party, got {parties}")
         self._declare(name)
         self._barriers[name] = _Barrier(parties)
+
+    def condition(self, name: str, lock: str) -> None:
+        """A Condition used with the declared ``lock``, nobody waiting on it."""
+        self._lookup(self._locks, lock, "a lock")
+        self._declare(name)
+        self._conditions[name] = _Condition(lock)
+
+    def shared(self, name: str, lock: str | None) -> None:
+        """A shared Value or Array, guarded by the declared ``lock`` (None: a raw one)."""
+        if lock is not None:
+            self._lookup(self._locks, lock, "a lock")
+        self._declare(name)
+        self._shared[name] = lock
 
     def add_writer(self, name: str, worker: str) -> None:
         """``worker`` holds the sending end of the pipe ``name`` too (it was handed a copy)."""
@@ -176,22 +218,23 @@ class World:
             return None
         if kind == "acquire":
             if target in self._locks:
-                lock = self._locks[target]
-                if lock.holder is None:
-                    return None
-                return f"{target} held by {lock.holder}" + (
-                    ", which ended without releasing it" if lock.gone else "")
+                return self._lock_waits(op.worker, target)
             return None if self._value(target) > 0 else f"{target} (value 0)"
+        if kind in ("read", "write"):
+            lock = self._lookup(self._shared, target, "a Value or an Array")
+            return None if lock is None else self._lock_waits(op.worker, lock)
+        if kind == "wake":
+            return None if op.worker in self._condition(target).notified else (
+                f"a notify() of {target}")
         if kind == "wait":
             return None if self._flag(target) else f"{target} to be set"
-        if kind == "get":
+        if kind == "put":
             channel = self._channel(target)
-            if channel.items or channel.writers == set():
-                return None  # an item, or end of file
-            if channel.writers is None:
-                return f"an item in {target} (empty)"
-            return (f"a message or end of file on {target} (empty; its sending end is "
-                    f"still open in {', '.join(sorted(channel.writers))})")
+            if channel.maxsize and len(channel.items) >= channel.maxsize:
+                return f"room in {target} (full: {len(channel.items)} items)"
+            return None
+        if kind in ("get", "readable"):
+            return self._get_waits(target)
         if kind == "join":
             unfinished = self._channel(target).unfinished
             return None if not unfinished else f"{unfinished} more task_done() on {target}"
@@ -202,13 +245,33 @@ class World:
             return f"{barrier.parties - len(barrier.arrived)} more at barrier {target}"
         raise ValueError(f"unknown operation {kind!r}")
 
-    def apply(self, op: Op, item: str = "") -> bool | str:
+    def _lock_waits(self, worker: str, name: str) -> str | None:
+        """What taking the lock ``name`` waits for, in words; None if ``worker`` can now."""
+        lock = self._locks[name]
+        if lock.holder is None or (lock.recursive and lock.holder == worker):
+            return None
+        return f"{name} held by {lock.holder}" + (
+            ", which ended without releasing it" if lock.gone else "")
+
+    def _get_waits(self, name: str) -> str | None:
+        """What a get from the queue or pipe ``name`` waits for; None if it can get now."""
+        channel = self._channel(name)
+        if channel.items or channel.writers == set():
+            return None  # an item, or end of file
+        if channel.writers is None:
+            return f"an item in {name} (empty)"
+        return (f"a message or end of file on {name} (empty; its sending end is "
+                f"still open in {', '.join(sorted(channel.writers))})")
+
+    def apply(self, op: Op, item: str = "") -> bool | int | str:
         """Do ``op`` to the model; ``ValueError`` if it is not enabled or not allowed.
 
         ``item`` is what a ``put`` puts (its repr). Returns what the real
         operation returns where that is a fact of the model: the item a
         ``get`` takes ("" at end of file), whether a ``try-acquire`` got it,
-        whether a ``pass`` went through an unbroken barrier; True otherwise.
+        whether a ``pass`` went through an unbroken barrier, whether a
+        ``try-put`` found room, the item a ``try-get`` took (False: none),
+        the answer to a query (:data:`QUERIES`); True otherwise.
         """
         reason = self.waits_for(op)
         if reason is not None:
@@ -220,9 +283,9 @@ class World:
         if self.enabled(op):
             raise ValueError(f"{op.worker} cannot time out on {op.target}: it can go on")
         if op.kind == "pass":
-            barrier = self._barrier(op.target)
-            barrier.broken = True
-            barrier.arrived.clear()
+            self._abort(op, "")
+        if op.kind == "wake":
+            self._condition(op.target).sleepers.remove(op.worker)
 
     def exit(self, worker: str) -> None:
         """``worker`` has ended: the kernel closes its pipe ends and frees its flocks."""
@@ -232,7 +295,7 @@ class World:
         for lock in self._locks.values():
             if lock.holder == worker:
                 if lock.freed_on_exit:
-                    lock.holder = None
+                    lock.holder, lock.depth = None, 0
                 else:
                     lock.gone = True
 
@@ -262,7 +325,8 @@ class World:
 
     def _acquire(self, op: Op, item: str) -> bool:
         if op.target in self._locks:
-            self._locks[op.target] = _Lock(self._locks[op.target].freed_on_exit, op.worker)
+            lock = self._locks[op.target]
+            lock.holder, lock.depth = op.worker, lock.depth + 1
         else:
             self._values[op.target] -= 1
         return True
@@ -278,7 +342,9 @@ class World:
             if lock.holder != op.worker:
                 raise ValueError(f"{op.worker} releases {op.target}, held by "
                                  f"{lock.holder or 'nobody'}")
-            lock.holder = None
+            lock.depth -= 1
+            if not lock.depth:
+                lock.holder = None
         else:
             self._values[op.target] = self._value(op.target) + 1
         return True
@@ -297,6 +363,52 @@ class World:
     def _get(self, op: Op, item: str) -> str:
         channel = self._channel(op.target)
         return channel.items.popleft() if channel.items else ""
+
+    def _try_put(self, op: Op, item: str) -> bool:
+        if self.waits_for(Op(op.worker, "put", op.target)) is not None:
+            return False
+        return self._put(op, item)
+
+    def _try_get(self, op: Op, item: str) -> str | bool:
+        if self.waits_for(Op(op.worker, "get", op.target)) is not None:
+            return False
+        return self._get(op, item)
+
+    def _size(self, op: Op, item: str) -> int:
+        return len(self._channel(op.target).items)
+
+    def _peek(self, op: Op, item: str) -> bool:
+        return self._get_waits(op.target) is None
+
+    def _waiting(self, op: Op, item: str) -> int:
+        return len(self._barrier(op.target).arrived)
+
+    def _sleep(self, op: Op, item: str) -> int:
+        """Release the condition's lock entirely and sleep: how deep it was held, to retake."""
+        condition = self._condition(op.target)
+        lock = self._locks[condition.lock]
+        if lock.holder != op.worker:
+            raise ValueError(f"{op.worker} waits on {op.target} without holding {condition.lock}")
+        depth, lock.holder, lock.depth = lock.depth, None, 0
+        condition.sleepers.append(op.worker)
+        return depth
+
+    def _wake(self, op: Op, item: str) -> bool:
+        condition = self._condition(op.target)
+        condition.notified.discard(op.worker)
+        condition.sleepers.remove(op.worker)
+        return True
+
+    def _notify(self, op: Op, item: str) -> int:
+        """Wake ``item`` sleepers (all for ``notify-all``), the longest waiting first."""
+        condition = self._condition(op.target)
+        lock = self._locks[condition.lock]
+        if lock.holder != op.worker:
+            raise ValueError(f"{op.worker} notifies {op.target} without holding {condition.lock}")
+        asleep = [worker for worker in condition.sleepers if worker not in condition.notified]
+        woken = asleep if op.kind == "notify-all" else asleep[:int(item or 1)]
+        condition.notified.update(woken)
+        return len(woken)
 
     def _task_done(self, op: Op, item: str) -> bool:
         channel = self._channel(op.target)
@@ -322,6 +434,12 @@ class World:
                 barrier.arrived.clear()
         return True
 
+    def _abort(self, op: Op, item: str) -> bool:
+        barrier = self._barrier(op.target)
+        barrier.broken = True
+        barrier.arrived.clear()
+        return True
+
     def _pass(self, op: Op, item: str) -> bool:
         barrier = self._barrier(op.target)
         passed = op.worker in barrier.released
@@ -329,7 +447,7 @@ class World:
         return passed
 
     # What ``apply`` does for each kind of operation, once ``waits_for`` lets it.
-    _EFFECTS: ClassVar[Mapping[Kind, Callable[[World, Op, str], bool | str]]] = {
+    _EFFECTS: ClassVar[Mapping[Kind, Callable[[World, Op, str], bool | int | str]]] = {
         "point": _unchanged, "poll": _unchanged,
         # a lock or a semaphore
         "acquire": _acquire, "try-acquire": _try_acquire, "release": _release,
@@ -337,14 +455,22 @@ class World:
         "set": _set_or_clear, "clear": _set_or_clear, "wait": _unchanged,
         # a queue or a pipe
         "put": _put, "get": _get, "task-done": _task_done, "join": _unchanged, "close": _close,
+        "try-put": _try_put, "try-get": _try_get, "readable": _unchanged,
+        "size": _size, "peek": _peek,
         # a barrier
-        "arrive": _arrive, "pass": _pass, "resume": _unchanged,
+        "arrive": _arrive, "pass": _pass, "resume": _unchanged, "abort": _abort,
+        "waiting": _waiting,
+        # a condition (its lock is a lock's)
+        "sleep": _sleep, "wake": _wake, "notify": _notify, "notify-all": _notify,
+        # a shared Value or Array: the access itself is the process's own
+        "read": _unchanged, "write": _unchanged,
     }
 
     # --- lookups -------------------------------------------------------------
 
     def _tables(self) -> tuple[dict[str, Any], ...]:
-        return (self._locks, self._values, self._flags, self._channels, self._barriers)
+        return (self._locks, self._values, self._flags, self._channels, self._barriers,
+                self._conditions, self._shared)
 
     def _known(self, name: str) -> None:
         if not any(name in table for table in self._tables()):
@@ -368,11 +494,15 @@ class World:
     def _barrier(self, name: str) -> _Barrier:
         return self._lookup(self._barriers, name, "a barrier")
 
+    def _condition(self, name: str) -> _Condition:
+        return self._lookup(self._conditions, name, "a condition")
+
 
 def _frozen(value: Any) -> Hashable:
     """A primitive's state as nested tuples (sets sorted)."""
-    if isinstance(value, (_Lock, _Channel, _Barrier)):
-        return tuple(_frozen(part) for part in astuple(value))
+    if isinstance(value, (_Lock, _Channel, _Barrier, _Condition)):
+        # Not astuple(): it deep-copies, and this runs at every step.
+        return tuple(_frozen(getattr(value, part.name)) for part in fields(value))
     if isinstance(value, (set, frozenset)):
         return tuple(sorted(value))
     if isinstance(value, (list, deque)):

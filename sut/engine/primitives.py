@@ -8,6 +8,18 @@ zero, so the real primitive gives its own answer (False, ``Empty``, a broken
 barrier) at once - except ``Event.wait``, which waits its timeout (see there).
 Outside schedule mode (no gate installed) a wrapper is the real primitive.
 
+Every public method of a wrapper is one of three kinds, and
+tests/unit/test_primitives.py holds each to its kind:
+
+- gated: a step of the schedule (an operation, or a question the model
+  answers, such as ``qsize()``);
+- exact: it reads state that only gated operations change, so the real
+  answer is the same wherever between two steps it is asked (``is_set()``),
+  or it touches nothing shared (``Queue.close()``);
+- refused: schedule mode cannot see it (``Connection.fileno()``, which
+  would let the program wait outside the schedule): a ``ValueError`` that
+  says so.
+
 The wrappers are picklable whenever the real primitive is: they travel to
 workers as arguments under every start method.
 """
@@ -15,27 +27,45 @@ workers as arguments under every start method.
 from __future__ import annotations
 
 import queue as queue_module
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, NoReturn, TypeVar
 
 from sut.engine.gate import current
 from sut.engine.model import Kind
+
+T = TypeVar("T")
 
 
 def _step(kind: Kind, target: str, *, timed: bool = False, detail: str = "") -> bool:
     """Ask the gate; True if the operation goes on, False if its wait times out."""
     gate = current()
-    return gate is None or gate.step(kind, target, timed=timed, detail=detail) == "go"
+    return gate is None or gate.step(kind, target, timed=timed, detail=detail).reply == "go"
+
+
+def _ask(kind: Kind, target: str, detail: str = "") -> Any:
+    """Ask the gate (schedule mode): what the model says the operation returns."""
+    gate = current()
+    assert gate is not None
+    return gate.step(kind, target, detail=detail).answer
+
+
+def _scheduled() -> bool:
+    return current() is not None
+
+
+def _refuse(what: str, why: str) -> NoReturn:
+    raise ValueError(f"{what} is not available in schedule mode: {why}")
 
 
 class ScheduledLock:
-    """A Lock, a Semaphore or a file lock: anything with ``acquire``/``release``."""
+    """A Lock, an RLock, a Semaphore or a file lock: anything with ``acquire``/``release``."""
 
     def __init__(self, real: Any, name: str) -> None:
         self.real = real
         self.name = name
 
     def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
-        if current() is None:
+        if not _scheduled():
             return bool(self.real.acquire(block, timeout))
         if not block:
             _step("try-acquire", self.name)
@@ -47,6 +77,10 @@ class ScheduledLock:
     def release(self) -> None:
         _step("release", self.name)
         self.real.release()
+
+    def get_value(self) -> int:
+        """A semaphore's value: exact, only gated operations change it."""
+        return int(self.real.get_value())
 
     def __enter__(self) -> bool:
         return self.acquire()
@@ -61,6 +95,7 @@ class ScheduledEvent:
         self.name = name
 
     def is_set(self) -> bool:
+        """Exact: only ``set`` and ``clear``, both gated, change the flag."""
         return bool(self.real.is_set())
 
     def set(self) -> None:
@@ -72,7 +107,7 @@ class ScheduledEvent:
         self.real.clear()
 
     def wait(self, timeout: float | None = None) -> bool:
-        if current() is None:
+        if not _scheduled():
             return bool(self.real.wait(timeout))
         if _step("wait", self.name, timed=timeout is not None):
             return bool(self.real.wait())
@@ -94,12 +129,30 @@ class ScheduledBarrier:
     def parties(self) -> int:
         return int(self.real.parties)
 
+    @property
+    def n_waiting(self) -> int:
+        """How many wait at the barrier: the model's count (the real barrier sees no
+        one until the round is complete)."""
+        if not _scheduled():
+            return int(self.real.n_waiting)
+        return int(_ask("waiting", self.name))
+
+    @property
+    def broken(self) -> bool:
+        """Exact: only gated operations (a timed-out wait, ``abort``) break it."""
+        return bool(self.real.broken)
+
     def abort(self) -> None:
-        """Break the real barrier (a harness giving up: no process waits at it)."""
+        _step("abort", self.name)
         self.real.abort()
 
+    def reset(self) -> None:
+        if _scheduled():
+            _refuse("Barrier.reset()", "the model does not know it")
+        self.real.reset()
+
     def wait(self, timeout: float | None = None) -> int:
-        if current() is None:
+        if not _scheduled():
             return int(self.real.wait(timeout))
         _step("arrive", self.name)
         try:
@@ -112,24 +165,61 @@ class ScheduledBarrier:
 
 
 class ScheduledQueue:
-    """A Queue or JoinableQueue; what is not an operation goes to the real queue."""
+    """A Queue or JoinableQueue, bounded by ``maxsize`` (0: not bounded).
 
-    def __init__(self, real: Any, name: str) -> None:
+    ``qsize()``, ``empty()`` and ``full()`` are the model's answers: the real
+    queue's lag behind its feeder thread, so its own answers are not facts.
+    """
+
+    def __init__(self, real: Any, name: str, maxsize: int = 0) -> None:
         self.real = real
         self.name = name
+        self.maxsize = maxsize
 
-    def put(self, item: Any) -> None:
-        _step("put", self.name, detail=repr(item))
-        self.real.put(item)
+    def put(self, obj: Any, block: bool = True, timeout: float | None = None) -> None:
+        if not _scheduled():
+            self.real.put(obj, block, timeout)
+        elif not block:
+            self.put_nowait(obj)
+        elif _step("put", self.name, timed=timeout is not None, detail=repr(obj)):
+            self.real.put(obj)
+        else:
+            raise queue_module.Full
+
+    def put_nowait(self, obj: Any) -> None:
+        if not _scheduled():
+            self.real.put_nowait(obj)
+        elif _ask("try-put", self.name, repr(obj)):
+            self.real.put(obj)  # there is room: it does not block
+        else:
+            raise queue_module.Full
 
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
-        if current() is None:
+        if not _scheduled():
             return self.real.get(block, timeout)
         if not block:
-            raise ValueError("schedule mode supports blocking get() only")
+            return self.get_nowait()
         if _step("get", self.name, timed=timeout is not None):
-            return self.real.get()
+            return self.real.get()  # the item is on its way: at most the feeder's lag
         raise queue_module.Empty
+
+    def get_nowait(self) -> Any:
+        if not _scheduled():
+            return self.real.get_nowait()
+        if _ask("try-get", self.name) is False:
+            raise queue_module.Empty
+        return self.real.get()
+
+    def qsize(self) -> int:
+        if not _scheduled():
+            return int(self.real.qsize())
+        return int(_ask("size", self.name))
+
+    def empty(self) -> bool:
+        return self.qsize() == 0
+
+    def full(self) -> bool:
+        return bool(self.maxsize) and self.qsize() >= self.maxsize
 
     def task_done(self) -> None:
         _step("task-done", self.name)
@@ -143,10 +233,16 @@ class ScheduledQueue:
         """A ``join`` with a timeout: whether every task is done (else it timed out)."""
         return _step("join", self.name, timed=True)
 
-    def __getattr__(self, attribute: str) -> Any:
-        if attribute == "real":  # not set yet: unpickling
-            raise AttributeError(attribute)
-        return getattr(self.real, attribute)
+    # Exact: they touch only this process's side of the queue.
+
+    def close(self) -> None:
+        self.real.close()
+
+    def join_thread(self) -> None:
+        self.real.join_thread()
+
+    def cancel_join_thread(self) -> None:
+        self.real.cancel_join_thread()
 
 
 class ScheduledConnection:
@@ -166,19 +262,185 @@ class ScheduledConnection:
             _step("put", self.sends_into, detail=repr(obj))
         self.real.send(obj)
 
+    def send_bytes(self, buf: bytes, offset: int = 0, size: int | None = None) -> None:
+        if self.sends_into is not None:
+            _step("put", self.sends_into, detail=repr(bytes(buf)))
+        self.real.send_bytes(buf, offset, size)
+
     def recv(self) -> Any:
         if self.receives_from is not None:
             _step("get", self.receives_from)
         return self.real.recv()
+
+    def recv_bytes(self, maxlength: int | None = None) -> bytes:
+        if self.receives_from is not None:
+            _step("get", self.receives_from)
+        return bytes(self.real.recv_bytes(maxlength))
+
+    def recv_bytes_into(self, buf: Any, offset: int = 0) -> int:
+        if _scheduled():
+            _refuse("Connection.recv_bytes_into()", "use recv_bytes()")
+        return int(self.real.recv_bytes_into(buf, offset))
+
+    def poll(self, timeout: float | None = 0.0) -> bool:
+        """Whether there is something to read (a message, or end of file): the model's
+        answer; with a timeout, a wait the schedule may end either way."""
+        if not _scheduled() or self.receives_from is None:
+            return bool(self.real.poll(timeout))
+        if timeout is not None and timeout <= 0:
+            return bool(_ask("peek", self.receives_from))
+        return _step("readable", self.receives_from, timed=timeout is not None)
 
     def close(self) -> None:
         if self.sends_into is not None and not self.real.closed:
             _step("close", self.sends_into)
         self.real.close()
 
+    def __enter__(self) -> ScheduledConnection:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     @property
     def closed(self) -> bool:
         return bool(self.real.closed)
 
+    @property
+    def readable(self) -> bool:
+        return bool(self.real.readable)
+
+    @property
+    def writable(self) -> bool:
+        return bool(self.real.writable)
+
     def fileno(self) -> int:
+        if _scheduled():
+            _refuse("Connection.fileno()", "a wait on the descriptor would be outside the "
+                    "schedule; use poll() or recv()")
         return int(self.real.fileno())
+
+
+class ScheduledCondition:
+    """A Condition, kept by the model alone: its lock is the real one (gated), while
+    who sleeps and who was notified is the model's - the real condition's own
+    semaphores, whose ``notify`` waits for the woken to wake, are not used."""
+
+    def __init__(self, real: Any, name: str, lock: ScheduledLock) -> None:
+        self.real = real
+        self.name = name
+        self.lock = lock
+
+    def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
+        return self.lock.acquire(block, timeout)
+
+    def release(self) -> None:
+        self.lock.release()
+
+    def __enter__(self) -> bool:
+        return self.lock.acquire()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.lock.release()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Release the lock, sleep until notified (or the schedule times the wait out),
+        then take the lock again - as deep as it was held."""
+        if not _scheduled():
+            return bool(self.real.wait(timeout))
+        depth = int(_ask("sleep", self.name))
+        for _ in range(depth):
+            self.lock.real.release()
+        woken = _step("wake", self.name, timed=timeout is not None)
+        for _ in range(depth):
+            self.lock.acquire()
+        return woken
+
+    def wait_for(self, predicate: Callable[[], T], timeout: float | None = None) -> T:
+        """Wait until ``predicate()`` holds; once a wait times out, the whole timeout
+        is spent: what the predicate says then is the answer."""
+        if not _scheduled():
+            return self.real.wait_for(predicate, timeout)  # type: ignore[no-any-return]
+        result = predicate()
+        while not result:
+            if not self.wait(timeout):
+                return predicate()
+            result = predicate()
+        return result
+
+    def notify(self, n: int = 1) -> None:
+        if not _scheduled():
+            self.real.notify(n)
+            return
+        _step("notify", self.name, detail=str(n))
+
+    def notify_all(self) -> None:
+        if not _scheduled():
+            self.real.notify_all()
+            return
+        _step("notify-all", self.name)
+
+
+class _Shared:
+    """What a shared Value and Array have alike: their lock, and no raw access."""
+
+    def __init__(self, real: Any, name: str, lock: ScheduledLock | None) -> None:
+        self.real = real
+        self.name = name
+        self.lock = lock
+
+    def get_lock(self) -> ScheduledLock:
+        if self.lock is None:
+            raise AttributeError(f"{self.name} was made with lock=False: it has no lock")
+        return self.lock
+
+    def get_obj(self) -> Any:
+        if _scheduled():
+            _refuse("get_obj()", "access through the raw object would not be a step; "
+                    "use the value itself")
+        return self.real.get_obj() if self.lock is not None else self.real
+
+    def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
+        return self.get_lock().acquire(block, timeout)
+
+    def release(self) -> None:
+        self.get_lock().release()
+
+    def __enter__(self) -> bool:
+        return self.get_lock().acquire()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.get_lock().release()
+
+
+class ScheduledValue(_Shared):
+    """A shared Value: every read and write of ``value`` is a step (it waits, as the
+    real one does, while another process holds its lock)."""
+
+    @property
+    def value(self) -> Any:
+        _step("read", self.name)
+        return self.real.value
+
+    @value.setter
+    def value(self, new: Any) -> None:
+        _step("write", self.name, detail=repr(new))
+        self.real.value = new
+
+
+class ScheduledArray(_Shared):
+    """A shared Array: every read and write of its items is a step."""
+
+    def __len__(self) -> int:
+        return len(self.real)  # fixed at its making: nothing shared
+
+    def __getitem__(self, index: Any) -> Any:
+        _step("read", self.name)
+        return self.real[index]
+
+    def __setitem__(self, index: Any, new: Any) -> None:
+        _step("write", self.name, detail=repr((index, new)))
+        self.real[index] = new
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self[:])

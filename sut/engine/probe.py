@@ -33,7 +33,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from sut.engine.gate import Reply
+from sut.engine.gate import Granted
 from sut.engine.gate import current as current_gate
 from sut.engine.model import Kind
 from sut.engine.result import Event
@@ -124,12 +124,14 @@ class Probe:
         self._fd: int | None = None
         self._rng: random.Random | None = None
         self._notes: list[str] = []
+        self._opened: list[str] = []  # files of the run it opened since its last gate
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_fd"] = None
         state["_rng"] = None
         state["_notes"] = []
+        state["_opened"] = []
         return state
 
     def record(self, label: str, **data: Any) -> None:
@@ -180,7 +182,7 @@ class Probe:
             time.sleep(seconds)
 
     def step(self, kind: Kind, target: str = "", *, timed: bool = False,
-             detail: str = "") -> Reply:
+             detail: str = "") -> Granted:
         """Stop at a gate until the coordinator lets this worker go on (schedule mode).
 
         Main's own probe has no pipe to the coordinator: it asks the gate of
@@ -191,10 +193,17 @@ class Probe:
             if parent is None:
                 raise ValueError(f"{self.worker} has no coordinator: it is not in schedule mode")
             return parent.step(kind, target, timed=timed, detail=detail)
-        self.gate.send((kind, target, timed, detail, tuple(self._notes)))
+        self.gate.send((kind, target, timed, detail, tuple(self._notes), tuple(self._opened)))
         self._notes.clear()
-        outcome: Reply = self.gate.recv()
-        return outcome
+        self._opened.clear()
+        reply, answer = self.gate.recv()
+        return Granted(reply, answer)
+
+    def opened(self, name: str) -> None:
+        """This worker opened the run's file ``name`` (schedule mode): what it reads of it
+        from now on is part of its state, and the next gate tells the coordinator."""
+        if self.gate is not None and name not in self._opened:
+            self._opened.append(name)
 
     def leave(self) -> None:
         """Tell the coordinator this worker's code is over (schedule mode).
@@ -206,8 +215,9 @@ class Probe:
         one of them waits at most for the teardown to end.
         """
         if self.gate is not None:
-            self.gate.send(("exit", "", False, "", tuple(self._notes)))
+            self.gate.send(("exit", "", False, "", tuple(self._notes), tuple(self._opened)))
             self._notes.clear()
+            self._opened.clear()
 
     def _claim_kill(self) -> bool:
         """Take the run's one kill: creating the token file succeeds for one worker only."""

@@ -12,10 +12,12 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from sut.engine.stall import describe_blocked
+
 if TYPE_CHECKING:  # workers never need the coordinator: not imported at run time
     from sut.engine.coordinator import Step
 
-Status = Literal["ok", "crashed", "hung", "deadlocked", "killed", "failed"]
+Status = Literal["ok", "crashed", "hung", "deadlocked", "blocked", "killed", "failed"]
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,10 @@ class WorkerOutcome:
     run's deadline, then terminated; ``last_point`` says where it was),
     ``deadlocked`` (in schedule mode: waiting, with no one left who could let
     it go on; ``waiting_for`` says for what - known at once, no deadline),
-    ``killed`` (ended by a signal) or ``failed`` (any other exit code).
+    ``blocked`` (in schedule mode: waiting outside the schedule, on something
+    the engine does not know - an error of the scenario, not of the program;
+    ``waiting_for`` says in what), ``killed`` (ended by a signal) or
+    ``failed`` (any other exit code).
     ``injected`` marks the worker a run deliberately killed to test recovery.
     """
 
@@ -64,11 +69,22 @@ class WorkerOutcome:
             return f"{self.name} hung{where} and was stopped at the deadline"
         if self.status == "deadlocked":
             return f"{self.name} is stuck{where}: it waits for {self.waiting_for}"
+        if self.status == "blocked":
+            return describe_blocked(self.name, self.last_point, self.waiting_for or "")
         if self.status == "crashed":
             return f"{self.name} crashed{where}: {self.error}"
         if self.status == "killed":
             return f"{self.name} was killed by signal {-(self.exitcode or 0)}{where}"
         return f"{self.name} exited with code {self.exitcode}{where}"
+
+
+class ScenarioError(ValueError):
+    """A run that says nothing about the program, because its scenario went wrong (a
+    worker blocked outside the schedule); ``result`` is the run."""
+
+    def __init__(self, message: str, result: Result) -> None:
+        super().__init__(message)
+        self.result = result
 
 
 @dataclass(frozen=True)
@@ -101,6 +117,16 @@ class Result:
     schedule: tuple[int, ...] | None = None
     steps: tuple[Step, ...] = ()
     deadlock: str | None = None
+    # What the processes shared that schedule mode could not see ("" if nothing):
+    # an exploration of such runs does not prune.
+    unseen: str = ""
+
+    @property
+    def scenario_error(self) -> str | None:
+        """What went wrong with the scenario rather than its program (a worker blocked
+        outside the schedule), or None: then the run says something about the program."""
+        blocked = [outcome.describe() for outcome in self.workers if outcome.status == "blocked"]
+        return "; ".join(blocked) or None
 
     def with_final(self, final: Mapping[str, Any]) -> Result:
         """This run, with ``final`` as the state its program left behind.

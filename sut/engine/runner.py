@@ -25,7 +25,12 @@ With ``mode=Schedule(schedule)`` the run has a coordinator
 backend's primitives are declared in its model, and waiting for workers means
 letting the coordinator take steps. A deadlock then ends the wait at once,
 and the stuck workers are ``deadlocked`` outcomes that say what they wait
-for; the deadline remains, for code that hangs outside any gate.
+for. A worker the kernel shows blocked outside any gate is a ``blocked``
+outcome - an error of the scenario (:attr:`Result.scenario_error`); the
+deadline remains, for code that runs on outside any gate. What a worker is
+handed that shares state the backend did not make (a ``multiprocessing``
+Lock of its own, say), and what ``unseen`` declares, the Result says in
+``unseen``: an exploration then compares no states.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ import shutil
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -42,13 +47,14 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from sut.engine import gate
-from sut.engine.backend import Backend
+from sut.engine.backend import Backend, unseen
 from sut.engine.model import Kind, Op, World
 from sut.engine.probe import Mode, Probe, Quiet, Schedule, read_log
+from sut.engine.reads import watch_opens
 from sut.engine.result import Event, Result, Status, WorkerOutcome
 
 if TYPE_CHECKING:  # imported where a run is scheduled: workers import this module too
-    from sut.engine.coordinator import Coordinator, Step
+    from sut.engine.coordinator import Coordinator, Shared, Step
 
 # How long a run may take before its live workers count as hung. Runs here take
 # well under a second; a hang is the only thing that reaches this.
@@ -79,6 +85,7 @@ def _worker_main(target: Callable[..., object], probe: Probe, args: tuple[Any, .
     _started_marker(probe.log_path).touch()
     if probe.gate is not None:
         gate.install(probe)  # the primitives of this process now ask the coordinator
+        watch_opens(probe.log_path.parent, probe.opened)
     try:
         target(probe, *args)
     except SystemExit:
@@ -122,7 +129,7 @@ class Run:
 
     def __init__(self, backend: Backend, scenario: str, variant: str, params: dict[str, Any], *,
                  mode: Mode | None = None, seed: int = 0, timeout: float = DEFAULT_TIMEOUT,
-                 kill: Kill | None = None) -> None:
+                 kill: Kill | None = None, unseen: str = "") -> None:
         if not timeout > 0:
             raise ValueError(f"timeout must be > 0 seconds, got {timeout}")
         self.backend = backend
@@ -133,6 +140,9 @@ class Run:
         self.seed = seed
         self.timeout = timeout
         self.kill = kill
+        # What the processes share that schedule mode cannot see: declared (``unseen``),
+        # or found in what a worker is handed.
+        self.unseen = [unseen] if unseen else []
         self.workdir = Path(tempfile.mkdtemp(prefix=f"sut-{scenario}-"))
         self._began = time.monotonic()
         self._expired = False  # set when waiting longer can change nothing
@@ -146,16 +156,19 @@ class Run:
             world = World()
             backend.schedule_into(world)
             self._coordinator = Coordinator(world, self.mode.schedule,
-                                            relative=self.mode.relative, files=self._files)
+                                            relative=self.mode.relative, shared=self._shared,
+                                            folder=self.workdir)
             gate.install(self)
 
-    def _files(self) -> Hashable:
-        """The run's shared files as they are now (not its own logs): part of the state."""
-        return tuple(sorted((path.name, path.read_bytes()) for path in self.workdir.iterdir()
-                            if path.is_file() and not path.name.startswith("events-")))
+    def _shared(self) -> Shared:
+        """What the processes share outside the model, as it is now: the run's files (not
+        its own logs) and the backend's shared memory. Part of the state."""
+        files = tuple(sorted((path.name, path.read_bytes()) for path in self.workdir.iterdir()
+                             if path.is_file() and not path.name.startswith("events-")))
+        return files, self.backend.shared_memory()
 
     def step(self, kind: Kind, target: str = "", *, timed: bool = False,
-             detail: str = "") -> gate.Reply:
+             detail: str = "") -> gate.Granted:
         """The gate of the test process in schedule mode: its operations wait for
         the workers' steps until they can happen (see ``Coordinator.parent_step``)."""
         from sut.engine.coordinator import MAIN
@@ -203,11 +216,15 @@ class Run:
         if self.kill is not None and self.kill.worker in (None, name):
             kill_at = self.kill.at
         ours, theirs = self.backend.context.Pipe() if self._coordinator else (None, None)
+        if self._coordinator is not None:
+            self.unseen += unseen(name, args)
         probe = Probe(name, log_path, self.mode, seed=self.seed, kill_at=kill_at,
                       kill_token=self.workdir / "kill-token", gate=theirs)
         process = self.backend.Process(_worker_main, (target, probe, args), name=name)
         worker = _Worker(name, process, log_path)
         self._workers.append(worker)
+        if self._coordinator is not None:
+            self._coordinator.starting(name)  # what it sees as it starts
         try:
             self.backend.start(process)
         except Exception as exc:
@@ -217,7 +234,7 @@ class Run:
             theirs.close()  # the worker's copy is its own; ours ends when it ends
             if worker.start_error is None:
                 self.backend.hand_over(name, args)
-                self._coordinator.add(name, ours)
+                self._coordinator.add(name, ours, process.pid)
                 # It runs alone up to its first gate (its start-up is nobody
                 # else's business), and only then does main go on.
                 self._coordinator.settle(self._deadline)
@@ -305,7 +322,8 @@ class Run:
         return Result(scenario=self.scenario, variant=self.variant, params=dict(self.params),
                       start_method=self.backend.start_method, seed=self.seed,
                       events=tuple(events), workers=tuple(outcomes), final={},
-                      schedule=schedule, steps=steps, deadlock=deadlock)
+                      schedule=schedule, steps=steps, deadlock=deadlock,
+                      unseen="; ".join(self.unseen))
 
     def _outcome(self, worker: _Worker, events: list[Event]) -> WorkerOutcome:
         points = [event.label for event in events if event.label not in ("crash", "killed")]
@@ -313,11 +331,14 @@ class Run:
         exitcode = worker.process.exitcode
         crash = next((event for event in events if event.label == "crash"), None)
         status: Status
-        waiting_for = None
+        waiting_for = blocked = None
         if self._coordinator is not None and worker.hung:
             waiting_for = self._coordinator.waiting().get(worker.name)
+            blocked = self._coordinator.blocked.get(worker.name)
         if worker.start_error is not None:
             status = "crashed"
+        elif blocked is not None:
+            status, waiting_for = "blocked", blocked
         elif waiting_for is not None:
             status = "deadlocked"
         elif worker.hung:

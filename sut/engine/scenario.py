@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeGuard
 
 from sut.engine import DEFAULT_TIMEOUT, Result, ScheduleLike, Violation
 from sut.engine.invariants import Invariant, Invariants
+from sut.engine.result import ScenarioError
 from sut.engine.space import Space, validate_space
 
 if TYPE_CHECKING:
@@ -228,6 +229,8 @@ class Scenario(Generic[P, W]):
         Raises:
             ValueError: a ``schedule`` for a scenario with no schedule mode, or
                 an unknown variant.
+            ScenarioError: the run says nothing about the program (a worker
+                blocked outside the schedule).
         """
         if schedule is None:
             result = self.run(params, self.variant(variant), start_method=start_method,
@@ -235,6 +238,8 @@ class Scenario(Generic[P, W]):
         else:
             result = self._scheduled()(params, self.variant(variant), start_method=start_method,
                                        seed=seed, timeout=timeout, schedule=schedule)
+        if result.scenario_error is not None:
+            raise ScenarioError(f"scenario error: {result.scenario_error}", result)
         return result, self.check(result)
 
     def _scheduled(self) -> ScheduledRun[P, W]:

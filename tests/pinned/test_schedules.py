@@ -54,16 +54,19 @@ def test_the_minimal_schedule_replays_the_same_run(minimum: Minimum, start_metho
 
 
 # Correct variants: every interleaving of each configuration pinned (the
-# count is a fact of the program: it changes only with it). The large ones
-# (seconds each) under the thorough profile only.
-QUICK = 75  # interleavings at most, for an exploration in every run of the suite
-EXPLORED_HERE = [explored for explored in EXPLORED if explored.interleavings <= QUICK
-                 or settings().max_examples >= THOROUGH_EXAMPLES]
+# count is a fact of the program: it changes only with it). The default run
+# explores the small ones, the gate's tier (pytest -m slow) those of a few
+# seconds, and the thorough profile the rest too.
+QUICK = 50  # interleavings at most, for an exploration in every run of the suite
+GATE = 100  # at most, for an exploration in the gate's tier
+EXPLORED_HERE = [
+    pytest.param(explored, marks=[pytest.mark.slow] if explored.interleavings > QUICK else [],
+                 id=f"{explored.scenario}-{explored.variant}-{explored.interleavings}")
+    for explored in EXPLORED if explored.interleavings <= GATE
+    or settings().max_examples >= THOROUGH_EXAMPLES]
 
 
-@pytest.mark.parametrize("explored", EXPLORED_HERE,
-                         ids=[f"{explored.scenario}-{explored.variant}-{explored.interleavings}"
-                              for explored in EXPLORED_HERE])
+@pytest.mark.parametrize("explored", EXPLORED_HERE)
 def test_a_correct_variant_holds_in_every_interleaving(explored: Explored) -> None:
     scenario = sut.get(explored.scenario)
     exploration = explore(lambda schedule: scenario.evaluate(
@@ -138,9 +141,10 @@ def test_a_correct_variant_holds_on_drawn_schedules(name: str, variant: str,
     assert not violations, report(result, violations)
 
 
-def test_every_variant_with_a_schedule_mode_is_searched_or_explored_here() -> None:
+def test_every_variant_with_a_schedule_mode_is_searched_or_explored_in_every_run() -> None:
     pinned = {(minimum.scenario, minimum.variant) for minimum in MINIMA}
-    explored = {(explored.scenario, explored.variant) for explored in EXPLORED_HERE}
+    explored = {(explored.scenario, explored.variant) for explored in EXPLORED
+                if explored.interleavings <= QUICK}
     for scenario in sut.catalogue():
         why_not = unscheduled(scenario)
         if why_not is not None:

@@ -191,3 +191,114 @@ def test_a_lock_where_a_semaphore_belongs_is_a_deadlock_at_the_first_wave() -> N
     assert deadlock is not None
     assert deadlock.describe() == ("deadlock: person 0 waits for 1 more at barrier first wave; "
                                    "person 1 waits for door held by person 0")
+
+
+def test_an_rlock_lets_its_holder_take_it_again_and_frees_it_at_the_last_release() -> None:
+    world = World()
+    world.lock("rlock", recursive=True)
+    world.apply(Op("a", "acquire", "rlock"))
+    world.apply(Op("a", "acquire", "rlock"))
+    world.apply(Op("a", "release", "rlock"))
+    assert world.waits_for(Op("b", "acquire", "rlock")) == "rlock held by a"
+    world.apply(Op("a", "release", "rlock"))
+    assert world.enabled(Op("b", "acquire", "rlock"))
+
+
+def test_a_plain_lock_taken_again_by_its_holder_is_a_deadlock_named_at_once() -> None:
+    world = World()
+    world.lock("lock")
+    world.apply(Op("a", "acquire", "lock"))
+    assert world.deadlock({"a": Op("a", "acquire", "lock")}) == Deadlock(
+        {"a": "lock held by a"})
+
+
+def test_a_bounded_queue_makes_a_put_wait_for_room_and_answers_the_nowait_forms() -> None:
+    world = World()
+    world.queue("q", maxsize=1)
+    assert world.apply(Op("p", "try-put", "q"), "1") is True
+    assert world.waits_for(Op("p", "put", "q")) == "room in q (full: 1 items)"
+    assert world.apply(Op("p", "try-put", "q"), "2") is False
+    assert world.apply(Op("m", "size", "q")) == 1
+    assert world.apply(Op("c", "try-get", "q")) == "1"
+    assert world.apply(Op("c", "try-get", "q")) is False
+    assert world.apply(Op("m", "size", "q")) == 0
+    assert world.enabled(Op("p", "put", "q"))
+
+
+def test_a_pipe_is_readable_with_a_message_or_at_end_of_file_only() -> None:
+    world = World()
+    world.pipe("p", writers=["main"])
+    assert world.apply(Op("r", "peek", "p")) is False
+    assert world.waits_for(Op("r", "readable", "p")) is not None
+    world.apply(Op("main", "close", "p"))
+    assert world.apply(Op("r", "peek", "p")) is True
+
+
+def test_a_condition_releases_its_lock_to_sleep_and_wakes_only_when_notified() -> None:
+    world = World()
+    world.lock("lock", recursive=True)
+    world.condition("ready", "lock")
+    world.apply(Op("c", "acquire", "lock"))
+    world.apply(Op("c", "acquire", "lock"))
+    assert world.apply(Op("c", "sleep", "ready")) == 2  # how deep to take it again
+    assert world.waits_for(Op("c", "wake", "ready")) == "a notify() of ready"
+    world.apply(Op("p", "acquire", "lock"))  # free while c sleeps
+    assert world.apply(Op("p", "notify", "ready"), "1") == 1
+    assert world.enabled(Op("c", "wake", "ready"))
+    world.apply(Op("c", "wake", "ready"))
+    assert world.waits_for(Op("c", "acquire", "lock")) == "lock held by p"
+
+
+def test_notify_wakes_the_longest_sleeper_and_notify_all_wakes_everyone() -> None:
+    world = World()
+    world.lock("lock")
+    world.condition("ready", "lock")
+    for worker in ("a", "b", "c"):
+        world.apply(Op(worker, "acquire", "lock"))
+        world.apply(Op(worker, "sleep", "ready"))
+    world.apply(Op("p", "acquire", "lock"))
+    world.apply(Op("p", "notify", "ready"), "1")
+    assert [world.enabled(Op(w, "wake", "ready")) for w in "abc"] == [True, False, False]
+    assert world.apply(Op("p", "notify-all", "ready")) == 2
+    assert all(world.enabled(Op(w, "wake", "ready")) for w in "abc")
+
+
+def test_a_wait_on_a_condition_without_its_lock_is_an_error() -> None:
+    world = World()
+    world.lock("lock")
+    world.condition("ready", "lock")
+    with pytest.raises(ValueError, match="without holding lock"):
+        world.apply(Op("c", "sleep", "ready"))
+    with pytest.raises(ValueError, match="without holding lock"):
+        world.apply(Op("c", "notify", "ready"))
+
+
+def test_a_timed_out_condition_wait_leaves_the_sleepers() -> None:
+    world = World()
+    world.lock("lock")
+    world.condition("ready", "lock")
+    world.apply(Op("c", "acquire", "lock"))
+    world.apply(Op("c", "sleep", "ready"))
+    world.time_out(Op("c", "wake", "ready"))
+    world.apply(Op("p", "acquire", "lock"))
+    assert world.apply(Op("p", "notify", "ready"), "1") == 0
+
+
+def test_reading_a_shared_value_waits_for_its_lock_and_a_raw_one_never_does() -> None:
+    world = World()
+    world.lock("balance's lock", recursive=True)
+    world.shared("balance", "balance's lock")
+    world.shared("raw", None)
+    world.apply(Op("a", "acquire", "balance's lock"))
+    assert world.enabled(Op("a", "read", "balance"))  # its holder reads through it
+    assert world.waits_for(Op("b", "write", "balance")) == "balance's lock held by a"
+    assert world.enabled(Op("b", "read", "raw"))
+
+
+def test_a_broken_barrier_lets_every_waiter_through_at_once() -> None:
+    world = World()
+    world.barrier("start", 3)
+    world.apply(Op("a", "arrive", "start"))
+    assert world.apply(Op("m", "waiting", "start")) == 1
+    world.apply(Op("m", "abort", "start"))
+    assert world.apply(Op("a", "pass", "start")) is False

@@ -1,0 +1,135 @@
+"""Every public method of every primitive the Backend offers, held to its kind in schedule
+mode: gated (a step of the schedule), exact (reads only what gated operations change, or
+touches nothing shared) or refused (a clear error). Nothing falls through to the real one."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable
+from typing import Any
+from unittest import mock
+
+import pytest
+
+from sut.engine import gate
+from sut.engine.gate import Granted
+from sut.engine.primitives import (
+    ScheduledArray,
+    ScheduledBarrier,
+    ScheduledCondition,
+    ScheduledConnection,
+    ScheduledEvent,
+    ScheduledLock,
+    ScheduledQueue,
+    ScheduledValue,
+)
+
+GATED, EXACT, REFUSED = "gated", "exact", "refused"
+Call = Callable[[Any], object]
+
+
+class _Gate:
+    """A coordinator that lets everything go, counting the steps."""
+
+    def __init__(self) -> None:
+        self.steps: list[str] = []
+
+    def step(self, kind: str, target: str = "", *, timed: bool = False,
+             detail: str = "") -> Granted:
+        self.steps.append(kind)
+        return Granted("go", 1)
+
+
+def _lock() -> ScheduledLock:
+    return ScheduledLock(mock.MagicMock(), "lock")
+
+
+# Per primitive: how to make its wrapper (around a stand-in for the real one),
+# and each public method of the real primitive - its kind and how to call it.
+LOCKING: dict[str, tuple[str, Call]] = {
+    "acquire": (GATED, lambda p: p.acquire()), "release": (GATED, lambda p: p.release()),
+    "__enter__": (GATED, lambda p: p.__enter__()), "__exit__": (GATED, lambda p: p.__exit__()),
+}
+SHARED: dict[str, tuple[str, Call]] = {
+    **LOCKING, "get_lock": (EXACT, lambda p: p.get_lock()),
+    "get_obj": (REFUSED, lambda p: p.get_obj()),
+}
+PRIMITIVES: dict[str, tuple[Callable[[], Any], dict[str, tuple[str, Call]]]] = {
+    "Lock": (_lock, LOCKING),
+    "RLock": (_lock, LOCKING),
+    "Semaphore": (_lock, {**LOCKING, "get_value": (EXACT, lambda p: p.get_value())}),
+    "Event": (lambda: ScheduledEvent(mock.MagicMock(), "e"), {
+        "set": (GATED, lambda p: p.set()), "clear": (GATED, lambda p: p.clear()),
+        "wait": (GATED, lambda p: p.wait()), "is_set": (EXACT, lambda p: p.is_set())}),
+    "Barrier": (lambda: ScheduledBarrier(mock.MagicMock(), "b"), {
+        "wait": (GATED, lambda p: p.wait()), "abort": (GATED, lambda p: p.abort()),
+        "n_waiting": (GATED, lambda p: p.n_waiting), "reset": (REFUSED, lambda p: p.reset()),
+        "broken": (EXACT, lambda p: p.broken), "parties": (EXACT, lambda p: p.parties)}),
+    "JoinableQueue": (lambda: ScheduledQueue(mock.MagicMock(), "q", 2), {
+        "put": (GATED, lambda p: p.put(1)), "put_nowait": (GATED, lambda p: p.put_nowait(1)),
+        "get": (GATED, lambda p: p.get()), "get_nowait": (GATED, lambda p: p.get_nowait()),
+        "qsize": (GATED, lambda p: p.qsize()), "empty": (GATED, lambda p: p.empty()),
+        "full": (GATED, lambda p: p.full()), "task_done": (GATED, lambda p: p.task_done()),
+        "join": (GATED, lambda p: p.join()), "close": (EXACT, lambda p: p.close()),
+        "join_thread": (EXACT, lambda p: p.join_thread()),
+        "cancel_join_thread": (EXACT, lambda p: p.cancel_join_thread())}),
+    "Condition": (lambda: ScheduledCondition(mock.MagicMock(), "c", _lock()), {
+        **LOCKING, "wait": (GATED, lambda p: p.wait()),
+        "wait_for": (GATED, lambda p: p.wait_for(iter([False, True]).__next__)),
+        "notify": (GATED, lambda p: p.notify()), "notify_all": (GATED, lambda p: p.notify_all())}),
+    "Value": (lambda: ScheduledValue(mock.MagicMock(), "v", _lock()), {
+        **SHARED, "value": (GATED, lambda p: p.value)}),
+    "Array": (lambda: ScheduledArray(mock.MagicMock(), "a", _lock()), {
+        **SHARED, "__getitem__": (GATED, lambda p: p[0]),
+        "__setitem__": (GATED, lambda p: p.__setitem__(0, 1)),
+        "__len__": (EXACT, lambda p: len(p))}),
+    "Connection": (lambda: ScheduledConnection(mock.MagicMock(closed=False), "to", "from"), {
+        "send": (GATED, lambda p: p.send(1)), "send_bytes": (GATED, lambda p: p.send_bytes(b"")),
+        "recv": (GATED, lambda p: p.recv()), "recv_bytes": (GATED, lambda p: p.recv_bytes()),
+        "poll": (GATED, lambda p: p.poll()), "close": (GATED, lambda p: p.close()),
+        "recv_bytes_into": (REFUSED, lambda p: p.recv_bytes_into(bytearray(1))),
+        "fileno": (REFUSED, lambda p: p.fileno()),
+        "__enter__": (EXACT, lambda p: p.__enter__()), "__exit__": (GATED, lambda p: p.__exit__()),
+        "closed": (EXACT, lambda p: p.closed), "readable": (EXACT, lambda p: p.readable),
+        "writable": (EXACT, lambda p: p.writable)}),
+}
+# Dunders that are part of a primitive's interface (the rest are Python's own).
+INTERFACE_DUNDERS = ("__enter__", "__exit__", "__getitem__", "__setitem__", "__len__")
+
+
+def _real(name: str) -> Any:
+    context = multiprocessing.get_context("fork")
+    if name == "Connection":
+        ends = context.Pipe()
+        for end in ends:
+            end.close()  # its methods are all there is to see
+        return ends[0]
+    if name in ("Value", "Array"):
+        return context.Value("i", 0) if name == "Value" else context.Array("i", 2)
+    return getattr(context, name)(*{"Semaphore": (1,), "Barrier": (2,)}.get(name, ()))
+
+
+@pytest.mark.parametrize("name", PRIMITIVES)
+def test_the_table_names_every_public_method_of_the_real_primitive(name: str) -> None:
+    real = _real(name)
+    public = {attribute for attribute in dir(real) if not attribute.startswith("_")}
+    public |= {dunder for dunder in INTERFACE_DUNDERS if hasattr(type(real), dunder)}
+    assert set(PRIMITIVES[name][1]) == public
+
+
+@pytest.mark.parametrize(("name", "method"), [(name, method) for name, (_, methods)
+                                              in PRIMITIVES.items() for method in methods])
+def test_each_method_is_gated_exact_or_refused_in_schedule_mode(name: str, method: str) -> None:
+    make, methods = PRIMITIVES[name]
+    kind, call = methods[method]
+    wrapper, fake = make(), _Gate()
+    gate.install(fake)
+    try:
+        if kind == REFUSED:
+            with pytest.raises(ValueError, match="not available in schedule mode"):
+                call(wrapper)
+            return
+        call(wrapper)
+    finally:
+        gate.install(None)
+    assert bool(fake.steps) == (kind == GATED), fake.steps
