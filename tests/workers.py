@@ -52,3 +52,11 @@ def poll_forever(probe: Probe) -> None:
 
 def get_one(probe: Probe, queue: Any) -> None:
     probe.record("got", item=queue.get())
+
+
+def write_lines(probe: Probe, path: Any, name: str, count: int) -> None:
+    """Append ``name`` to the file at ``path``, ``count`` times, a named point before each."""
+    for i in range(count):
+        probe.point("write", i=i)
+        with open(path, "a", encoding="utf-8") as file:
+            file.write(name + "\n")

@@ -3,8 +3,9 @@
 The demo, the races document and the benchmarks look for the same thing:
 for each broken variant, the smallest input on which it breaks the
 invariants it is the classic example of breaking. A scenario with a
-schedule mode is searched over its small configurations and schedules
-(:func:`sut.drive.minimal.minimal_schedule`); one without (the chat) once
+schedule mode is searched over its small configurations and schedules, and
+every configuration smaller than the one found is checked
+(:func:`sut.drive.smallest.smallest_schedule`); one without (the chat) once
 per search it declares, one per bug, over inputs with nothing left to
 timing (:func:`sut.drive.minimal.minimal`). :func:`hunt` makes the
 searches, and counts and times each.
@@ -27,10 +28,13 @@ from typing import TYPE_CHECKING, Any
 from sut.drive import catalogue
 from sut.engine.probe import Schedule
 from sut.engine.result import Result, Violation
-from sut.engine.scenario import Scenario, Scripts, Search, Variant
+from sut.engine.scenario import Scenario, Schedules, Scripts, Search, Variant
+from sut.engine.space import Space
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
+
+    from sut.drive.smallest import Smallest
 
 # What a search draws (as the tests do): schedules naming 3 workers, covering 20 decisions.
 SEARCH_WORKERS, SEARCH_DECISIONS = 3, 20
@@ -59,7 +63,11 @@ class Target:
 
 @dataclass(frozen=True)
 class Found:
-    """What one search found - the minimal input, its run and violations - and its cost."""
+    """What one search found - the minimal input, its run and violations - and its cost.
+
+    ``smallest`` says how a schedule search checked that no smaller
+    configuration breaks (None: a search by script, which checks nothing more).
+    """
 
     target: Target
     params: Any
@@ -67,6 +75,7 @@ class Found:
     violations: list[Violation]
     runs: int
     seconds: float
+    smallest: Smallest | None = None
 
 
 # What the hunt reads of a scenario's contract, read here only: one place to change.
@@ -87,6 +96,13 @@ def unhuntable(scenario: Scenario) -> str | None:
     searches), or None if it can."""
     search = scenario.search
     return search.why if isinstance(search, Scripts) and not search.module else None
+
+
+def small_space(scenario: Scenario) -> Space:
+    """The small configurations ``scenario``, which has a schedule mode, is searched in."""
+    if not isinstance(scenario.search, Schedules):
+        raise ValueError(f"{scenario.name} has no schedule mode: {scenario.unscheduled}")
+    return scenario.search.small
 
 
 def whole_space(scenario: Scenario) -> SearchStrategy[Any]:
@@ -138,8 +154,8 @@ def hunt(chosen: Iterable[Target], *, start_method: str,
 
 def search(target: Target, *, start_method: str) -> Found:
     """One search for ``target``'s minimal counterexample, counted and timed."""
-    from sut.drive.minimal import minimal, minimal_schedule  # Hypothesis: only to search
-    from sut.drive.strategies import small_configs
+    from sut.drive.minimal import minimal  # Hypothesis: only to search
+    from sut.drive.smallest import smallest_schedule
 
     runs = 0
 
@@ -151,11 +167,11 @@ def search(target: Target, *, start_method: str) -> Found:
                                         schedule=schedule)
 
     began = time.monotonic()
-    if target.space is None:
-        params, result, violations = minimal_schedule(
-            evaluate, small_configs(target.scenario), invariants=target.invariants,
-            workers=SEARCH_WORKERS, decisions=SEARCH_DECISIONS)
-    else:
+    if target.space is not None:
         params, result, violations = minimal(evaluate, target.space,
                                              invariants=target.invariants)
-    return Found(target, params, result, violations, runs, time.monotonic() - began)
+        return Found(target, params, result, violations, runs, time.monotonic() - began)
+    params, result, violations, smallest = smallest_schedule(
+        evaluate, target.scenario.params, small_space(target.scenario),
+        invariants=target.invariants, workers=SEARCH_WORKERS, decisions=SEARCH_DECISIONS)
+    return Found(target, params, result, violations, runs, time.monotonic() - began, smallest)

@@ -9,7 +9,9 @@ function of its input (a schedule, or a script with nothing left to timing).
 - a list of worker indices, one per decision of the coordinator. Hypothesis
 shrinks a breaking pair to the smallest it can: fewer workers, then fewer and
 earlier context switches (a schedule that shrinks to zeros is mostly the
-default; the run reports the shortest schedule that replays it).
+default; the run reports the shortest schedule that replays it). That is a
+local minimum: a smaller configuration may break on a schedule no shrink
+reaches, which :mod:`sut.drive.smallest` checks for.
 
 Imported only where a search runs: worker processes never load Hypothesis.
 

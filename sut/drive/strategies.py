@@ -13,8 +13,9 @@ from typing import Any
 from hypothesis import strategies as st
 
 from sut.drive import catalogue
+from sut.drive.sizes import kind
 from sut.engine.scenario import Scenario, Schedules
-from sut.engine.space import Dimension, OneOf, Space
+from sut.engine.space import Dimension, Space
 
 # A trial: the params of a run, and the seed of its jitter.
 Trial = tuple[Any, int]
@@ -24,23 +25,26 @@ SEEDS = st.integers(min_value=0, max_value=2**16 - 1)
 
 def drawn(dimension: Dimension) -> st.SearchStrategy[Any]:
     """The strategy for one declared dimension: ``(low, high)``, ``OneOf(...)`` or a value."""
-    if isinstance(dimension, OneOf):
+    found = kind(dimension)
+    if found == "one of":
         return st.sampled_from(dimension.values)
-    if isinstance(dimension, tuple) and len(dimension) == 2:
-        low, high = dimension
-        if all(isinstance(end, int) and not isinstance(end, bool) for end in dimension):
-            return st.integers(low, high)
-        if all(isinstance(end, int | float) and not isinstance(end, bool) for end in dimension):
-            return st.floats(low, high)
+    if found == "whole":
+        return st.integers(*dimension)
+    if found == "continuous":
+        return st.floats(*dimension)
     return st.just(dimension)
+
+
+def configs(params: type, space: Space) -> st.SearchStrategy[Any]:
+    """``params`` built from values drawn from ``space``, one per parameter."""
+    return st.builds(params, **{name: drawn(dimension) for name, dimension in space.items()})
 
 
 def small_configs(scenario: Scenario) -> st.SearchStrategy[Any]:
     """The scenario's small configurations to search for minimal schedules in."""
     if not isinstance(scenario.search, Schedules):
         raise ValueError(f"{scenario.name} has no schedule mode: {scenario.unscheduled}")
-    return st.builds(scenario.params, **{
-        name: drawn(dimension) for name, dimension in scenario.search.small.items()})
+    return configs(scenario.params, scenario.search.small)
 
 
 def trials(scenario: Scenario, *, seeds: st.SearchStrategy[int] | None = None,

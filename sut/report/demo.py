@@ -51,6 +51,7 @@ class Verdict:
     evidence: str
     broken: Drawing | None = None  # the breaking run, its violations and moment
     why: str = ""  # why it breaks there, when a search says
+    smallest: str = ""  # how the configuration was checked to be the smallest, if it was
 
     @property
     def as_expected(self) -> bool:
@@ -103,9 +104,9 @@ def _expecting(scenario: Scenario, verdict: str) -> list[Variant]:
 
 
 def _verdict(scenario: Scenario, variant: Variant, verdict: str, evidence: str,
-             broken: Drawing | None = None, why: str = "") -> Verdict:
+             broken: Drawing | None = None, why: str = "", smallest: str = "") -> Verdict:
     return Verdict(scenario.name, variant.name, variant.expected, verdict, evidence, broken,
-                   why)
+                   why, smallest)
 
 
 def show(names: Sequence[str], *, start_method: str, say: Callable[[str], None],
@@ -150,15 +151,18 @@ def _show_scheduled(scenario: Scenario, stage: _Stage) -> list[Verdict]:
 
 
 def _race(found: Found, say: Callable[[str], None]) -> Verdict:
-    """A broken variant's smallest race, told as lanes."""
+    """A broken variant's smallest race, told as lanes, and how it was checked to be the
+    smallest."""
     scenario, variant, result = found.target.scenario, found.target.variant, found.result
     where = (f"{configuration(found.params)}, schedule "
              f"{format_schedule(result.schedule or ()) or '(default)'}")
     moment = breaking_moment(result, found.violations[0].invariant, scenario.check)
-    say(f"\n{variant.name} ({variant.description}) breaks with {where}:\n"
-        + "\n".join(lanes(result, found.violations, moment=moment)))
+    smallest = found.smallest.describe() if found.smallest is not None else ""
+    told = lanes(result, found.violations, moment=moment) + ([smallest] if smallest else [])
+    say(f"\n{variant.name} ({variant.description}) breaks with {where}:\n" + "\n".join(told))
     return _verdict(scenario, variant, "violates", where, Drawing(
-        f"{scenario.name} {variant.name}: {where}", result, found.violations, moment))
+        f"{scenario.name} {variant.name}: {where}", result, found.violations, moment),
+        smallest=smallest)
 
 
 def _explored(scenario: Scenario, variant: Variant, broke_in: list[Any],

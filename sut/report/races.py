@@ -1,8 +1,9 @@
 """``docs/RACES.md``: the catalogue of races, written by the tool from what it finds.
 
 For every scenario: its invariants, each variant's verdict, each broken
-variant's minimal counterexample as lanes and as a picture, and what the
-tutorial's own programs get wrong and why the fix works. The searches are the
+variant's minimal counterexample as lanes (and how its configuration was
+checked to be the smallest) and as a picture, and what the tutorial's own
+programs get wrong and why the fix works. The searches are the
 demo's (:mod:`sut.report.demo`), so the document says what the tool finds today; a
 test regenerates it and fails when the committed one no longer matches.
 
@@ -128,6 +129,7 @@ def _verdicts(scenario: Scenario, own: list[Verdict],
         if drawn.ordered:
             rows += [f"Breaks with {verdict.evidence}:", "", "```",
                      *lanes(drawn.result, drawn.violations, moment=drawn.moment), "```", ""]
+            rows += [verdict.smallest, ""] if verdict.smallest else []
         else:
             rows += [f"Breaks {verdict.evidence}. {verdict.why}", "", "```",
                      *side_by_side(drawn.result, drawn.violations), "```", ""]

@@ -178,6 +178,7 @@ def test_demo_draws_each_race_and_each_fix_holding(capsys) -> None:
             "    #  main      receiver\n"
             "    1            ready\n"
             "    2  closed\n") in captured.out
+    assert "\nsmallest: no smaller configuration exists\n" in captured.out
     assert captured.out.endswith(
         "scenario  variant      expected  verdict   counterexample / evidence\n"
         "--------  -----------  --------  --------  -------------------------\n"

@@ -1,0 +1,204 @@
+"""The smallest configuration, checked, without a process: a small space listed and put in
+order of size, and a made-up program on which the shrinker stops at a local minimum."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import pytest
+
+from sut.drive.explore import explore
+from sut.drive.minimal import minimal_schedule
+from sut.drive.sizes import Configuration, configurations, continuous, kind, values
+from sut.drive.smallest import Smallest, smallest_schedule
+from sut.drive.strategies import configs
+from sut.engine import Result, Schedule, Violation, WorkerOutcome
+from sut.engine.coordinator import Step
+from sut.engine.model import Op
+from sut.engine.space import OneOf
+
+# --- a small space, listed and ordered -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shop:
+    buyers: int = 1
+    tickets: int = 0
+    kill_at: str = ""
+    jitter: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.tickets > 2 * self.buyers:
+            raise ValueError("more than two tickets a buyer")
+
+
+SHOP = {"buyers": (1, 2), "tickets": (0, 3), "kill_at": OneOf("", "read"), "jitter": 0.0}
+
+
+def test_each_dimension_lists_its_values_simplest_first() -> None:
+    assert [kind(d) for d in ((1, 3), (0.0, 0.5), (0, 0.5), OneOf("a"), 7, (False, True),
+                              ("a", "b"))] == [
+        "whole", "continuous", "continuous", "one of", "fixed", "fixed", "fixed"]
+    assert values((1, 3)) == (1, 2, 3)
+    assert values(OneOf("", "read")) == ("", "read")
+    assert values(0.01) == (0.01,)
+    assert values((False, True)) == ((False, True),)  # a value, as the search draws it
+    assert values((0.0, 0.5)) == ()
+
+
+def test_every_configuration_the_params_accept_is_listed_with_its_place() -> None:
+    listed = configurations(Shop, SHOP)
+    # buyers=1 takes at most 2 tickets: tickets=3 is refused, with either kill_at.
+    assert len(listed) == 2 * 4 * 2 - 2
+    assert listed[0] == Configuration(Shop(1, 0, ""), (0, 0, 0, 0))
+    assert Configuration(Shop(2, 3, "read"), (1, 3, 1, 0)) in listed
+    assert Configuration(Shop(2, 3, "read"), (1, 3, 1, 0)).distance == 5
+    assert all(isinstance(each.params, Shop) for each in listed)
+
+
+def test_a_float_range_cannot_be_listed() -> None:
+    space = {**SHOP, "jitter": (0.0, 0.05)}
+    assert continuous(space) == "jitter"
+    assert continuous(SHOP) is None
+    with pytest.raises(ValueError, match="jitter is continuous"):
+        configurations(Shop, space)
+
+
+def test_fewer_processes_come_first_then_values_nearer_the_simple_end_then_declared_order(
+        ) -> None:
+    # Made up: a run starts a process per buyer, and one more to kill.
+    def processes(params: Shop) -> int:
+        return params.buyers + (params.kill_at != "")
+
+    ordered = sorted(configurations(Shop, SHOP),
+                     key=lambda each: each.size(processes(each.params)))
+    shown = [(c.params.buyers, c.params.tickets, c.params.kill_at) for c in ordered]
+    assert shown[:7] == [(1, 0, ""), (1, 1, ""), (1, 2, ""),  # 1 process, by distance
+                         # 2 processes at distance 1, then 2: the first parameter first.
+                         (1, 0, "read"), (2, 0, ""), (1, 1, "read"), (2, 1, "")]
+    # Two processes far from the simple end still come before three near it.
+    assert shown.index((2, 3, "")) < shown.index((2, 0, "read"))
+
+
+# --- a made-up program with a local minimum ------------------------------------------
+
+LINES = 4  # each writer writes this many lines, one per step
+
+
+@dataclass(frozen=True)
+class Writers:
+    writers: int = 1
+    pause: float = 0.0
+
+
+def _pick(entry: int | None, schedule: Schedule, names: list[str], choices: tuple[str, ...],
+          default: str) -> str:
+    """Who goes on, as the coordinator reads an entry (see sut/engine/coordinator.py)."""
+    if entry is None:
+        return default
+    if schedule.relative:
+        return choices[(choices.index(default) + entry) % len(choices)]
+    named = names[entry] if 0 <= entry < len(names) else None
+    return named if named in choices else default
+
+
+def _write(params: Writers, schedule: Schedule) -> tuple[Result, list[Violation]]:
+    """The made-up program: each writer writes :data:`LINES` lines to one file, a step
+    each. It breaks when three writers' lines interleave at all, and when two writers'
+    alternate line by line - one interleaving, which random schedules seldom make."""
+    names = [f"writer {i}" for i in range(params.writers)]
+    left = dict.fromkeys(names, LINES)
+    order: list[str] = []
+    steps: list[Step] = []
+    while any(left.values()):
+        choices = tuple(name for name in names if left[name])
+        default = order[-1] if order and order[-1] in choices else choices[0]
+        entries = schedule.schedule
+        who = _pick(entries[len(order)] if len(order) < len(entries) else None, schedule,
+                    names, choices, default)
+        # The state is the file written so far: every order is a state of its own.
+        steps.append(Step(who, Op(who, "point"), "go", choices, who == default,
+                          hash(tuple(order)), len(order)))
+        order.append(who)
+        left[who] -= 1
+    switched = [i for i, step in enumerate(steps) if not step.default]
+    replay = tuple(names.index(who) for who in order[:switched[-1] + 1]) if switched else ()
+    result = Result(scenario="writers", variant="made-up", params=vars(params),
+                    start_method="fork", seed=0, events=(),
+                    workers=tuple(WorkerOutcome(name, "ok", 0) for name in names),
+                    final={"lines": order}, schedule=replay, steps=tuple(steps))
+    return result, _check(order, params.writers)
+
+
+def _check(order: list[str], writers: int) -> list[Violation]:
+    runs = sum(1 for i, who in enumerate(order) if i == 0 or who != order[i - 1])
+    if writers >= 3 and runs > writers:
+        return [Violation("grouped", f"{writers} writers' lines interleave: {order}")]
+    if writers == 2 and runs == len(order):
+        return [Violation("grouped", f"two writers' lines alternate: {order}")]
+    return []
+
+
+SPACE = {"writers": (1, 3)}
+
+
+def _alternates(result: Result) -> bool:
+    lines = result.final["lines"]
+    return all(a != b for a, b in itertools.pairwise(lines))
+
+
+def test_the_made_up_program_breaks_two_writers_in_one_interleaving_only() -> None:
+    exploration = explore(lambda prefix: _write(Writers(2), Schedule(prefix)))
+    assert (exploration.runs, exploration.violating, exploration.complete) == (70, 2, True)
+    # Until the first: what the check of a smaller configuration asks.
+    first = explore(lambda prefix: _write(Writers(2), Schedule(prefix)), until_first=True)
+    assert (first.violating, first.complete) == (1, False)
+    assert first.first is not None
+    assert _alternates(first.first[0])
+
+
+def test_the_shrinker_alone_stops_at_three_writers() -> None:
+    params, _, _ = minimal_schedule(_write, configs(Writers, SPACE), workers=3, decisions=20)
+    assert params == Writers(3)  # the bug of issue 13: two writers break too
+
+
+def test_a_smaller_configuration_that_breaks_is_found_and_said_to_be_the_smallest() -> None:
+    params, result, violations, smallest = smallest_schedule(
+        _write, Writers, SPACE, workers=3, decisions=20)
+    assert params == Writers(2)
+    assert _alternates(result)
+    assert [v.invariant for v in violations] == ["grouped"]
+    assert _write(params, Schedule(result.schedule or ()))[0].final == result.final  # replays
+    assert smallest == Smallest(smaller=1, explored=1, runs=1)
+    assert smallest.proved
+    assert smallest.describe() == ("smallest: every interleaving of the only smaller "
+                                   "configuration explored (1 run)")
+
+
+def test_a_smaller_configuration_too_big_to_explore_is_searched_and_said_so() -> None:
+    params, _, _, smallest = smallest_schedule(_write, Writers, SPACE, workers=3,
+                                               decisions=20, budget=10)
+    assert params == Writers(3)  # two writers' one interleaving: not in 10 runs, nor drawn
+    assert smallest == Smallest(smaller=2, explored=1, searched=1, runs=1, budget=10)
+    assert not smallest.proved
+    assert smallest.describe() == ("smallest among those searched: 1 of 2 smaller "
+                                   "configurations explored completely, 1 searched by 10 "
+                                   "schedules")
+
+
+def test_with_nothing_smaller_or_a_continuous_parameter_the_answer_says_so() -> None:
+    *_, alone = smallest_schedule(_write, Writers, {"writers": (3, 3)}, workers=3,
+                                  decisions=20)
+    assert alone.describe() == "smallest: no smaller configuration exists"
+    assert alone.proved
+    *_, unlisted = smallest_schedule(_write, Writers, {**SPACE, "pause": (0.0, 0.1)},
+                                     workers=3, decisions=20)
+    assert unlisted.describe() == "smallest not checked: pause is continuous"
+    assert not unlisted.proved
+
+
+def test_every_smaller_configuration_explored_is_counted_with_its_runs() -> None:
+    assert Smallest(smaller=3, explored=3, runs=41).describe() == (
+        "smallest: every interleaving of the 3 smaller configurations explored (41 runs)")
+
