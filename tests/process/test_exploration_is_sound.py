@@ -1,0 +1,48 @@
+"""Visiting each state once finds every outcome that running every interleaving finds.
+
+The state cache of an exploration is sound only if its fingerprint covers
+everything a process could go on differently by: the model, each process's
+history, and every shared thing the run made. Hypothesis draws small programs
+on all of them (tests/random_programs.py) and compares both explorations.
+The default run tries a few programs; the thorough profile, many.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import assume, given, settings
+
+from sut.drive.explore import explore
+from tests import random_programs
+from tests.random_programs import Outcome, Program
+
+
+def _outcomes(program: Program, *, cache: bool) -> set[Outcome] | None:
+    """Every outcome an exploration of ``program`` finds (None: too many interleavings)."""
+    found: set[Outcome] = set()
+
+    def evaluate(schedule: tuple[int, ...]):  # type: ignore[no-untyped-def]
+        result = random_programs.run(program, schedule)
+        found.add(random_programs.outcome(result))
+        return result, []
+
+    exploration = explore(evaluate, cache=cache, max_runs=MAX_RUNS)
+    return found if exploration.complete else None
+
+
+# The thorough profile's examples per property (conftest.py): larger programs, and
+# more of them; every other run tries a few small ones (a second or two each).
+THOROUGH = settings().max_examples >= 60
+SIZE = {"workers": 3, "operations": 4} if THOROUGH else {"workers": 2, "operations": 3}
+EXAMPLES = settings().max_examples if THOROUGH else 3
+MAX_RUNS = 1_000
+
+
+@pytest.mark.timeout(1800 if THOROUGH else 300)  # thorough: minutes
+@settings(max_examples=EXAMPLES)
+@given(random_programs.programs(**SIZE))
+def test_the_cached_exploration_finds_exactly_the_outcomes_of_the_full_one(
+        program: Program) -> None:
+    full = _outcomes(program, cache=False)
+    assume(full is not None)  # a program too big to run every interleaving of
+    assert _outcomes(program, cache=True) == full
