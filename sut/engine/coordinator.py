@@ -224,13 +224,21 @@ class Coordinator:
 
     def _all_blocked(self) -> bool:
         """Whether every running worker is blocked outside the schedule (then nothing
-        will end its wait: every other process waits at a gate or has ended)."""
-        now = time.monotonic()
-        found = {worker: self._watch.blocked(self._pids[worker], now)
-                 for worker in self._running if worker in self._pids}
-        if len(found) < len(self._running) or None in found.values():
+        will end its wait: every other process waits at a gate or has ended).
+
+        Every live worker must have been still for the settle period, those at
+        their gates too: a thread of theirs at work (a queue's feeder, still
+        delivering an item the running one waits for) may yet end the wait.
+        """
+        if any(worker not in self._pids for worker in self._running):
             return False
-        self.blocked = {worker: what for worker, what in found.items() if what is not None}
+        now = time.monotonic()
+        live = [worker for worker in self.workers
+                if worker in self._pids and worker not in self._finished]
+        found = {worker: self._watch.blocked(self._pids[worker], now) for worker in live}
+        if None in found.values():
+            return False
+        self.blocked = {worker: found[worker] or "" for worker in self._running}
         return True
 
     def _advance(self) -> bool:

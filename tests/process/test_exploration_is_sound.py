@@ -21,7 +21,7 @@ def _outcomes(program: Program, *, cache: bool) -> set[Outcome] | None:
     """Every outcome an exploration of ``program`` finds (None: too many interleavings)."""
     found: set[Outcome] = set()
 
-    def evaluate(schedule: tuple[int, ...]):  # type: ignore[no-untyped-def]
+    def evaluate(schedule: tuple[int, ...]):
         result = random_programs.run(program, schedule)
         found.add(random_programs.outcome(result))
         return result, []

@@ -15,7 +15,7 @@ from sut.engine import Schedule, Violation
 from tests import programs
 
 
-def _explore(run, check, **options):  # type: ignore[no-untyped-def]
+def _explore(run, check, **options):
     return explore(lambda schedule: (lambda result: (result, check(result)))(
         run(schedule)), **options)
 
@@ -83,7 +83,7 @@ def test_the_unlocked_transfer_loses_money_in_some_interleaving(start_method: st
 
 
 def test_a_condition_wait_for_holds_in_every_interleaving() -> None:
-    def consumed(result):  # type: ignore[no-untyped-def]
+    def consumed(result):
         return [] if [(e.data["got"], e.data["value"]) for e in result.events
                       if e.label == "consumed"] == [(True, 1)] else ["not consumed"]
 
