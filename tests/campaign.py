@@ -121,7 +121,11 @@ def tally(reports: Iterable[Mapping[str, TestStatus]]) -> dict[str, Tally]:
 
 
 def flaky(tallies: Mapping[str, Tally]) -> dict[str, Tally]:
-    """The tests that failed or errored in at least one run and passed in another."""
+    """The tests that failed or errored in at least one run and passed in another.
+
+    Named in the report, never retried or discounted: one flaky test makes the
+    campaign fail (exit 1, see ``clean``), as the never-flaky rule asks.
+    """
     return {test_id: t for test_id, t in tallies.items() if 0 < t.failures < t.runs}
 
 

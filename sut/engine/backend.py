@@ -231,16 +231,15 @@ class Backend:
     def _shared(self, make: Callable[..., Any], wrapper: type[ScheduledValue | ScheduledArray],
                 kind: str, name: str | None, lock: Any, *args: Any) -> Any:
         """A Value or an Array; in schedule mode declared with its lock and wrapped."""
-        given = lock if isinstance(lock, ScheduledLock) else None
-        real = make(*args, lock=given.real if given is not None else lock)
         if self.world is None:
-            return real
-        if lock is not True and lock is not False and given is None:
+            return make(*args, lock=lock)
+        if not isinstance(lock, (bool, ScheduledLock)):
             raise ValueError(f"in schedule mode a shared {kind}'s lock must come from the "
                              "backend")
+        real = make(*args, lock=lock.real if isinstance(lock, ScheduledLock) else lock)
         name = self._name(name, kind)
-        guard = given
-        if lock is True:
+        guard = lock if isinstance(lock, ScheduledLock) else None
+        if lock is True:  # its own RLock, made with it
             guard = ScheduledLock(real.get_lock(), f"{name}'s lock")
             self.world.lock(guard.name, recursive=True)
         self.world.shared(name, guard.name if guard is not None else None)
@@ -330,7 +329,7 @@ _SHARING = (multiprocessing.synchronize.SemLock, multiprocessing.synchronize.Con
             multiprocessing.sharedctypes.SynchronizedBase, ctypes._SimpleCData, ctypes.Array)
 
 
-def unseen(worker: str, args: tuple[Any, ...]) -> list[str]:
+def unseen_sharing(worker: str, args: tuple[Any, ...]) -> list[str]:
     """What of ``args``, handed to ``worker``, shares state the backend did not make."""
     return [f"{worker} was handed a {type(arg).__name__} the backend did not make"
             for arg in _flatten(args) if isinstance(arg, _SHARING)]

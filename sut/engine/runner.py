@@ -47,7 +47,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from sut.engine import gate
-from sut.engine.backend import Backend, unseen
+from sut.engine.backend import Backend, unseen_sharing
 from sut.engine.model import Kind, Op, World
 from sut.engine.probe import Mode, Probe, Quiet, Schedule, read_log
 from sut.engine.reads import watch_opens
@@ -217,7 +217,7 @@ class Run:
             kill_at = self.kill.at
         ours, theirs = self.backend.context.Pipe() if self._coordinator else (None, None)
         if self._coordinator is not None:
-            self.unseen += unseen(name, args)
+            self.unseen += unseen_sharing(name, args)
         probe = Probe(name, log_path, self.mode, seed=self.seed, kill_at=kill_at,
                       kill_token=self.workdir / "kill-token", gate=theirs)
         process = self.backend.Process(_worker_main, (target, probe, args), name=name)
