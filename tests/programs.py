@@ -9,7 +9,7 @@ from __future__ import annotations
 import queue as queue_module
 from typing import Any
 
-from sut.engine import Backend, Probe, Result, Run, Schedule, Violation
+from sut.engine import Backend, Probe, Result, Run, Schedule, Violation, harness_deadline
 from sut.engine.probe import ScheduleLike, shaking
 
 TIMEOUT = 10.0
@@ -120,7 +120,7 @@ def produce(probe: Probe, ready: Any, box: Any) -> None:
 
 def consume(probe: Probe, ready: Any, box: Any) -> None:
     with ready:
-        got = ready.wait_for(lambda: box.value == 1, timeout=TIMEOUT)
+        got = ready.wait_for(lambda: box.value == 1, timeout=harness_deadline(TIMEOUT))
         probe.record("consumed", got=got, value=box.value)
 
 
@@ -182,3 +182,37 @@ def run_raw_lock(start_method: str) -> Result:
         for i in range(2):
             run.spawn(f"teller {i}", take_raw_lock, lock)
         return run.result()
+
+
+# --- E: a reply awaited with a timeout -------------------------------------------
+
+# How long the asker waits for its reply: the tutorial's half second.
+REPLY_WAIT = 0.5
+
+
+def ask(probe: Probe, requests: Any, replies: Any, wait: float) -> None:
+    requests.put("ping")
+    try:
+        probe.record("answered", reply=replies.get(timeout=wait))
+    except queue_module.Empty:
+        probe.record("answered", reply=None)
+
+
+def answer(probe: Probe, requests: Any, replies: Any) -> None:
+    replies.put(requests.get() + " pong")
+
+
+def run_request(start_method: str, wait: float, schedule: ScheduleLike | None = None) -> Result:
+    """The asker puts a request and waits ``wait`` seconds for the answerer's reply."""
+    backend = Backend(start_method)
+    with Run(backend, "request", "reply", {}, mode=_mode(schedule), timeout=TIMEOUT) as run:
+        requests, replies = backend.Queue(name="requests"), backend.Queue(name="replies")
+        run.spawn("asker", ask, requests, replies, wait)
+        run.spawn("answerer", answer, requests, replies)
+        return run.result()
+
+
+def answered(result: Result) -> list[Violation]:
+    """The asker gets its reply."""
+    return [Violation("answered", f"{event.worker} got no reply within its timeout")
+            for event in result.events if event.label == "answered" and event.data["reply"] is None]

@@ -65,7 +65,7 @@ def _explore(args: argparse.Namespace) -> int:
             "params": dataclasses.asdict(params), "start_method": args.start_method,
             "runs": exploration.runs, "violating": exploration.violating,
             "complete": exploration.complete, "seconds": round(took, 3),
-            "unpruned": exploration.unpruned,
+            "unpruned": exploration.unpruned, "assumed": list(exploration.assumed),
             "first": result_json(*exploration.first) if exploration.first else None}
         emit(json.dumps(document, ensure_ascii=False))
     else:
@@ -85,6 +85,7 @@ def _exploration_report(exploration: Exploration, chose: str, params: Any,
         lines.append(f"no state was taken for another: {exploration.unpruned}")
     if exploration.first is None:
         lines.append("HELD: every invariant held in every interleaving explored")
+        lines += [f"assumed: {assumption}" for assumption in exploration.assumed]
     else:
         result, violations = exploration.first
         lines += [f"first violating schedule: {format_schedule(result.schedule or ())}", "",

@@ -91,6 +91,7 @@ def report(result: Result, violations: list[Violation], params: Any) -> str:
         replay = run_command(result.scenario, result.variant, params, result.start_method,
                              result.schedule)
         verdict += [f"steps: {story(result, violations)}", f"replay: {replay}"]
+        verdict += [f"assumed: {assumption}" for assumption in result.assumed]
     return "\n".join([header, *verdict, "timeline:", *_timeline(result)])
 
 

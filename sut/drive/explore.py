@@ -48,6 +48,9 @@ class Exploration:
     # Why states were not compared, if they were not: the runs shared something
     # schedule mode cannot see, so two equal fingerprints need not be one state.
     unpruned: str = ""
+    # The timeouts some run assumed long enough (``Result.assumed``): the
+    # verdict holds on these assumptions.
+    assumed: tuple[str, ...] = ()
 
 
 def explore(evaluate: Evaluate, *, max_runs: int = MAX_RUNS, cache: bool = True,
@@ -66,11 +69,13 @@ def explore(evaluate: Evaluate, *, max_runs: int = MAX_RUNS, cache: bool = True,
     first = None
     seen: set[int] = set()
     unpruned = ""
+    assumed: set[str] = set()
     while todo and runs < max_runs and not (until_first and violating):
         prefix = todo.pop()
         result, violations = evaluate(prefix)
         runs += 1
         unpruned = unpruned or result.unseen
+        assumed.update(result.assumed)
         if violations:
             violating += 1
             if first is None:
@@ -88,7 +93,7 @@ def explore(evaluate: Evaluate, *, max_runs: int = MAX_RUNS, cache: bool = True,
                 todo.append((*taken[:depth], index[other]))
         if progress is not None:
             progress(runs, len(todo))
-    return Exploration(runs, violating, not todo, first, unpruned)
+    return Exploration(runs, violating, not todo, first, unpruned, tuple(sorted(assumed)))
 
 
 def _alternatives(steps: tuple[Step, ...], depth: int) -> list[str]:

@@ -6,6 +6,9 @@ from __future__ import annotations
 from sut.engine.backend import START_METHODS as START_METHODS
 from sut.engine.backend import Backend as Backend
 from sut.engine.backend import default_start_method as default_start_method
+from sut.engine.gate import Outlasting as Outlasting
+from sut.engine.gate import assume_long_enough as assume_long_enough
+from sut.engine.gate import harness_deadline as harness_deadline
 from sut.engine.invariants import clean_exit as clean_exit
 from sut.engine.probe import Jitter as Jitter
 from sut.engine.probe import Mode as Mode

@@ -87,7 +87,7 @@ def join_queue(queue: Any, timeout: float) -> bool:
     and counter it uses (private attributes, stable since Python 3.4).
     """
     if isinstance(queue, ScheduledQueue):
-        if not queue.ask_join():
+        if not queue.ask_join(timeout):
             return False
         queue = queue.real  # every task is done: the real wait returns at once
     deadline = time.monotonic() + timeout

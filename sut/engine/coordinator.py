@@ -23,10 +23,15 @@ the interleaving.
 Arriving at a barrier is no decision: it changes nothing another worker
 could see, so the coordinator lets arrivals happen at once.
 
-When no worker can go on, a wait with a timeout gives up (the schedule
-chooses which, if several); when none has a timeout, that is a deadlock,
-known at once and described by the model. Timeouts never race real work:
-one only fires when nothing else could happen.
+A wait whose timeout is the program's may give up at any decision: under
+load any other process can be slower than any timeout, so the schedule
+chooses when, if ever, by naming the waiting worker while it cannot go on.
+The default never does while another worker can go on. A timeout assumed to
+outlast what it waits for (``gate.Outlasting``: the harness's own deadlines,
+and what a scenario declares long enough) gives up only when nothing else
+can happen, and a run that relied on such an assumption lists it
+(:attr:`Coordinator.assumed`). When no worker can go on and none waits with a
+timeout, that is a deadlock, known at once and described by the model.
 
 Each step also carries a fingerprint of the state it was taken in: the
 model's state, every process's history, what each is about to do, and the
@@ -60,7 +65,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Literal
 
-from sut.engine.gate import Granted, Reply
+from sut.engine.gate import Granted, Reply, Timed
 from sut.engine.model import Deadlock, Op, World
 from sut.engine.reads import held_open
 from sut.engine.stall import StallWatch
@@ -115,7 +120,9 @@ class Coordinator:
         # The workers found blocked outside the schedule, and in what.
         self.blocked: dict[str, str] = {}
         self._running: set[str] = set()  # let go, next stop not yet reported
-        self._pending: dict[str, tuple[Op, bool, str]] = {}  # stopped: op, timed?, detail
+        self._pending: dict[str, tuple[Op, Timed, str]] = {}  # stopped: op, timeout, detail
+        # The assumptions of timeouts long enough that a decision relied on.
+        self.assumed: set[str] = set()
         self._finished: set[str] = set()
         # Each process's history, folded into a digest as it grows (see _state).
         self._histories: dict[str, bytes] = {MAIN: b""}
@@ -252,20 +259,26 @@ class Coordinator:
             # Arrivals at a barrier commute with everything: no decision.
             self._go(arriving)
             return True
-        reply: Reply = "go"
-        choices = [worker for worker in order
-                   if worker in self._pending and self.world.enabled(self._pending[worker][0])]
-        if not choices:
-            # Only now may a wait with a timeout give up: nothing else can happen.
-            reply = "timeout"
-            choices = [worker for worker in order
-                       if worker in self._pending and self._pending[worker][1]]
+        stopped = [worker for worker in order if worker in self._pending]
+        enabled = [worker for worker in stopped if self.world.enabled(self._pending[worker][0])]
+        blocked = [worker for worker in stopped if worker not in enabled]
+        if enabled:
+            # A timeout of the program may fire now; an assumed one may not.
+            timeouts = [worker for worker in blocked
+                        if isinstance(self._pending[worker][1], float)]
+            self.assumed.update(timed for worker in blocked
+                                if isinstance(timed := self._pending[worker][1], str) and timed)
+        else:
+            # Nothing else can happen: any wait with a timeout may give up.
+            timeouts = [worker for worker in blocked if self._pending[worker][1] is not None]
+        choices = [worker for worker in stopped if worker in enabled or worker in timeouts]
         if not choices:
             self.deadlock = self.world.deadlock(
                 {worker: op for worker, (op, _, _) in self._pending.items()})
             return False
-        worker, default = self._choose(choices)
+        worker, default = self._choose(choices, enabled or choices)
         op = self._pending[worker][0]
+        reply: Reply = "go" if worker in enabled else "timeout"
         self.steps.append(Step(worker, op, reply, tuple(choices), default, self._state(),
                                time.monotonic_ns()))
         self._last = worker
@@ -326,15 +339,17 @@ class Coordinator:
     def _state(self) -> int:
         """A fingerprint of the whole state; see the module docstring."""
         position = tuple(
-            (worker, self._histories[worker], self._pending[worker][0::2]
-             if worker in self._pending else worker in self._finished)
+            (worker, self._histories[worker],
+             self._pending.get(worker, worker in self._finished))
             for worker in [MAIN, *self.workers])
         # A digest of the repr, not hash(): the same on every run and machine.
         text = repr((self.world.snapshot(), position, self._seen))
         return int.from_bytes(_digest(text.encode()), "big")
 
-    def _choose(self, choices: list[str]) -> tuple[str, bool]:
-        default = self._default(choices)
+    def _choose(self, choices: list[str], defaults: list[str]) -> tuple[str, bool]:
+        """The worker the schedule names at this decision, and whether the default
+        (chosen among ``defaults``: never a timeout while a worker can go on) is it."""
+        default = self._default(defaults)
         step = len(self.steps)
         if step >= len(self.schedule):
             return default, True
@@ -399,7 +414,7 @@ class Coordinator:
 
     # --- the test process's own operations -------------------------------
 
-    def parent_step(self, op: Op, timed: bool, detail: str, deadline: float) -> Granted:
+    def parent_step(self, op: Op, timed: Timed, detail: str, deadline: float) -> Granted:
         """An operation of the test process, main: one more choice of the schedule.
 
         Main stops at its gate like a worker, and the workers take steps
@@ -418,7 +433,7 @@ class Coordinator:
             self._pending.pop(MAIN, None)
         if self.world.enabled(op):  # the workers are late: main goes on alone
             return Granted("go", self.world.apply(op, detail))
-        if timed:
+        if timed is not None:
             return Granted("timeout", None)
         raise RuntimeError(f"main would wait forever for {self.world.waits_for(op)}"
                            + (": a worker hangs outside any gate" if state == "late" else ""))

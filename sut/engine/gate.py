@@ -13,8 +13,62 @@ from typing import Any, Literal, NamedTuple, Protocol
 from sut.engine.model import Kind
 
 # ``go``: the operation can happen now (it will not block).
-# ``timeout``: a wait with a timeout gives up (nothing else could happen).
+# ``timeout``: a wait with a timeout gives up.
 Reply = Literal["go", "timeout"]
+
+# What a gate is told of a wait's timeout: None, no timeout; seconds (a
+# float), a timeout of the program, which may fire at any decision - under
+# load any other process can be slower than any timeout; text, a timeout
+# assumed to outlast what it waits for (:class:`Outlasting`), which fires only
+# when nothing else can happen. The text is the assumption ("" for the
+# harness's own deadlines, which are no part of the program).
+Timed = float | str | None
+
+
+class Outlasting(float):
+    """A timeout, in seconds, assumed to outlast what it waits for.
+
+    A schedule lets a wait with such a timeout give up only when nothing
+    else can happen: never while the work it waits for could still be done.
+    The harness bounds its own waits this way (:func:`harness_deadline`); a
+    scenario whose correctness rests on a timeout of its program being long
+    enough says so with :func:`assume_long_enough`, and every report of a
+    scheduled run that relied on it shows the assumption. A plain number is
+    a timeout of the program: the schedule may let it fire at any decision.
+    It is a float, so the real primitives take it as they are.
+    """
+
+    assumption: str
+
+    def __new__(cls, seconds: float, assumption: str = "") -> Outlasting:
+        self = super().__new__(cls, seconds)
+        self.assumption = assumption
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Outlasting, (float(self), self.assumption)
+
+
+def harness_deadline(seconds: float) -> Outlasting:
+    """A timeout of the harness (a run's deadline), not of the program under test."""
+    return Outlasting(seconds)
+
+
+def assume_long_enough(seconds: float, assumption: str) -> Outlasting:
+    """A timeout of the program that the scenario assumes is long enough; ``assumption``
+    says so in words (``the first wave meets within 0.1 s``) for the report."""
+    if not assumption:
+        raise ValueError("an assumed timeout needs the assumption in words")
+    return Outlasting(seconds, assumption)
+
+
+def as_timed(timeout: float | None) -> Timed:
+    """What the gate is told of ``timeout`` (see :data:`Timed`)."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, Outlasting):
+        return timeout.assumption
+    return float(timeout)
 
 
 class Granted(NamedTuple):
@@ -29,7 +83,7 @@ class Granted(NamedTuple):
 class Gate(Protocol):
     """Asks, before each operation, whether and how it may happen."""
 
-    def step(self, kind: Kind, target: str = "", *, timed: bool = False,
+    def step(self, kind: Kind, target: str = "", *, timed: Timed = None,
              detail: str = "") -> Granted:
         """Block until the operation ``kind`` on ``target`` is chosen; say how it goes.
 

@@ -30,16 +30,19 @@ import queue as queue_module
 from collections.abc import Callable, Iterator
 from typing import Any, NoReturn, TypeVar
 
-from sut.engine.gate import current
+from sut.engine.gate import as_timed, current
 from sut.engine.model import Kind
 
 T = TypeVar("T")
 
 
-def _step(kind: Kind, target: str, *, timed: bool = False, detail: str = "") -> bool:
-    """Ask the gate; True if the operation goes on, False if its wait times out."""
+def _step(kind: Kind, target: str, *, timeout: float | None = None, detail: str = "") -> bool:
+    """Ask the gate; True if the operation goes on, False if its wait times out.
+
+    ``timeout``: the wait's, if it has one (see ``gate.Timed``)."""
     gate = current()
-    return gate is None or gate.step(kind, target, timed=timed, detail=detail).reply == "go"
+    return gate is None or gate.step(kind, target, timed=as_timed(timeout),
+                                     detail=detail).reply == "go"
 
 
 def _ask(kind: Kind, target: str, detail: str = "") -> Any:
@@ -70,7 +73,7 @@ class ScheduledLock:
         if not block:
             _step("try-acquire", self.name)
             return bool(self.real.acquire(False))
-        if _step("acquire", self.name, timed=timeout is not None):
+        if _step("acquire", self.name, timeout=timeout):
             return bool(self.real.acquire())
         return bool(self.real.acquire(False))
 
@@ -109,7 +112,7 @@ class ScheduledEvent:
     def wait(self, timeout: float | None = None) -> bool:
         if not _scheduled():
             return bool(self.real.wait(timeout))
-        if _step("wait", self.name, timed=timeout is not None):
+        if _step("wait", self.name, timeout=timeout):
             return bool(self.real.wait())
         # Given up: unlike the other waits, this one lasts its timeout for real.
         # A program may time ``wait(timeout)`` (the event scenario does), and
@@ -156,7 +159,7 @@ class ScheduledBarrier:
             return int(self.real.wait(timeout))
         _step("arrive", self.name)
         try:
-            if _step("pass", self.name, timed=timeout is not None):
+            if _step("pass", self.name, timeout=timeout):
                 return int(self.real.wait())
             return int(self.real.wait(0))  # alone at the real barrier: it breaks, and raises
         finally:
@@ -181,7 +184,7 @@ class ScheduledQueue:
             self.real.put(obj, block, timeout)
         elif not block:
             self.put_nowait(obj)
-        elif _step("put", self.name, timed=timeout is not None, detail=repr(obj)):
+        elif _step("put", self.name, timeout=timeout, detail=repr(obj)):
             self.real.put(obj)
         else:
             raise queue_module.Full
@@ -199,7 +202,7 @@ class ScheduledQueue:
             return self.real.get(block, timeout)
         if not block:
             return self.get_nowait()
-        if _step("get", self.name, timed=timeout is not None):
+        if _step("get", self.name, timeout=timeout):
             return self.real.get()  # the item is on its way: at most the feeder's lag
         raise queue_module.Empty
 
@@ -229,9 +232,9 @@ class ScheduledQueue:
         _step("join", self.name)
         self.real.join()
 
-    def ask_join(self) -> bool:
+    def ask_join(self, timeout: float) -> bool:
         """A ``join`` with a timeout: whether every task is done (else it timed out)."""
-        return _step("join", self.name, timed=True)
+        return _step("join", self.name, timeout=timeout)
 
     # Exact: they touch only this process's side of the queue.
 
@@ -289,7 +292,7 @@ class ScheduledConnection:
             return bool(self.real.poll(timeout))
         if timeout is not None and timeout <= 0:
             return bool(_ask("peek", self.receives_from))
-        return _step("readable", self.receives_from, timed=timeout is not None)
+        return _step("readable", self.receives_from, timeout=timeout)
 
     def close(self) -> None:
         if self.sends_into is not None and not self.real.closed:
@@ -351,7 +354,7 @@ class ScheduledCondition:
         depth = int(_ask("sleep", self.name))
         for _ in range(depth):
             self.lock.real.release()
-        woken = _step("wake", self.name, timed=timeout is not None)
+        woken = _step("wake", self.name, timeout=timeout)
         for _ in range(depth):
             self.lock.acquire()
         return woken

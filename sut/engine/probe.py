@@ -33,7 +33,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from sut.engine.gate import Granted
+from sut.engine.gate import Granted, Timed
 from sut.engine.gate import current as current_gate
 from sut.engine.model import Kind
 from sut.engine.result import Event
@@ -181,7 +181,7 @@ class Probe:
         else:
             time.sleep(seconds)
 
-    def step(self, kind: Kind, target: str = "", *, timed: bool = False,
+    def step(self, kind: Kind, target: str = "", *, timed: Timed = None,
              detail: str = "") -> Granted:
         """Stop at a gate until the coordinator lets this worker go on (schedule mode).
 

@@ -120,6 +120,9 @@ class Result:
     # What the processes shared that schedule mode could not see ("" if nothing):
     # an exploration of such runs does not prune.
     unseen: str = ""
+    # What the schedule took for granted: the timeouts it assumed long enough
+    # (``gate.assume_long_enough``) and kept from firing while others went on.
+    assumed: tuple[str, ...] = ()
 
     @property
     def scenario_error(self) -> str | None:

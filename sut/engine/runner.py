@@ -167,7 +167,7 @@ class Run:
                              if path.is_file() and not path.name.startswith("events-")))
         return files, self.backend.shared_memory()
 
-    def step(self, kind: Kind, target: str = "", *, timed: bool = False,
+    def step(self, kind: Kind, target: str = "", *, timed: gate.Timed = None,
              detail: str = "") -> gate.Granted:
         """The gate of the test process in schedule mode: its operations wait for
         the workers' steps until they can happen (see ``Coordinator.parent_step``)."""
@@ -199,10 +199,11 @@ class Run:
                 deadline = max(deadline, worker.started_at + self.timeout)
         return min(deadline, self._began + max(self.timeout, START_LIMIT))
 
-    def remaining(self) -> float:
+    def remaining(self) -> gate.Outlasting:
         """Seconds left before the run's deadline (never negative). While a worker is
-        still starting, the deadline moves on: ask again after a wait."""
-        return max(0.0, self._deadline - time.monotonic())
+        still starting, the deadline moves on: ask again after a wait. A timeout of
+        the harness: in schedule mode it fires only when nothing else can happen."""
+        return gate.harness_deadline(max(0.0, self._deadline - time.monotonic()))
 
     def spawn(self, name: str, target: Callable[..., object], *args: Any) -> None:
         """Start a worker running ``target(probe, *args)``.
@@ -313,9 +314,11 @@ class Run:
         events.sort(key=lambda event: event.t_ns)
         schedule, deadlock = None, None
         steps: tuple[Step, ...] = ()
+        assumed: tuple[str, ...] = ()
         if self._coordinator is not None:
             schedule = self._coordinator.schedule_taken()
             steps = tuple(self._coordinator.steps)
+            assumed = tuple(sorted(self._coordinator.assumed))
             if self._coordinator.deadlock is not None and any(
                     outcome.status == "deadlocked" for outcome in outcomes):
                 deadlock = self._coordinator.deadlock.describe()
@@ -323,7 +326,7 @@ class Run:
                       start_method=self.backend.start_method, seed=self.seed,
                       events=tuple(events), workers=tuple(outcomes), final={},
                       schedule=schedule, steps=steps, deadlock=deadlock,
-                      unseen="; ".join(self.unseen))
+                      unseen="; ".join(self.unseen), assumed=assumed)
 
     def _outcome(self, worker: _Worker, events: list[Event]) -> WorkerOutcome:
         points = [event.label for event in events if event.label not in ("crash", "killed")]

@@ -181,7 +181,8 @@ def _explored(scenario: Scenario, variant: Variant, broke_in: list[Any],
                             f"schedule {format_schedule(result.schedule or ())}")
         every = (f"all {exploration.runs} interleavings" if exploration.runs > 1
                  else "the only interleaving")
-        held.append(f"{every} of {configuration(params)}")
+        assuming = "".join(f", assuming {assumption}" for assumption in exploration.assumed)
+        held.append(f"{every} of {configuration(params)}{assuming}")
     stage.say(f"\n{variant.name} ({variant.description}) holds in " + "; in ".join(held) + ".")
     return _verdict(scenario, variant, "holds", "; ".join(held))
 

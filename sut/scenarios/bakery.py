@@ -43,7 +43,16 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from sut.engine import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Violation, shaking
+from sut.engine import (
+    DEFAULT_TIMEOUT,
+    Backend,
+    Probe,
+    Result,
+    Run,
+    Violation,
+    harness_deadline,
+    shaking,
+)
 from sut.engine.backend import drain, join_queue
 from sut.engine.checked import Checked, jitter_width, param
 from sut.engine.invariants import Invariants, exits_cleanly, invariant
@@ -145,10 +154,10 @@ def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: in
         producers = [f"producer {i}" for i in range(params.producers)]
         consumers = [f"consumer {i}" for i in range(params.consumers)]
         for name in consumers:
-            bakery.spawn(name, consumer, queue, joinable, start, timeout)
+            bakery.spawn(name, consumer, queue, joinable, start, harness_deadline(timeout))
         for i, name in enumerate(producers):
             bakery.spawn(name, producer, queue, i, params.buns, wiring.nones == "per-producer",
-                         start, timeout)
+                         start, harness_deadline(timeout))
 
         if wiring.nones == "per-consumer":
             _send_nones_after_producers(bakery, main, queue, joinable, producers, consumers)

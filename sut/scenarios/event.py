@@ -45,7 +45,16 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from sut.engine import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Violation, shaking
+from sut.engine import (
+    DEFAULT_TIMEOUT,
+    Backend,
+    Probe,
+    Result,
+    Run,
+    Violation,
+    harness_deadline,
+    shaking,
+)
 from sut.engine.checked import Checked, jitter_width, param
 from sut.engine.invariants import CLEAN_EXIT, NO_HANG, Invariants, clean_exit, invariant
 from sut.engine.params import positive_int, seconds
@@ -185,7 +194,7 @@ def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: in
         main = watch.probe("main")
         for i in range(params.waiters):
             watch.spawn(f"waiter {i}", waiter, event, phases, params.timeout,
-                        params.jitter + WAKE_GRACE, timeout)
+                        params.jitter + WAKE_GRACE, harness_deadline(timeout))
         drive(watch, main, event, phases, params.waiters)
         return watch.result()
 

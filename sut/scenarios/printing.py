@@ -35,7 +35,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from sut.engine import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Violation, shaking
+from sut.engine import (
+    DEFAULT_TIMEOUT,
+    Backend,
+    Probe,
+    Result,
+    Run,
+    Violation,
+    harness_deadline,
+    shaking,
+)
 from sut.engine.checked import Checked, jitter_width, param
 from sut.engine.guards import NoGuard
 from sut.engine.invariants import Invariants, exits_cleanly, invariant
@@ -118,7 +127,7 @@ def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: in
         start = backend.Barrier(1 if wiring.joined else params.workers, "start")
         for n in range(params.workers):
             name = f"worker {n}"
-            printing.spawn(name, work, n, guard, start, terminal, timeout)
+            printing.spawn(name, work, n, guard, start, terminal, harness_deadline(timeout))
             if wiring.joined:
                 printing.wait([name])  # p.join(): bounded by the run's deadline
         result = printing.result()

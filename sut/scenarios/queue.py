@@ -44,6 +44,7 @@ from sut.engine import (
     Run,
     Violation,
     WorkerOutcome,
+    harness_deadline,
     shaking,
 )
 from sut.engine.backend import drain
@@ -167,7 +168,7 @@ def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: in
                    "same-queue": to_child}[variant.wiring.replies]
         start = backend.Barrier(2, "start")
         exchange.spawn("child", child, to_child, replies, params.messages, params.delay,
-                       start, timeout)
+                       start, harness_deadline(timeout))
         parent(main, exchange, to_child, replies, params.messages, start)
         result = exchange.result()
         # The child is gone and main done: what is still queued was never taken.

@@ -35,7 +35,17 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from sut.engine import DEFAULT_TIMEOUT, Backend, Kill, Probe, Result, Run, Violation, shaking
+from sut.engine import (
+    DEFAULT_TIMEOUT,
+    Backend,
+    Kill,
+    Probe,
+    Result,
+    Run,
+    Violation,
+    harness_deadline,
+    shaking,
+)
 from sut.engine.checked import Checked, jitter_width, param
 from sut.engine.guards import NoGuard
 from sut.engine.invariants import Invariants, exits_cleanly, invariant
@@ -194,9 +204,10 @@ def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: in
         sale_over = backend.Event("sale over")
         buyers = [f"buyer {i}" for i in range(params.buyers)]
         for name in buyers:
-            sale.spawn(name, buyer, db, lock, wiring.write, start, timeout)
+            sale.spawn(name, buyer, db, lock, wiring.write, start, harness_deadline(timeout))
         for i in range(params.readers):
-            sale.spawn(f"reader {i}", reader, db, start, sale_over, timeout)
+            sale.spawn(f"reader {i}", reader, db, start, sale_over,
+                       harness_deadline(timeout))
         sale.wait(buyers)
         sale_over.set()
         left = _left_behind(db)

@@ -42,7 +42,17 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sut.engine import DEFAULT_TIMEOUT, Backend, Event, Probe, Result, Run, Violation, shaking
+from sut.engine import (
+    DEFAULT_TIMEOUT,
+    Backend,
+    Event,
+    Probe,
+    Result,
+    Run,
+    Violation,
+    harness_deadline,
+    shaking,
+)
 from sut.engine.checked import Checked, jitter_width, param
 from sut.engine.invariants import Invariants, exits_cleanly, invariant
 from sut.engine.params import positive_int, seconds
@@ -121,7 +131,7 @@ def car(probe: Probe, light: Any, crossing: Any, wiring: Wiring, start: Any,
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError(f"the light stayed red for {timeout:g} s")
-            if not light.wait(remaining):  # e.wait(), bounded
+            if not light.wait(harness_deadline(remaining)):  # e.wait(), bounded by the run
                 # Timed out (the check above ends it), or woken by a green that
                 # was gone before this car looked: Event.wait returns False then.
                 continue
@@ -155,9 +165,10 @@ def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: in
         crossing = backend.Lock("crossing")
         start = backend.Barrier(params.cars + 1, "start")
         road.spawn("light", traffic_light, light, crossing, params.cycles, params.red,
-                   params.green, start, timeout)
+                   params.green, start, harness_deadline(timeout))
         for i in range(params.cars):
-            road.spawn(f"car {i}", car, light, crossing, variant.wiring, start, timeout)
+            road.spawn(f"car {i}", car, light, crossing, variant.wiring, start,
+                       harness_deadline(timeout))
         return road.result()
 
 

@@ -150,8 +150,8 @@ EXPLORED: list[Explored] = [
     Explored("queue", "one-way", queue.Params(messages=2), 10),
     Explored("queue", "one-way", queue.Params(messages=3), 16),
     Explored("queue", "two-way-two-queues", queue.Params(messages=2), 22),
-    Explored("event", "event", event.Params(waiters=1, timeout=0.01), 13),
-    Explored("event", "event", event.Params(waiters=2, timeout=0.01), 92),
+    Explored("event", "event", event.Params(waiters=1, timeout=0.01), 23),
+    Explored("event", "event", event.Params(waiters=2, timeout=0.01), 308),
 ]
 
 

@@ -5,6 +5,7 @@ touches nothing shared) or refused (a clear error). Nothing falls through to the
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 from collections.abc import Callable
 from typing import Any
 from unittest import mock
@@ -12,7 +13,7 @@ from unittest import mock
 import pytest
 
 from sut.engine import gate
-from sut.engine.gate import Granted
+from sut.engine.gate import Granted, Outlasting, Timed, assume_long_enough, harness_deadline
 from sut.engine.primitives import (
     ScheduledArray,
     ScheduledBarrier,
@@ -33,10 +34,12 @@ class _Gate:
 
     def __init__(self) -> None:
         self.steps: list[str] = []
+        self.timed: list[Timed] = []
 
-    def step(self, kind: str, target: str = "", *, timed: bool = False,
+    def step(self, kind: str, target: str = "", *, timed: Timed = None,
              detail: str = "") -> Granted:
         self.steps.append(kind)
+        self.timed.append(timed)
         return Granted("go", 1)
 
 
@@ -133,3 +136,32 @@ def test_each_method_is_gated_exact_or_refused_in_schedule_mode(name: str, metho
     finally:
         gate.install(None)
     assert bool(fake.steps) == (kind == GATED), fake.steps
+
+
+def _timed_of(wait: Callable[[ScheduledQueue], object]) -> Timed:
+    """What the gate is told of the timeout of ``wait`` on a queue."""
+    fake = _Gate()
+    gate.install(fake)
+    try:
+        wait(ScheduledQueue(mock.MagicMock(), "q"))
+    finally:
+        gate.install(None)
+    return fake.timed[0]
+
+
+def test_the_gate_is_told_whose_timeout_a_wait_has() -> None:
+    assert _timed_of(lambda q: q.get()) is None
+    assert _timed_of(lambda q: q.get(timeout=0.5)) == 0.5  # the program's: may fire any time
+    assert _timed_of(lambda q: q.get(timeout=0)) == 0.0
+    assert _timed_of(lambda q: q.get(timeout=harness_deadline(9.0))) == ""  # the harness's
+    assert _timed_of(lambda q: q.get(timeout=assume_long_enough(0.5, "it answers"))) == (
+        "it answers")
+
+
+def test_an_outlasting_timeout_is_a_float_that_keeps_its_assumption_across_processes() -> None:
+    timeout = assume_long_enough(0.5, "it answers within 0.5 s")
+    copy = pickle.loads(pickle.dumps(timeout))
+    assert (type(copy), copy, copy.assumption) == (Outlasting, 0.5, "it answers within 0.5 s")
+    assert harness_deadline(2.0) + 1 == 3.0
+    with pytest.raises(ValueError, match="needs the assumption in words"):
+        assume_long_enough(0.5, "")
