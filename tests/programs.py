@@ -216,3 +216,26 @@ def answered(result: Result) -> list[Violation]:
     """The asker gets its reply."""
     return [Violation("answered", f"{event.worker} got no reply within its timeout")
             for event in result.events if event.label == "answered" and event.data["reply"] is None]
+
+
+# --- the model held to the real primitives ------------------------------------
+
+def enter(probe: Probe, door: Any) -> None:
+    with door:
+        probe.point("in")
+
+
+def run_door(start_method: str, door: str, schedule: ScheduleLike | None = None) -> Result:
+    """Two workers go through a door: ``flock`` (a file lock), or ``semaphore`` (of 1),
+    each made wrong behind the model's back by the test (see test_model_agrees)."""
+    backend = Backend(start_method)
+    with Run(backend, "door", door, {}, mode=_mode(schedule), timeout=TIMEOUT) as run:
+        guard = (backend.FileLock(run.workdir / "door.lock", "door") if door == "flock"
+                 else backend.Semaphore(1, "door"))
+        if door == "semaphore-one-larger":
+            guard.real.release()  # behind the model's back: the real one lets two in
+        if door == "semaphore-one-smaller":
+            guard.real.acquire()  # behind the model's back: the real one lets nobody in
+        run.spawn("a", enter, guard)
+        run.spawn("b", enter, guard)
+        return run.result()

@@ -44,6 +44,14 @@ main, whose reads are not watched, all of it. Two runs in states with one
 fingerprint go on alike, so exhaustive exploration (:mod:`.explore`) visits
 each fingerprint once.
 
+The model is held to the real primitives. A worker arriving at a gate tries
+the real primitive without blocking (and undoes it) where it can - a lock,
+a semaphore, an event: if the real one would let it through where the model
+says it waits, the run ends there and :attr:`Coordinator.disagreement` says
+so. The other way round, a worker let go on that the real primitive holds
+back gives up after a while with ``gate.ModelDisagreement``. Either is an
+error of the scenario: the verdicts rest on the model.
+
 A worker that neither reaches its next gate nor ends, while every other
 process waits at one, is waiting on something the schedule cannot see: once
 the kernel shows it blocked (:mod:`.stall`), the wait ends and
@@ -65,7 +73,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Literal
 
-from sut.engine.gate import Granted, Reply, Timed
+from sut.engine.gate import Check, Granted, ModelDisagreement, Reply, Timed
 from sut.engine.model import Deadlock, Op, World
 from sut.engine.reads import held_open
 from sut.engine.stall import StallWatch
@@ -81,7 +89,7 @@ SEND_LIMIT = 10
 MAIN = "main"
 MAIN_LETTER = "m"
 
-Drive = Literal["done", "stuck", "late"]
+Drive = Literal["done", "stuck", "late", "wrong"]
 # What the processes share outside the model: the run's files and the shared
 # memory, each as (name, contents) pairs.
 Shared = tuple[tuple[tuple[str, bytes], ...], tuple[tuple[str, bytes], ...]]
@@ -119,6 +127,10 @@ class Coordinator:
         self._watch = StallWatch()
         # The workers found blocked outside the schedule, and in what.
         self.blocked: dict[str, str] = {}
+        # Where the real primitives let through what the model says waits.
+        self.disagreement: str | None = None
+        # How to ask each stopped worker whether its real primitive agrees it waits.
+        self._checks: dict[str, Check] = {}
         self._running: set[str] = set()  # let go, next stop not yet reported
         self._pending: dict[str, tuple[Op, Timed, str]] = {}  # stopped: op, timeout, detail
         # The assumptions of timeouts long enough that a decision relied on.
@@ -171,8 +183,9 @@ class Coordinator:
 
     def drive(self, until: Callable[[], bool], deadline: float) -> Drive:
         """Take steps until ``until()`` holds (``done``), nobody can go on
-        (``stuck``, :attr:`deadlock` says why) or a worker fails to reach its
-        next gate by ``deadline`` (``late``: it is hung outside any gate)."""
+        (``stuck``, :attr:`deadlock` says why), a worker fails to reach its
+        next gate by ``deadline`` (``late``: it is hung outside any gate) or
+        the real primitives disagree with the model (``wrong``)."""
         while True:
             if not self._collect(deadline):
                 return "late"
@@ -181,7 +194,7 @@ class Coordinator:
             if len(self.steps) >= MAX_STEPS:
                 return "late"  # a livelock: someone polls forever
             if not self._advance():
-                return "stuck"
+                return "wrong" if self.disagreement is not None else "stuck"
             if until():
                 # Before waiting for anyone: main, just let go, may be what they
                 # wait for (the other parties of its barrier round).
@@ -217,7 +230,7 @@ class Coordinator:
                 self._running.discard(worker)
                 self._watch.forget(self._pids.get(worker, 0))
                 try:
-                    kind, target, timed, detail, notes, opened = connection.recv()
+                    kind, target, timed, detail, checkable, notes, opened = connection.recv()
                 except (EOFError, OSError):  # killed, or gone without a word
                     kind, notes, opened = "exit", (), ()
                 self._remember(worker, notes)  # what it noted on the way here
@@ -226,8 +239,42 @@ class Coordinator:
                     self._finished.add(worker)
                     self.world.exit(worker)
                     continue
-                self._pending[worker] = (Op(worker, kind, target), timed, detail)
+                self._stop(Op(worker, kind, target), timed, detail,
+                           self._asker(worker) if checkable else None)
         return True
+
+    def _stop(self, op: Op, timed: Timed, detail: str, real: Check | None) -> None:
+        """``op.worker`` stopped at its gate for ``op``; ``real`` asks the real primitive
+        whether it would let it through (see ``Gate.step``)."""
+        self._pending[op.worker] = (op, timed, detail)
+        if real is not None:
+            self._checks[op.worker] = real
+
+    def _asker(self, worker: str) -> Check:
+        """Ask ``worker``, waiting at its gate, whether the real primitive would let it
+        through (a worker gone meanwhile says no: its end of file is collected later)."""
+        def ask() -> bool:
+            connection = self._connections[worker]
+            try:
+                connection.send(("check", None))
+                return bool(connection.poll(SEND_LIMIT) and connection.recv())
+            except (EOFError, OSError):
+                return False
+        return ask
+
+    def _hold_to_real(self) -> None:
+        """Ask each stopped worker the model holds back whether its real primitive agrees
+        (once per stop); where it does not, :attr:`disagreement` says so."""
+        for worker, (op, _, _) in list(self._pending.items()):
+            # A try-acquire never waits, but gets the lock only where an acquire would.
+            asked = Op(worker, "acquire", op.target) if op.kind == "try-acquire" else op
+            reason = self.world.waits_for(asked)
+            if reason is None or worker not in self._checks:
+                continue
+            if self._checks.pop(worker)():
+                self.disagreement = (
+                    f"the model says {worker}'s {op.kind} of {op.target} waits for {reason}, "
+                    f"but the real {op.target} would let it through: the model mistakes it")
 
     def _all_blocked(self) -> bool:
         """Whether every running worker is blocked outside the schedule (then nothing
@@ -250,6 +297,9 @@ class Coordinator:
 
     def _advance(self) -> bool:
         """Let one worker go on; False if none can (then :attr:`deadlock` is set)."""
+        self._hold_to_real()
+        if self.disagreement is not None:
+            return False
         order = self._order()
         self._now = self._look()
         self._seen = _digest(repr(self._now).encode())
@@ -400,6 +450,7 @@ class Coordinator:
         self._remember(worker, (entry, self._visible(worker, op)))
         self._seen_by[worker] = self._now
         del self._pending[worker]
+        self._checks.pop(worker, None)
         if worker == MAIN:
             self._main_reply = granted  # main goes on by itself, see parent_step
             return
@@ -414,7 +465,8 @@ class Coordinator:
 
     # --- the test process's own operations -------------------------------
 
-    def parent_step(self, op: Op, timed: Timed, detail: str, deadline: float) -> Granted:
+    def parent_step(self, op: Op, timed: Timed, detail: str, real: Check | None,
+                    deadline: float) -> Granted:
         """An operation of the test process, main: one more choice of the schedule.
 
         Main stops at its gate like a worker, and the workers take steps
@@ -423,7 +475,7 @@ class Coordinator:
         nothing can end either gives up (it has a timeout) or would never
         return - a bug of the scenario, not a finding.
         """
-        self._pending[MAIN] = (op, timed, detail)
+        self._stop(op, timed, detail, real)
         self._main_reply = None
         try:
             state = self.drive(lambda: self._main_reply is not None, deadline)
@@ -431,6 +483,8 @@ class Coordinator:
                 return self._main_reply
         finally:
             self._pending.pop(MAIN, None)
+        if state == "wrong":
+            raise ModelDisagreement(self.disagreement)
         if self.world.enabled(op):  # the workers are late: main goes on alone
             return Granted("go", self.world.apply(op, detail))
         if timed is not None:

@@ -8,6 +8,7 @@ schedule mode, where the primitives behave exactly like the real ones.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal, NamedTuple, Protocol
 
 from sut.engine.model import Kind
@@ -15,6 +16,9 @@ from sut.engine.model import Kind
 # ``go``: the operation can happen now (it will not block).
 # ``timeout``: a wait with a timeout gives up.
 Reply = Literal["go", "timeout"]
+
+# Whether the real primitive would let an operation through now (see Gate.step).
+Check = Callable[[], bool]
 
 # What a gate is told of a wait's timeout: None, no timeout; seconds (a
 # float), a timeout of the program, which may fire at any decision - under
@@ -47,6 +51,14 @@ class Outlasting(float):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return Outlasting, (float(self), self.assumption)
+
+
+class ModelDisagreement(RuntimeError):
+    """The real primitive disagrees with the model: it let an operation through that
+    the model says waits, or held back one the model let go on. The schedule's
+    verdicts rest on the model, so this is an error of the scenario (a primitive
+    the model mistakes for another: a shared flock taken for an exclusive one,
+    a semaphore changed behind its back), not a finding about the program."""
 
 
 def harness_deadline(seconds: float) -> Outlasting:
@@ -84,11 +96,14 @@ class Gate(Protocol):
     """Asks, before each operation, whether and how it may happen."""
 
     def step(self, kind: Kind, target: str = "", *, timed: Timed = None,
-             detail: str = "") -> Granted:
+             detail: str = "", real: Check | None = None) -> Granted:
         """Block until the operation ``kind`` on ``target`` is chosen; say how it goes.
 
         ``detail`` is what the coordinator should know of it: the item a put
-        puts, the payload a point carries.
+        puts, the payload a point carries. ``real`` answers, when the
+        coordinator asks while the process waits at this gate, whether the
+        real primitive would let the operation through (tried without
+        blocking, and undone): the model is held to it.
         """
         ...
 

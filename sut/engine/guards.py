@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -18,6 +20,10 @@ class NoGuard:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         return None
+
+
+# How often a file lock taken with a timeout looks whether it is free.
+_FLOCK_LOOK = 0.002
 
 
 class FileLock:
@@ -36,15 +42,25 @@ class FileLock:
         return {"path": self.path, "_fd": None}
 
     def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
-        """Take the lock; without ``block``, only if it is free. ``timeout`` is not supported."""
-        if timeout is not None:
-            raise ValueError("an flock has no timeout: acquire it blocking or not")
+        """Take the lock; without ``block``, only if it is free; with ``timeout``, if it
+        is free within that many seconds (looked at every few milliseconds)."""
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = None if timeout is None else time.monotonic() + timeout
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if block else fcntl.LOCK_NB))
-        except BlockingIOError:
-            os.close(fd)
-            return False
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | (0 if block and deadline is None
+                                                     else fcntl.LOCK_NB))
+                    break
+                except BlockingIOError:
+                    if not block or deadline is None or time.monotonic() >= deadline:
+                        os.close(fd)
+                        return False
+                    time.sleep(_FLOCK_LOOK)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+            raise
         self._fd = fd
         return True
 

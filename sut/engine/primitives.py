@@ -8,6 +8,17 @@ zero, so the real primitive gives its own answer (False, ``Empty``, a broken
 barrier) at once - except ``Event.wait``, which waits its timeout (see there).
 Outside schedule mode (no gate installed) a wrapper is the real primitive.
 
+The model is held to the real primitive both ways. Waiting at the gate of
+an ``acquire`` (of a lock, a semaphore, a file lock, or the lock of a shared
+Value) or of an event's ``wait`` that the model says cannot go on, a process
+asked by the coordinator tries the real primitive without blocking, undoes
+it, and says whether it would have gone through: if so, the run ends there. Let go on by the
+model, the real operation must go through within REAL_LAG seconds (a
+queue's feeder thread, or a process still tearing down with an flock, may
+lag a little); if it does not, :class:`~.gate.ModelDisagreement`. Queues
+and pipes are held only the second way: their real emptiness lags behind
+their feeders, so it is no fact to compare.
+
 Every public method of a wrapper is one of three kinds, and
 tests/unit/test_primitives.py holds each to its kind:
 
@@ -30,26 +41,37 @@ import queue as queue_module
 from collections.abc import Callable, Iterator
 from typing import Any, NoReturn, TypeVar
 
-from sut.engine.gate import as_timed, current
+from sut.engine.gate import ModelDisagreement, as_timed, current
 from sut.engine.model import Kind
 
 T = TypeVar("T")
 
+# How long a real operation the model let go on may take to go through.
+REAL_LAG = 10.0
 
-def _step(kind: Kind, target: str, *, timeout: float | None = None, detail: str = "") -> bool:
+
+def _step(kind: Kind, target: str, *, timeout: float | None = None, detail: str = "",
+          real: Callable[[], bool] | None = None) -> bool:
     """Ask the gate; True if the operation goes on, False if its wait times out.
 
-    ``timeout``: the wait's, if it has one (see ``gate.Timed``)."""
+    ``timeout``: the wait's, if it has one (see ``gate.Timed``). ``real``: would
+    the real primitive let it through now (tried without blocking, and undone)."""
     gate = current()
-    return gate is None or gate.step(kind, target, timed=as_timed(timeout),
-                                     detail=detail).reply == "go"
+    return gate is None or gate.step(kind, target, timed=as_timed(timeout), detail=detail,
+                                     real=real).reply == "go"
 
 
-def _ask(kind: Kind, target: str, detail: str = "") -> Any:
+def _disagree(what: str) -> NoReturn:
+    raise ModelDisagreement(f"the model let {what}, but the real one held it back for "
+                            f"{REAL_LAG:g} s: the model mistakes it")
+
+
+def _ask(kind: Kind, target: str, detail: str = "",
+         real: Callable[[], bool] | None = None) -> Any:
     """Ask the gate (schedule mode): what the model says the operation returns."""
     gate = current()
     assert gate is not None
-    return gate.step(kind, target, detail=detail).answer
+    return gate.step(kind, target, detail=detail, real=real).answer
 
 
 def _scheduled() -> bool:
@@ -71,11 +93,20 @@ class ScheduledLock:
         if not _scheduled():
             return bool(self.real.acquire(block, timeout))
         if not block:
-            _step("try-acquire", self.name)
-            return bool(self.real.acquire(False))
-        if _step("acquire", self.name, timeout=timeout):
-            return bool(self.real.acquire())
-        return bool(self.real.acquire(False))
+            if not _ask("try-acquire", self.name, real=self.free):
+                return False
+        elif not _step("acquire", self.name, timeout=timeout, real=self.free):
+            return False
+        if not self.real.acquire(True, REAL_LAG):
+            _disagree(f"{self.name} be taken")
+        return True
+
+    def free(self) -> bool:
+        """Whether the real one can be taken now (tried without blocking, and undone)."""
+        if not self.real.acquire(False):
+            return False
+        self.real.release()
+        return True
 
     def release(self) -> None:
         _step("release", self.name)
@@ -112,8 +143,10 @@ class ScheduledEvent:
     def wait(self, timeout: float | None = None) -> bool:
         if not _scheduled():
             return bool(self.real.wait(timeout))
-        if _step("wait", self.name, timeout=timeout):
-            return bool(self.real.wait())
+        if _step("wait", self.name, timeout=timeout, real=self.real.is_set):
+            if not self.real.wait(REAL_LAG):
+                _disagree(f"a wait for {self.name} return")
+            return True
         # Given up: unlike the other waits, this one lasts its timeout for real.
         # A program may time ``wait(timeout)`` (the event scenario does), and
         # the real event is clear and nobody can set it meanwhile: it returns
@@ -203,7 +236,7 @@ class ScheduledQueue:
         if not block:
             return self.get_nowait()
         if _step("get", self.name, timeout=timeout):
-            return self.real.get()  # the item is on its way: at most the feeder's lag
+            return self._take()
         raise queue_module.Empty
 
     def get_nowait(self) -> Any:
@@ -211,7 +244,14 @@ class ScheduledQueue:
             return self.real.get_nowait()
         if _ask("try-get", self.name) is False:
             raise queue_module.Empty
-        return self.real.get()
+        return self._take()
+
+    def _take(self) -> Any:
+        """The item the model says is there: on its way, at most the feeder's lag."""
+        try:
+            return self.real.get(True, REAL_LAG)
+        except queue_module.Empty:
+            _disagree(f"an item be taken from {self.name}")
 
     def qsize(self) -> int:
         if not _scheduled():
@@ -397,6 +437,10 @@ class _Shared:
             raise AttributeError(f"{self.name} was made with lock=False: it has no lock")
         return self.lock
 
+    def _free(self) -> bool:
+        """Whether an access could take the real lock now (True if there is none)."""
+        return self.lock is None or self.lock.free()
+
     def get_obj(self) -> Any:
         if _scheduled():
             _refuse("get_obj()", "access through the raw object would not be a step; "
@@ -422,12 +466,12 @@ class ScheduledValue(_Shared):
 
     @property
     def value(self) -> Any:
-        _step("read", self.name)
+        _step("read", self.name, real=self._free)
         return self.real.value
 
     @value.setter
     def value(self, new: Any) -> None:
-        _step("write", self.name, detail=repr(new))
+        _step("write", self.name, detail=repr(new), real=self._free)
         self.real.value = new
 
 
@@ -438,11 +482,11 @@ class ScheduledArray(_Shared):
         return len(self.real)  # fixed at its making: nothing shared
 
     def __getitem__(self, index: Any) -> Any:
-        _step("read", self.name)
+        _step("read", self.name, real=self._free)
         return self.real[index]
 
     def __setitem__(self, index: Any, new: Any) -> None:
-        _step("write", self.name, detail=repr((index, new)))
+        _step("write", self.name, detail=repr((index, new)), real=self._free)
         self.real[index] = new
 
     def __iter__(self) -> Iterator[Any]:

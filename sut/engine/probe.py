@@ -33,7 +33,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from sut.engine.gate import Granted, Timed
+from sut.engine.gate import Check, Granted, Timed
 from sut.engine.gate import current as current_gate
 from sut.engine.model import Kind
 from sut.engine.result import Event
@@ -182,7 +182,7 @@ class Probe:
             time.sleep(seconds)
 
     def step(self, kind: Kind, target: str = "", *, timed: Timed = None,
-             detail: str = "") -> Granted:
+             detail: str = "", real: Check | None = None) -> Granted:
         """Stop at a gate until the coordinator lets this worker go on (schedule mode).
 
         Main's own probe has no pipe to the coordinator: it asks the gate of
@@ -192,12 +192,17 @@ class Probe:
             parent = current_gate()
             if parent is None:
                 raise ValueError(f"{self.worker} has no coordinator: it is not in schedule mode")
-            return parent.step(kind, target, timed=timed, detail=detail)
-        self.gate.send((kind, target, timed, detail, tuple(self._notes), tuple(self._opened)))
+            return parent.step(kind, target, timed=timed, detail=detail, real=real)
+        self.gate.send((kind, target, timed, detail, real is not None, tuple(self._notes),
+                        tuple(self._opened)))
         self._notes.clear()
         self._opened.clear()
-        reply, answer = self.gate.recv()
-        return Granted(reply, answer)
+        while True:
+            reply, answer = self.gate.recv()
+            if reply != "check":
+                return Granted(reply, answer)
+            assert real is not None
+            self.gate.send(real())  # asked while waiting here: see Gate.step
 
     def opened(self, name: str) -> None:
         """This worker opened the run's file ``name`` (schedule mode): what it reads of it
@@ -215,7 +220,7 @@ class Probe:
         one of them waits at most for the teardown to end.
         """
         if self.gate is not None:
-            self.gate.send(("exit", "", False, "", tuple(self._notes), tuple(self._opened)))
+            self.gate.send(("exit", "", None, "", None, tuple(self._notes), tuple(self._opened)))
             self._notes.clear()
             self._opened.clear()
 

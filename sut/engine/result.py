@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from sut.engine.gate import ModelDisagreement
 from sut.engine.stall import describe_blocked
 
 if TYPE_CHECKING:  # workers never need the coordinator: not imported at run time
@@ -80,9 +81,10 @@ class WorkerOutcome:
 
 class ScenarioError(ValueError):
     """A run that says nothing about the program, because its scenario went wrong (a
-    worker blocked outside the schedule); ``result`` is the run."""
+    worker blocked outside the schedule, a primitive the model mistakes); ``result``
+    is the run, if it came to an end."""
 
-    def __init__(self, message: str, result: Result) -> None:
+    def __init__(self, message: str, result: Result | None) -> None:
         super().__init__(message)
         self.result = result
 
@@ -123,13 +125,19 @@ class Result:
     # What the schedule took for granted: the timeouts it assumed long enough
     # (``gate.assume_long_enough``) and kept from firing while others went on.
     assumed: tuple[str, ...] = ()
+    # Where a real primitive let through what the model says waits (schedule mode).
+    disagreement: str | None = None
 
     @property
     def scenario_error(self) -> str | None:
         """What went wrong with the scenario rather than its program (a worker blocked
-        outside the schedule), or None: then the run says something about the program."""
-        blocked = [outcome.describe() for outcome in self.workers if outcome.status == "blocked"]
-        return "; ".join(blocked) or None
+        outside the schedule, a real primitive that disagrees with the model), or None:
+        then the run says something about the program."""
+        errors = [outcome.describe() for outcome in self.workers if outcome.status == "blocked"
+                  or (outcome.error or "").startswith(f"{ModelDisagreement.__name__}:")]
+        if self.disagreement is not None:
+            errors.append(self.disagreement)
+        return "; ".join(errors) or None
 
     def with_final(self, final: Mapping[str, Any]) -> Result:
         """This run, with ``final`` as the state its program left behind.

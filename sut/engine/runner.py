@@ -168,13 +168,13 @@ class Run:
         return files, self.backend.shared_memory()
 
     def step(self, kind: Kind, target: str = "", *, timed: gate.Timed = None,
-             detail: str = "") -> gate.Granted:
+             detail: str = "", real: gate.Check | None = None) -> gate.Granted:
         """The gate of the test process in schedule mode: its operations wait for
         the workers' steps until they can happen (see ``Coordinator.parent_step``)."""
         from sut.engine.coordinator import MAIN
 
         assert self._coordinator is not None
-        return self._coordinator.parent_step(Op(MAIN, kind, target), timed, detail,
+        return self._coordinator.parent_step(Op(MAIN, kind, target), timed, detail, real,
                                              self._deadline)
 
     def __enter__(self) -> Run:
@@ -294,8 +294,8 @@ class Run:
                    and (wanted is None or worker.name in wanted)]
         state = coordinator.drive(lambda: all(coordinator.finished(worker.name)
                                               for worker in workers), self._deadline)
-        if state == "late":
-            self._expired = True  # someone hangs outside a gate: stop waiting
+        if state in ("late", "wrong"):
+            self._expired = True  # someone hangs outside a gate, or the model is wrong
 
     def result(self) -> Result:
         """Wait for every worker, stop the hung ones, and gather the Result (the state
@@ -326,7 +326,9 @@ class Run:
                       start_method=self.backend.start_method, seed=self.seed,
                       events=tuple(events), workers=tuple(outcomes), final={},
                       schedule=schedule, steps=steps, deadlock=deadlock,
-                      unseen="; ".join(self.unseen), assumed=assumed)
+                      unseen="; ".join(self.unseen), assumed=assumed,
+                      disagreement=self._coordinator.disagreement
+                      if self._coordinator is not None else None)
 
     def _outcome(self, worker: _Worker, events: list[Event]) -> WorkerOutcome:
         points = [event.label for event in events if event.label not in ("crash", "killed")]

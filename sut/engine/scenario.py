@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeGuard
 
 from sut.engine import DEFAULT_TIMEOUT, Result, ScheduleLike, Violation
+from sut.engine.gate import ModelDisagreement
 from sut.engine.invariants import Invariant, Invariants
 from sut.engine.result import ScenarioError
 from sut.engine.space import Space, validate_space
@@ -230,14 +231,18 @@ class Scenario(Generic[P, W]):
             ValueError: a ``schedule`` for a scenario with no schedule mode, or
                 an unknown variant.
             ScenarioError: the run says nothing about the program (a worker
-                blocked outside the schedule).
+                blocked outside the schedule, a primitive the model mistakes).
         """
         if schedule is None:
             result = self.run(params, self.variant(variant), start_method=start_method,
                               seed=seed, timeout=timeout)
         else:
-            result = self._scheduled()(params, self.variant(variant), start_method=start_method,
-                                       seed=seed, timeout=timeout, schedule=schedule)
+            try:
+                result = self._scheduled()(params, self.variant(variant),
+                                           start_method=start_method, seed=seed,
+                                           timeout=timeout, schedule=schedule)
+            except ModelDisagreement as exc:  # main's own operation found it
+                raise ScenarioError(f"scenario error: {exc}", None) from None
         if result.scenario_error is not None:
             raise ScenarioError(f"scenario error: {result.scenario_error}", result)
         return result, self.check(result)

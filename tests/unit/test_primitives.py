@@ -13,7 +13,14 @@ from unittest import mock
 import pytest
 
 from sut.engine import gate
-from sut.engine.gate import Granted, Outlasting, Timed, assume_long_enough, harness_deadline
+from sut.engine.gate import (
+    Check,
+    Granted,
+    Outlasting,
+    Timed,
+    assume_long_enough,
+    harness_deadline,
+)
 from sut.engine.primitives import (
     ScheduledArray,
     ScheduledBarrier,
@@ -37,7 +44,7 @@ class _Gate:
         self.timed: list[Timed] = []
 
     def step(self, kind: str, target: str = "", *, timed: Timed = None,
-             detail: str = "") -> Granted:
+             detail: str = "", real: Check | None = None) -> Granted:
         self.steps.append(kind)
         self.timed.append(timed)
         return Granted("go", 1)
