@@ -25,6 +25,11 @@ sentinels:
 - ``joinable-queue``: a ``JoinableQueue``: consumers mark every item done,
   main joins the producers, waits until every bun is done, then sends one
   ``None`` per consumer and waits for the consumers.
+- ``done-before-eating``: the same, but a consumer marks a bun done as soon
+  as it gets it, before eating it: main's ``join()`` returns while buns are
+  still being eaten. ``join()`` returning must mean every bun's work is
+  done, and that is judged from the eating itself, not from the
+  ``task_done()`` that is supposed to follow it.
 
 Every wait of main is bounded by the run's deadline: a wait that runs out is
 recorded (``gave-up``), the consumer still alive at the deadline is a hung
@@ -33,8 +38,9 @@ main drains the queue to see what was left in it.
 
 Invariants: every bun eaten exactly once; each consumer sees each producer's
 buns in the order they were baked; every consumer ends through a ``None`` it
-got itself; main finishes (none of its waits runs out); the queue is empty at
-the end; clean exits.
+got itself; no bun is eaten after main was told every bun was done; main
+finishes (none of its waits runs out); the queue is empty at the end; clean
+exits.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ from typing import Any, Literal
 from sut.engine import (
     DEFAULT_TIMEOUT,
     Backend,
+    Event,
     Probe,
     Result,
     Run,
@@ -63,9 +70,9 @@ from sut.engine.space import JITTER
 from sut.engine.words import amount, listing, names
 
 # A producer bakes and puts each bun, and maybe a None after them; a consumer
-# gets (recorded before it blocks), eats, or gets a None and stops.
+# gets (recorded before it blocks), eats and has eaten, or gets a None and stops.
 BAKE, PUT, PUT_NONE = "bake", "put", "put-none"
-GET, EAT, GOT_NONE = "get", "eat", "got-none"
+GET, EAT, ATE, GOT_NONE = "get", "eat", "ate", "got-none"
 # Main's part: the producers joined, every bun marked done, a wait it gave up.
 PRODUCERS_JOINED, BUNS_DONE, GAVE_UP = "producers-joined", "buns-done", "gave-up"
 
@@ -94,7 +101,7 @@ def producer(probe: Probe, queue: Any, index: int, buns: int, sends_none: bool,
         probe.record(PUT_NONE)
 
 
-def consumer(probe: Probe, queue: Any, joinable: bool, start: Any, start_timeout: float) -> None:
+def consumer(probe: Probe, queue: Any, done: Done, start: Any, start_timeout: float) -> None:
     start.wait(start_timeout)
     while True:
         # Recorded before blocking: a consumer that waits forever is hung after 'get'.
@@ -102,16 +109,23 @@ def consumer(probe: Probe, queue: Any, joinable: bool, start: Any, start_timeout
         item = queue.get()
         if item is None:  # the tutorial's v2: if res is None: break
             probe.record(GOT_NONE)
-            if joinable:
+            if done != "never":
                 queue.task_done()
             return
         maker, bun = item
+        if done == "before-eating":
+            queue.task_done()
         probe.point(EAT, producer=maker, bun=bun)  # the eating time
-        if joinable:
+        probe.record(ATE)  # the work is over
+        if done == "after-eating":
             queue.task_done()
 
 
 # --- variants and run ------------------------------------------------------
+
+# When a consumer marks a bun done: never (a plain Queue), or before or after eating it.
+Done = Literal["never", "before-eating", "after-eating"]
+
 
 @dataclass(frozen=True)
 class Wiring:
@@ -120,6 +134,7 @@ class Wiring:
 
     queue: Literal["queue", "joinable"]
     nones: Literal["none", "per-producer", "per-consumer"]
+    done: Done = "never"  # of a JoinableQueue: when a consumer marks a bun done
 
 
 VARIANTS = (
@@ -131,7 +146,10 @@ VARIANTS = (
             "consumer", "holds", Wiring("queue", "per-consumer")),
     Variant("joinable-queue", "a JoinableQueue: main joins the producers, waits until every "
             "bun is done, then puts one None per consumer", "holds",
-            Wiring("joinable", "per-consumer")),
+            Wiring("joinable", "per-consumer", "after-eating")),
+    Variant("done-before-eating", "the JoinableQueue, but a consumer calls task_done() as "
+            "soon as it gets a bun, before eating it", "violates",
+            Wiring("joinable", "per-consumer", "before-eating")),
 )
 
 
@@ -154,7 +172,7 @@ def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: in
         producers = [f"producer {i}" for i in range(params.producers)]
         consumers = [f"consumer {i}" for i in range(params.consumers)]
         for name in consumers:
-            bakery.spawn(name, consumer, queue, joinable, start, harness_deadline(timeout))
+            bakery.spawn(name, consumer, queue, wiring.done, start, harness_deadline(timeout))
         for i, name in enumerate(producers):
             bakery.spawn(name, producer, queue, i, params.buns, wiring.nones == "per-producer",
                          start, harness_deadline(timeout))
@@ -285,6 +303,32 @@ def ends_by_sentinel(result: Result) -> list[Violation]:
     return violations
 
 
+@invariant("done-means-eaten")
+def done_means_eaten(result: Result) -> list[Violation]:
+    """No bun is still being eaten once main's ``join()`` of the JoinableQueue returned.
+
+    The join returning means every bun's work is done: judged from the eating
+    itself, not from the ``task_done()`` calls that should follow it.
+    """
+    told = result.events_of(BUNS_DONE)
+    if not told:
+        return []
+    violations = []
+    for consumer in {event.worker for event in result.events_of(EAT)}:
+        eating: Event | None = None  # the bun this consumer is eating
+        for event in result.events_by(consumer):
+            if event.label == EAT:
+                eating = event
+            elif event.label == ATE and eating is not None:
+                if event.t_ns > told[0].t_ns:
+                    bun = _bun(eating.data["producer"], eating.data["bun"])
+                    violations.append(Violation("done-means-eaten", (
+                        f"{consumer} was still eating {bun} when main's join() returned: "
+                        "it was marked done before it was eaten")))
+                eating = None
+    return sorted(violations, key=lambda violation: violation.detail)
+
+
 @invariant("main-finishes")
 def main_finishes(result: Result) -> list[Violation]:
     """Main finishes: none of its waits runs out - where the tutorial's main hangs."""
@@ -317,7 +361,7 @@ def queue_empty(result: Result) -> list[Violation]:
 
 # The bakery invariants, from the events and what was left in the queue.
 check = Invariants(exits_cleanly, exactly_once, producer_order, ends_by_sentinel,
-                   main_finishes, queue_empty)
+                   done_means_eaten, main_finishes, queue_empty)
 
 
 SCENARIO = Scenario(
@@ -336,6 +380,8 @@ SCENARIO = Scenario(
         "Its fix - each producer puts one ``None`` (``one-sentinel``) - is right only "
         "when producers and consumers are as many: otherwise a consumer waits forever, or "
         "a ``None`` is left behind. Main putting one ``None`` per consumer once it has "
-        "joined the producers holds, and so does a JoinableQueue main joins first."
+        "joined the producers holds, and so does a JoinableQueue main joins first - if "
+        "each bun is marked done once it is eaten: marked done before (``done-before-"
+        "eating``), main's ``join()`` returns while buns are still being eaten."
     ),
 )

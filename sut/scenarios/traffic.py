@@ -12,6 +12,11 @@ light changes the event while holding a ``crossing`` Lock and records the change
 inside it, and every car records its pass while holding the same lock. The
 light's changes and the passes are then totally ordered, and the colour at a
 pass is the colour of the light's last change before it - whatever the timing.
+A record made beside an action can drift from it, so the car does not take
+the records' word alone: still in the crossing, after a moment there, it
+looks at the light itself (``crossed``), and a light that turned red while a
+car was in the crossing breaks the invariant too - as it does when the light
+changes colour before it takes the lock (``unlocked-light``).
 Times in the evidence count from the run's first event (in schedule mode,
 which has no clock, they are places in the order of events: ``#4``).
 
@@ -26,7 +31,10 @@ Variants differ only in how the car looks at the light (its ``Wiring``):
 - ``ignores-light``: never looks at the light, just drives through;
 - ``checks-once``: reads ``is_set()`` once on arrival and records that it is
   waiting if red - like the tutorial's print - but never calls ``wait()``, and
-  drives on.
+  drives on;
+- ``unlocked-light``: the ``event`` car, but a light that changes colour
+  first and only then takes the crossing lock to record it: a car already in
+  the crossing sees the light turn red under it.
 
 The light starts red, so a car that arrives during the first red phase passes
 on red in both broken variants, whoever wins any race.
@@ -39,6 +47,7 @@ cleanly.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -66,8 +75,10 @@ MAX_PHASE = 2.0
 RED, GREEN, STOP = "red", "green", "stop"
 COLOURS = (RED, GREEN)
 # A car's events: on its way, seeing red on arrival, out of wait() on green,
-# missing that green under the crossing lock, and passing.
+# missing that green under the crossing lock, passing, and out of the crossing
+# (with the colour it saw then).
 DRIVE, WAITING, SAW_GREEN, RED_AGAIN, PASS = "drive", "waiting", "saw-green", "red-again", "pass"
+CROSSED = "crossed"
 
 
 @dataclass(frozen=True)
@@ -84,34 +95,47 @@ class Params(Checked):
 # --- the program -----------------------------------------------------------
 
 def traffic_light(probe: Probe, light: Any, crossing: Any, cycles: int, red: float,
-                  green: float, start: Any, start_timeout: float) -> None:
+                  green: float, locks: bool, start: Any, start_timeout: float) -> None:
     """The tutorial's ``traffic_light``, bounded to ``cycles`` cycles.
 
     Its phases are the program's own sleeps, not jitter points: their lengths
     are the parameters, and a broken car's violation depends on the first red
     lasting ``red`` seconds at least. In schedule mode a phase lasts as long
-    as the schedule says.
+    as the schedule says. Unless it ``locks``, it changes the colour before it
+    takes the crossing lock to record the change.
     """
     start.wait(start_timeout)  # the light and the cars start together
     probe.record(RED, cycle=1)  # the Event starts clear: red (the tutorial's comment)
     for cycle in range(1, cycles + 1):
         probe.sleep(red)
-        with crossing:  # no car passes mid-change
-            light.set()
-            probe.record(GREEN, cycle=cycle)
+        _change(light.set, crossing, locks)
+        probe.record(GREEN, cycle=cycle)
+        crossing.release()
         if cycle == cycles:
             break  # the last green stays on: every car still to come can pass
         probe.sleep(green)
-        with crossing:  # no car passes mid-change
-            light.clear()
-            probe.record(RED, cycle=cycle + 1)
+        _change(light.clear, crossing, locks)
+        probe.record(RED, cycle=cycle + 1)
+        crossing.release()
     probe.record(STOP, cycles=cycles)  # the tutorial's `while True` never gets here
+
+
+def _change(change: Callable[[], None], crossing: Any, locks: bool) -> None:
+    """Change the light and take the crossing lock (left held: the change is recorded
+    under it): changed under the lock if it ``locks`` - no car passes mid-change."""
+    if locks:
+        crossing.acquire()
+        change()
+    else:
+        change()
+        crossing.acquire()
 
 
 @dataclass(frozen=True)
 class Wiring:
     looks: bool  # reads is_set() on arrival, like the tutorial's "car waiting" print
     waits: bool  # waits for green, and re-checks it under the crossing lock
+    light_locks: bool = True  # the light changes colour under the crossing lock
 
 
 def car(probe: Probe, light: Any, crossing: Any, wiring: Wiring, start: Any,
@@ -140,7 +164,8 @@ def car(probe: Probe, light: Any, crossing: Any, wiring: Wiring, start: Any,
             probe.point(SAW_GREEN)
         with crossing:
             if not wiring.waits or light.is_set():
-                probe.record(PASS)
+                probe.point(PASS)  # the time it takes to cross
+                probe.record(CROSSED, green=light.is_set())  # what it sees, still there
                 return
             probe.record(RED_AGAIN)  # missed the green: wait for the next one
 
@@ -152,6 +177,9 @@ VARIANTS = (
             "violates", Wiring(looks=False, waits=False)),
     Variant("checks-once", "a car that sees red on arrival, says it waits, but never "
             "calls wait() and drives on", "violates", Wiring(looks=True, waits=False)),
+    Variant("unlocked-light", "the event car, but a light that changes colour before it "
+            "takes the crossing lock to record the change", "violates",
+            Wiring(looks=True, waits=True, light_locks=False)),
 )
 
 
@@ -165,7 +193,7 @@ def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: in
         crossing = backend.Lock("crossing")
         start = backend.Barrier(params.cars + 1, "start")
         road.spawn("light", traffic_light, light, crossing, params.cycles, params.red,
-                   params.green, start, harness_deadline(timeout))
+                   params.green, variant.wiring.light_locks, start, harness_deadline(timeout))
         for i in range(params.cars):
             road.spawn(f"car {i}", car, light, crossing, variant.wiring, start,
                        harness_deadline(timeout))
@@ -191,7 +219,11 @@ def _red_span(result: Result, since: Event | None, until: Event | None) -> str:
 
 @invariant("green-only")
 def green_only(result: Result) -> list[Violation]:
-    """A car passes only on green: the light's last change before its pass was to green."""
+    """A car passes only on green, and the light stays green while it is in the crossing.
+
+    The colour at a pass is the light's last recorded change before it; the car
+    looks at the light itself once more, still in the crossing.
+    """
     changes = [event for event in result.events
                if event.worker == "light" and event.label in COLOURS]
     violations = []
@@ -200,6 +232,7 @@ def green_only(result: Result) -> list[Violation]:
         # before any, the Event is as created: clear, red.
         before = [change for change in changes if change.t_ns <= passed.t_ns]
         if before and before[-1].label == GREEN:
+            violations += _turned_red_mid_pass(result, passed)
             continue
         # The red phase it fell in: from the first red after the last green
         # (from the start if the light had not recorded one) to the next green.
@@ -210,6 +243,13 @@ def green_only(result: Result) -> list[Violation]:
         until = next((change for change in changes
                       if change.t_ns > passed.t_ns and change.label == GREEN), None)
         span = _red_span(result, since, until)
+        crossed = _crossed(result, passed)
+        if crossed is not None and crossed.data.get("green"):
+            violations.append(Violation("green-only", (
+                f"{passed.worker} passed at {_at(result, passed)} while the light's records "
+                f"said red ({span}), but saw green at {_at(result, crossed)}, still in the "
+                "crossing: the light changed colour without the crossing lock")))
+            continue
         seen = [event for event in result.events_of(WAITING)
                 if event.worker == passed.worker and event.t_ns <= passed.t_ns]
         if seen:
@@ -221,6 +261,24 @@ def green_only(result: Result) -> list[Violation]:
                       f"while the light was red ({span})")
         violations.append(Violation("green-only", detail))
     return violations
+
+
+def _turned_red_mid_pass(result: Result, passed: Event) -> list[Violation]:
+    """A pass on green by the light's records, whose car saw red still in the crossing:
+    the light changed colour while the car was there, before it recorded the change."""
+    crossed = _crossed(result, passed)
+    if crossed is None or crossed.data.get("green", True):
+        return []
+    return [Violation("green-only", (
+        f"{passed.worker} passed at {_at(result, passed)} on green, but the light was red "
+        f"at {_at(result, crossed)}, the car still in the crossing: the light changed "
+        "colour without the crossing lock"))]
+
+
+def _crossed(result: Result, passed: Event) -> Event | None:
+    """What the car of ``passed`` saw of the light, still in the crossing."""
+    return next((event for event in result.events_by(passed.worker)
+                 if event.label == CROSSED and event.t_ns >= passed.t_ns), None)
 
 
 def _light_sequence(cycles: int) -> list[str]:

@@ -87,22 +87,40 @@ MINIMA: list[Minimum] = [
         "'1 : <pid> is running' / '1 : <pid> is done' / '0 : <pid> is done'"),
     Minimum("bakery", "no-sentinel", None, bakery.Params(producers=1, consumers=1, buns=1), (),
         "consumer 0 get | producer 0 bake bun=0 | producer 0 put bun=0 | "
-        "consumer 0 eat producer=0 bun=0 | consumer 0 get | main gave-up waiting_for='consumer 0' "
-        "| deadlock: consumer 0 waits for an item in buns (empty) -> no-hang: consumer 0 is "
-        "stuck after 'get': it waits for an item in buns (empty)"),
+        "consumer 0 eat producer=0 bun=0 | consumer 0 ate | consumer 0 get | main gave-up "
+        "waiting_for='consumer 0' | deadlock: consumer 0 waits for an item in buns (empty) -> "
+        "no-hang: consumer 0 is stuck after 'get': it waits for an item in buns (empty)"),
     Minimum("bakery", "one-sentinel", None, bakery.Params(producers=1, consumers=2, buns=1), (),
         "consumer 0 get | consumer 1 get | producer 0 bake bun=0 | producer 0 put bun=0 | "
-        "producer 0 put-none | consumer 0 eat producer=0 bun=0 | consumer 0 get | "
-        "consumer 0 got-none | main gave-up waiting_for='consumer 1' | deadlock: consumer 1 "
-        "waits for an item in buns (empty) -> no-hang: consumer 1 is stuck after 'get': it "
-        "waits for an item in buns (empty)"),
+        "producer 0 put-none | consumer 0 eat producer=0 bun=0 | consumer 0 ate | consumer 0 "
+        "get | consumer 0 got-none | main gave-up waiting_for='consumer 1' | deadlock: "
+        "consumer 1 waits for an item in buns (empty) -> no-hang: consumer 1 is stuck after "
+        "'get': it waits for an item in buns (empty)"),
+    # task_done() before the work: main's join() returns while the bun is eaten.
+    Minimum("bakery", "done-before-eating", None,
+        bakery.Params(producers=1, consumers=1, buns=1), (0, 0, 1, 1, 1, 0, 0, -1),
+        "consumer 0 get | producer 0 bake bun=0 | producer 0 put bun=0 | main producers-joined "
+        "| consumer 0 eat producer=0 bun=0 | main buns-done | main put-none count=1 | consumer "
+        "0 ate | consumer 0 get | consumer 0 got-none -> done-means-eaten: consumer 0 was still "
+        "eating bun 0 of producer 0 when main's join() returned: it was marked done before it "
+        "was eaten"),
     Minimum("traffic", "ignores-light", None, traffic.Params(cars=1, cycles=1), (0, 0, 0, 1),
-        "light red cycle=1 | car 0 drive | car 0 pass | light green cycle=1 | light stop cycles=1 "
-        "-> green-only: car 0 passed at #3 while the light was red (red from #1 until #4)"),
+        "light red cycle=1 | car 0 drive | car 0 pass | car 0 crossed green=False | light green "
+        "cycle=1 | light stop cycles=1 -> green-only: car 0 passed at #3 while the light was "
+        "red (red from #1 until #5)"),
     Minimum("traffic", "checks-once", None, traffic.Params(cars=1, cycles=1), (0, 0, 0, 1),
-        "light red cycle=1 | car 0 drive | car 0 waiting | car 0 pass | light green cycle=1 | "
-        "light stop cycles=1 -> green-only: car 0 saw red at #3, then passed at #4 while the "
-        "light was still red (red from #1 until #5)"),
+        "light red cycle=1 | car 0 drive | car 0 waiting | car 0 pass | car 0 crossed "
+        "green=False | light green cycle=1 | light stop cycles=1 -> green-only: car 0 saw red "
+        "at #3, then passed at #4 while the light was still red (red from #1 until #6)"),
+    # The light changes colour before it takes the crossing lock to record it: the
+    # car passes on a green the records do not show yet.
+    Minimum("traffic", "unlocked-light", None, traffic.Params(cars=1, cycles=1),
+        (0, 0, 0, 1, 1, 0, 1),
+        "light red cycle=1 | car 0 drive | car 0 waiting | car 0 saw-green | car 0 pass | car 0 "
+        "crossed green=True | light green cycle=1 | light stop cycles=1 -> green-only: car 0 "
+        "passed at #5 while the light's records said red (red from #1 until #7), but saw "
+        "green at #6, still in the crossing: the light changed colour without the crossing "
+        "lock"),
     Minimum("queue", "two-way-single-queue", None, queue.Params(messages=1), (),
         "child ready | main put message=0 | main got sender='main' message=0 | deadlock: child "
         "waits for an item in to child (empty) -> no-hang: child is stuck after 'ready': it "

@@ -110,3 +110,15 @@ def test_check_reports_a_crashed_producer() -> None:
 def test_params_name_the_bad_value(field, value, message) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         Params(**{field: value})
+
+
+def test_check_finds_a_bun_still_eaten_when_main_was_told_every_bun_was_done() -> None:
+    # task_done() before the work: main's join() returned while consumer 0 ate.
+    ate: tuple[str, str, dict[str, object]] = ("consumer 0", "ate", {})
+    told: tuple[str, str, dict[str, object]] = ("main", "buns-done", {})
+    early = _day(_eat(0, 0, 0), told, ate, ("main", "put-none", {"count": 1}), _got_none(0))
+    assert [(v.invariant, v.detail) for v in check(early)] == [
+        ("done-means-eaten", "consumer 0 was still eating bun 0 of producer 0 when main's "
+                             "join() returned: it was marked done before it was eaten")]
+    in_time = _day(_eat(0, 0, 0), ate, told, ("main", "put-none", {"count": 1}), _got_none(0))
+    assert check(in_time) == []

@@ -36,6 +36,26 @@ def test_check_finds_cars_passing_on_red_and_says_when() -> None:
                        "red (red from 3 ms until 6 ms)")]
 
 
+def test_check_is_not_fooled_when_the_light_changes_colour_beside_its_record() -> None:
+    # A light that changes colour first and records it under the lock later: the
+    # records say green while the car saw red, or red while it saw green.
+    turned_red = _road(("light", "red", {"cycle": 1}), ("light", "green", {"cycle": 1}),
+                       ("car 0", "pass", {}), ("car 0", "crossed", {"green": False}),
+                       ("light", "red", {"cycle": 2}), ("light", "green", {"cycle": 2}),
+                       ("light", "stop", {"cycles": 2}), cycles=2)
+    assert _found(turned_red) == [
+        ("green-only", "car 0 passed at 2 ms on green, but the light was red at 3 ms, the car "
+                       "still in the crossing: the light changed colour without the crossing "
+                       "lock")]
+    turned_green = _road(("light", "red", {"cycle": 1}), ("car 0", "pass", {}),
+                         ("car 0", "crossed", {"green": True}), ("light", "green", {"cycle": 1}),
+                         ("light", "stop", {"cycles": 1}))
+    assert _found(turned_green) == [
+        ("green-only", "car 0 passed at 1 ms while the light's records said red (red from 0 ms "
+                       "until 3 ms), but saw green at 2 ms, still in the crossing: the light "
+                       "changed colour without the crossing lock")]
+
+
 def test_check_judges_the_light_red_before_its_first_change_and_after_a_green() -> None:
     # The Event starts clear: a pass before the light records anything is on
     # red. A car that saw red, let a green go by and passed on the next red
