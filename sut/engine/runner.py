@@ -200,10 +200,22 @@ class Run:
         return min(deadline, self._began + max(self.timeout, START_LIMIT))
 
     def remaining(self) -> gate.Outlasting:
-        """Seconds left before the run's deadline (never negative). While a worker is
-        still starting, the deadline moves on: ask again after a wait. A timeout of
-        the harness: in schedule mode it fires only when nothing else can happen."""
-        return gate.harness_deadline(max(0.0, self._deadline - time.monotonic()))
+        """Seconds left before the run's deadline (never negative) - or, while a worker is
+        still starting, before the latest the deadline can move to: a wait given up
+        cannot always be waited for again (a barrier breaks), and a worker starting up
+        has not hung. A timeout of the harness: in schedule mode it fires only when
+        nothing else can happen."""
+        now = time.monotonic()
+        deadline = self._deadline
+        if not self._expired and any(worker.starting(now) for worker in self._workers):
+            deadline = self._began + max(self.timeout, START_LIMIT)
+        return gate.harness_deadline(max(0.0, deadline - now))
+
+    def patience(self) -> gate.Outlasting:
+        """How long a worker may wait for the harness (at a start barrier, for main): long
+        enough for every other worker to start up and then for the run's timeout. The
+        run itself stops whoever is still waiting at its deadline."""
+        return gate.harness_deadline(START_LIMIT + self.timeout)
 
     def spawn(self, name: str, target: Callable[..., object], *args: Any) -> None:
         """Start a worker running ``target(probe, *args)``.
@@ -280,8 +292,8 @@ class Run:
                 continue
             # Joined until the deadline - which moves on while a worker is
             # starting, so it is asked again until it stands still.
-            while worker.process.is_alive() and self.remaining() > 0:
-                worker.process.join(self.remaining())
+            while worker.process.is_alive() and (left := self._deadline - time.monotonic()) > 0:
+                worker.process.join(left)
             worker.hung = worker.process.is_alive()
             finished = finished and not worker.hung
         return finished

@@ -57,7 +57,6 @@ from sut.engine import (
     Result,
     Run,
     Violation,
-    harness_deadline,
     shaking,
 )
 from sut.engine.backend import drain, join_queue
@@ -172,10 +171,10 @@ def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: in
         producers = [f"producer {i}" for i in range(params.producers)]
         consumers = [f"consumer {i}" for i in range(params.consumers)]
         for name in consumers:
-            bakery.spawn(name, consumer, queue, wiring.done, start, harness_deadline(timeout))
+            bakery.spawn(name, consumer, queue, wiring.done, start, bakery.patience())
         for i, name in enumerate(producers):
             bakery.spawn(name, producer, queue, i, params.buns, wiring.nones == "per-producer",
-                         start, harness_deadline(timeout))
+                         start, bakery.patience())
 
         if wiring.nones == "per-consumer":
             _send_nones_after_producers(bakery, main, queue, joinable, producers, consumers)

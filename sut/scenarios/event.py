@@ -52,7 +52,6 @@ from sut.engine import (
     Result,
     Run,
     Violation,
-    harness_deadline,
     shaking,
 )
 from sut.engine.checked import Checked, jitter_width, param
@@ -194,7 +193,7 @@ def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: in
         main = watch.probe("main")
         for i in range(params.waiters):
             watch.spawn(f"waiter {i}", waiter, event, phases, params.timeout,
-                        params.jitter + WAKE_GRACE, harness_deadline(timeout))
+                        params.jitter + WAKE_GRACE, watch.patience())
         drive(watch, main, event, phases, params.waiters)
         return watch.result()
 

@@ -36,7 +36,6 @@ from sut.engine import (
     Run,
     Violation,
     assume_long_enough,
-    harness_deadline,
     shaking,
 )
 from sut.engine.checked import Checked, jitter_width, param
@@ -121,7 +120,7 @@ def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: in
                   "the first")
         for i in range(params.people):
             evening.spawn(f"person {i}", person, guard, start, seats, meeting,
-                          fill_timeout, harness_deadline(timeout))
+                          fill_timeout, evening.patience())
         return evening.result()
 
 

@@ -42,7 +42,6 @@ from sut.engine import (
     Result,
     Run,
     Violation,
-    harness_deadline,
     shaking,
 )
 from sut.engine.checked import Checked, jitter_width, param
@@ -127,7 +126,7 @@ def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: in
         start = backend.Barrier(1 if wiring.joined else params.workers, "start")
         for n in range(params.workers):
             name = f"worker {n}"
-            printing.spawn(name, work, n, guard, start, terminal, harness_deadline(timeout))
+            printing.spawn(name, work, n, guard, start, terminal, printing.patience())
             if wiring.joined:
                 printing.wait([name])  # p.join(): bounded by the run's deadline
         result = printing.result()

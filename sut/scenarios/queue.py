@@ -44,7 +44,6 @@ from sut.engine import (
     Run,
     Violation,
     WorkerOutcome,
-    harness_deadline,
     shaking,
 )
 from sut.engine.backend import drain
@@ -118,8 +117,11 @@ def parent(probe: Probe, run: Run, outbox: Queue[Any], inbox: Queue[Any] | None,
     Everything is put after the child has started: forking a process whose
     queue already has a feeder thread is asking for a lock held forever.
     """
+    if not run.started("child"):  # it could not even be started: nobody will come
+        probe.record(NO_CHILD)
+        return
     try:
-        start.wait(run.remaining())
+        start.wait(run.remaining())  # the child may still be starting up: see remaining()
     except threading.BrokenBarrierError:
         probe.record(NO_CHILD)
         return
@@ -168,7 +170,7 @@ def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: in
                    "same-queue": to_child}[variant.wiring.replies]
         start = backend.Barrier(2, "start")
         exchange.spawn("child", child, to_child, replies, params.messages, params.delay,
-                       start, harness_deadline(timeout))
+                       start, exchange.patience())
         parent(main, exchange, to_child, replies, params.messages, start)
         result = exchange.result()
         # The child is gone and main done: what is still queued was never taken.

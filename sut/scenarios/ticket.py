@@ -43,7 +43,6 @@ from sut.engine import (
     Result,
     Run,
     Violation,
-    harness_deadline,
     shaking,
 )
 from sut.engine.checked import Checked, jitter_width, param
@@ -204,10 +203,10 @@ def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: in
         sale_over = backend.Event("sale over")
         buyers = [f"buyer {i}" for i in range(params.buyers)]
         for name in buyers:
-            sale.spawn(name, buyer, db, lock, wiring.write, start, harness_deadline(timeout))
+            sale.spawn(name, buyer, db, lock, wiring.write, start, sale.patience())
         for i in range(params.readers):
             sale.spawn(f"reader {i}", reader, db, start, sale_over,
-                       harness_deadline(timeout))
+                       sale.patience())
         sale.wait(buyers)
         sale_over.set()
         left = _left_behind(db)

@@ -193,10 +193,10 @@ def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: in
         crossing = backend.Lock("crossing")
         start = backend.Barrier(params.cars + 1, "start")
         road.spawn("light", traffic_light, light, crossing, params.cycles, params.red,
-                   params.green, variant.wiring.light_locks, start, harness_deadline(timeout))
+                   params.green, variant.wiring.light_locks, start, road.patience())
         for i in range(params.cars):
             road.spawn(f"car {i}", car, light, crossing, variant.wiring, start,
-                       harness_deadline(timeout))
+                       road.patience())
         return road.result()
 
 
