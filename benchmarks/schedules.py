@@ -26,6 +26,11 @@ from sut.engine import START_METHODS, Result, Violation, default_start_method
 from sut.engine.coordinator import format_schedule
 from tests.pinned.minima import EXPLORED, MINIMA, Explored, Minimum
 
+# What a search for a minimal counterexample and an exploration of 3 participants
+# should take at most: the budgets the project holds them to.
+SEARCH_BUDGET = 1.0
+EXPLORATION_BUDGET = 3.0
+
 
 def _participants(result: Result) -> int:
     return len(result.workers) + any(step.worker == "main" for step in result.steps)
@@ -54,14 +59,24 @@ def minimal_counterexamples(start_method: str) -> list[str]:
     rows = ["| scenario | variant | invariants | search time | runs | minimal configuration "
             "| schedule |", "|---|---|---|---:|---:|---|---|"]
     chosen = [_target(pinned) for pinned in MINIMA]
+    seconds = []
     for found, pinned in zip(hunt(chosen, start_method=start_method), MINIMA, strict=True):
         rows.append(_searched(found, pinned))
+        seconds.append(found.seconds)
         print(rows[-1], file=sys.stderr, flush=True)
-    return rows
+    return [*rows, "", _within(seconds, SEARCH_BUDGET, "searches")]
 
 
-def _explored(explored: Explored, start_method: str) -> str:
-    """The row of one exploration, timed, once checked against the count the suite pins."""
+def _within(seconds: list[float], budget: float, what: str) -> str:
+    """``11 of 15 searches within 1 s (the slowest: 2.31 s)``."""
+    within = sum(took <= budget for took in seconds)
+    return (f"{within} of {len(seconds)} {what} within {budget:g} s (the slowest: "
+            f"{max(seconds, default=0.0):.2f} s).")
+
+
+def _explored(explored: Explored, start_method: str) -> tuple[str, int, float]:
+    """The row of one exploration, timed, once checked against the count the suite pins;
+    its participants; its seconds."""
     scenario = sut.get(explored.scenario)
     shape: list[Result] = []
 
@@ -75,9 +90,9 @@ def _explored(explored: Explored, start_method: str) -> str:
     exploration = explore(evaluate)
     took = time.monotonic() - began
     _check(explored, exploration)
+    participants = max(_participants(result) for result in shape)
     return (f"| {explored.scenario} | {explored.variant} | {_shown(explored.params)} | "
-            f"{max(_participants(result) for result in shape)} | {exploration.runs} | "
-            f"{took:.2f} s |")
+            f"{participants} | {exploration.runs} | {took:.2f} s |", participants, took)
 
 
 def _check(explored: Explored, exploration: Exploration) -> None:
@@ -93,10 +108,14 @@ def exhaustive(start_method: str) -> list[str]:
     """Every exploration the suite pins, timed one by one."""
     rows = ["| scenario | variant | configuration | participants | interleavings | time |",
             "|---|---|---|---:|---:|---:|"]
+    three = []
     for explored in EXPLORED:
-        rows.append(_explored(explored, start_method))
+        row, participants, took = _explored(explored, start_method)
+        rows.append(row)
+        if participants == 3:
+            three.append(took)
         print(rows[-1], file=sys.stderr, flush=True)
-    return rows
+    return [*rows, "", _within(three, EXPLORATION_BUDGET, "explorations of 3 participants")]
 
 
 def _shown(params: Any) -> str:

@@ -7,7 +7,8 @@ alternatives is a new prefix to run. A run is a real run of the real
 processes, so the search costs one run per interleaving.
 
 A state already visited is not explored again (``cache``): each decision
-carries a fingerprint of the whole state (:mod:`sut.engine.coordinator`).
+carries a fingerprint of the whole state (:mod:`sut.engine.coordinator`),
+taken because the runs are made inside ``fingerprinting()``.
 Where a run shares something schedule mode cannot see (``Result.unseen``),
 two equal fingerprints need not be one state: then nothing is pruned, and
 the exploration says why (``Exploration.unpruned``).
@@ -28,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sut.engine.coordinator import MAIN, Step
+from sut.engine.coordinator import MAIN, Step, fingerprinting
 from sut.engine.result import Result, Violation
 
 # Beyond this many runs an exploration stops and says it is incomplete.
@@ -72,9 +73,10 @@ def explore(evaluate: Evaluate, *, max_runs: int = MAX_RUNS, cache: bool = True,
     assumed: set[str] = set()
     while todo and runs < max_runs and not (until_first and violating):
         prefix = todo.pop()
-        result, violations = evaluate(prefix)
+        with fingerprinting():
+            result, violations = evaluate(prefix)
         runs += 1
-        unpruned = unpruned or result.unseen
+        unpruned = unpruned or result.unseen or _unfingerprinted(result)
         assumed.update(result.assumed)
         if violations:
             violating += 1
@@ -88,12 +90,20 @@ def explore(evaluate: Evaluate, *, max_runs: int = MAX_RUNS, cache: bool = True,
             state = result.steps[depth].state
             if cache and not unpruned and state in seen:
                 break  # what follows from here is explored, or waits on the stack
-            seen.add(state)
+            if state is not None:
+                seen.add(state)
             for other in _alternatives(result.steps, depth):
                 todo.append((*taken[:depth], index[other]))
         if progress is not None:
             progress(runs, len(todo))
     return Exploration(runs, violating, not todo, first, unpruned, tuple(sorted(assumed)))
+
+
+def _unfingerprinted(result: Result) -> str:
+    """Why the states of ``result`` cannot be compared, if they cannot."""
+    if any(step.state is None for step in result.steps):
+        return "a run took no fingerprints of its states (was it made in another thread?)"
+    return ""
 
 
 def _alternatives(steps: tuple[Step, ...], depth: int) -> list[str]:

@@ -42,7 +42,9 @@ whatever of the shared data it could have read - the files it opened for
 reading or holds open (:mod:`.reads`), the Value or Array it read, and, for
 main, whose reads are not watched, all of it. Two runs in states with one
 fingerprint go on alike, so exhaustive exploration (:mod:`.explore`) visits
-each fingerprint once.
+each fingerprint once. Only an exploration compares them, so only a run made
+inside :func:`fingerprinting` takes them (it costs reading the shared data
+at every decision); any other run's steps have none (``state`` None).
 
 The model is held to the real primitives. A worker arriving at a gate tries
 the real primitive without blocking (and undoes it) where it can - a lock,
@@ -62,12 +64,13 @@ of the program.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import hashlib
 import os
 import socket
 import struct
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -104,8 +107,22 @@ class Step:
     reply: Reply
     choices: tuple[str, ...]  # the workers that could go on, in spawn order
     default: bool  # whether the default would have chosen ``worker`` too
-    state: int  # fingerprint of the state the decision was taken in
+    state: int | None  # fingerprint of the state the decision was taken in (if taken)
     t_ns: int  # when it was taken (monotonic, as the events): places it among them
+
+
+# Whether the runs made now take fingerprints of their states (see fingerprinting).
+_FINGERPRINTS = contextvars.ContextVar("fingerprints", default=False)
+
+
+@contextlib.contextmanager
+def fingerprinting() -> Iterator[None]:
+    """Runs scheduled inside take a fingerprint of the state at every decision."""
+    token = _FINGERPRINTS.set(True)
+    try:
+        yield
+    finally:
+        _FINGERPRINTS.reset(token)
 
 
 class Coordinator:
@@ -147,6 +164,7 @@ class Coordinator:
         # run's files it ever opened for reading.
         self._seen_by: dict[str, tuple[dict[str, bytes], dict[str, bytes]]] = {}
         self._opened: dict[str, set[str]] = {}
+        self._fingerprints = _FINGERPRINTS.get()
 
     def add(self, worker: str, connection: Connection | None, pid: int | None = None) -> None:
         """A worker just started (it runs until its first gate), or failed to (None).
@@ -166,7 +184,8 @@ class Coordinator:
 
     def starting(self, worker: str) -> None:
         """``worker`` is about to start: it sees the shared data as it is now."""
-        self._seen_by[worker] = self._look()
+        if self._fingerprints:
+            self._seen_by[worker] = self._look()
         self._opened[worker] = set()
 
     def settle(self, deadline: float) -> bool:
@@ -233,8 +252,9 @@ class Coordinator:
                     kind, target, timed, detail, checkable, notes, opened = connection.recv()
                 except (EOFError, OSError):  # killed, or gone without a word
                     kind, notes, opened = "exit", (), ()
-                self._remember(worker, notes)  # what it noted on the way here
-                self._read(worker, opened)
+                if self._fingerprints:
+                    self._remember(worker, notes)  # what it noted on the way here
+                    self._read(worker, opened)
                 if kind == "exit":
                     self._finished.add(worker)
                     self.world.exit(worker)
@@ -301,8 +321,9 @@ class Coordinator:
         if self.disagreement is not None:
             return False
         order = self._order()
-        self._now = self._look()
-        self._seen = _digest(repr(self._now).encode())
+        if self._fingerprints:
+            self._now = self._look()
+            self._seen = _digest(repr(self._now).encode())
         arriving = next((worker for worker in order if worker in self._pending
                          and self._pending[worker][0].kind == "arrive"), None)
         if arriving is not None:
@@ -329,7 +350,8 @@ class Coordinator:
         worker, default = self._choose(choices, enabled or choices)
         op = self._pending[worker][0]
         reply: Reply = "go" if worker in enabled else "timeout"
-        self.steps.append(Step(worker, op, reply, tuple(choices), default, self._state(),
+        state = self._state() if self._fingerprints else None
+        self.steps.append(Step(worker, op, reply, tuple(choices), default, state,
                                time.monotonic_ns()))
         self._last = worker
         if reply == "timeout":
@@ -447,8 +469,9 @@ class Coordinator:
         With it goes what the worker may read of the shared data before its
         next gate (:meth:`_visible`): part of its state from then on.
         """
-        self._remember(worker, (entry, self._visible(worker, op)))
-        self._seen_by[worker] = self._now
+        if self._fingerprints:
+            self._remember(worker, (entry, self._visible(worker, op)))
+            self._seen_by[worker] = self._now
         del self._pending[worker]
         self._checks.pop(worker, None)
         if worker == MAIN:

@@ -8,11 +8,12 @@ from sut.engine.coordinator import Step
 from sut.engine.model import Op
 
 
-def _run(schedule: tuple[int, ...], *, unseen: str = "") -> tuple[Result, list[Violation]]:
+def _run(schedule: tuple[int, ...], *, unseen: str = "",
+         state: int | None = 7) -> tuple[Result, list[Violation]]:
     """Two workers, two decisions; every state looks the same to the fingerprint."""
     workers = ("a", "b")
     taken = [workers[entry] for entry in schedule] + ["a", "a"]
-    steps = tuple(Step(worker, Op(worker, "point", "x"), "go", workers, worker == "a", 7, 0)
+    steps = tuple(Step(worker, Op(worker, "point", "x"), "go", workers, worker == "a", state, 0)
                   for worker in taken[:2])
     outcomes = tuple(WorkerOutcome(name, "ok", 0) for name in workers)
     return Result("fake", "v", {}, "fork", 0, (), outcomes, steps=steps,
@@ -28,3 +29,9 @@ def test_runs_sharing_what_the_schedule_cannot_see_are_not_pruned() -> None:
     exploration = explore(lambda schedule: _run(schedule, unseen="a was handed a Lock"))
     assert (exploration.runs, exploration.unpruned) == (4, "a was handed a Lock")
     assert exploration.runs == explore(_run, cache=False).runs
+
+
+def test_runs_without_fingerprints_are_not_pruned() -> None:
+    exploration = explore(lambda schedule: _run(schedule, state=None))
+    assert exploration.runs == explore(_run, cache=False).runs
+    assert exploration.unpruned.startswith("a run took no fingerprints of its states")

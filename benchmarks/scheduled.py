@@ -1,0 +1,170 @@
+"""One scheduled run, against the physical floor, and where its time goes.
+
+The run: the ticket office, 2 buyers, ``locked``, by the default schedule,
+through the code path of ``python -m sut run ... --schedule ''`` (run and
+check). The floor: start 2 bare processes (a target that does nothing) and
+join them. Both are measured alternately; the ratio is what a scheduled run
+costs beyond starting processes at all.
+
+Where the time goes, as medians over the same runs: starting the workers
+(each runs alone up to its first gate before the next is started), the
+gates (every decision of the schedule, the workers running between them,
+and their exit), reading the logs back, checking, and the teardown. The
+last row is a floor of its own: plain ``multiprocessing`` starting 2
+processes one after the other, each up to a first message to the parent,
+then releasing and joining them - what starting workers one at a time
+costs before any harness.
+
+    python -m benchmarks.scheduled [--repeat 40] [--start-method fork]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from benchmarks._noop import noop, reply_once
+
+REPEAT = 40
+PROCESSES = 2
+# The parts of a run, as the methods that do them (class, method, part).
+PARTS = (("Run.spawn", "start the workers"), ("Run.wait", "gates and exits"),
+         ("read_log", "read the logs back"), ("Run.close", "teardown"))
+CHECK = "check"
+
+
+def bare(start_method: str) -> float:
+    """Seconds to start PROCESSES processes that do nothing, and join them."""
+    import multiprocessing
+
+    context: Any = multiprocessing.get_context(start_method)
+    began = time.perf_counter()
+    started = [context.Process(target=noop) for _ in range(PROCESSES)]
+    for process in started:
+        process.start()
+    for process in started:
+        process.join(60)
+    took = time.perf_counter() - began
+    for process in started:
+        process.close()
+    return took
+
+
+def serial_floor(start_method: str) -> float:
+    """Seconds to start PROCESSES processes one after the other, each up to a first
+    message to the parent, then release and join them (plain multiprocessing)."""
+    import multiprocessing
+
+    context: Any = multiprocessing.get_context(start_method)
+    began = time.perf_counter()
+    started = []
+    for _ in range(PROCESSES):
+        ours, theirs = context.Pipe()
+        process = context.Process(target=reply_once, args=(theirs,))
+        process.start()
+        theirs.close()
+        ours.recv()
+        started.append((process, ours))
+    for _, ours in started:
+        ours.send(None)
+    for process, ours in started:
+        process.join(60)
+        ours.close()
+        process.close()
+    return time.perf_counter() - began
+
+
+def scheduled(start_method: str, spent: dict[str, float] | None = None) -> float:
+    """Seconds for one checked run of the ticket office with 2 buyers, by a schedule
+    (what ``Scenario.evaluate`` does); the check's own seconds go into ``spent``."""
+    import sut
+    from sut.scenarios import ticket
+
+    scenario = sut.get("ticket")
+    params = ticket.Params(buyers=PROCESSES, tickets=PROCESSES, jitter=0.0)
+    began = time.perf_counter()
+    run: Any = scenario.run  # the ticket office takes a schedule
+    result = run(params, scenario.variant("locked"), start_method=start_method, timeout=60,
+                 schedule=())
+    checked = time.perf_counter()
+    violations = scenario.check(result)
+    took = time.perf_counter() - began
+    if spent is not None:
+        spent[CHECK] = spent.get(CHECK, 0.0) + time.perf_counter() - checked
+    if violations or result.scenario_error:
+        raise AssertionError(f"the locked ticket office broke: {violations or result}")
+    return took
+
+
+@contextlib.contextmanager
+def timing_parts() -> Iterator[dict[str, float]]:
+    """Time every part of a run (PARTS) while inside: seconds spent in each, summed."""
+    from sut.engine import runner
+
+    spent: dict[str, float] = dict.fromkeys((part for _, part in PARTS), 0.0)
+    # Each name in PARTS, as where it lives and what it is called there.
+    places = [(runner.Run, name[4:]) if name.startswith("Run.") else (runner, name)
+              for name, _ in PARTS]
+    originals = [getattr(owner, name) for owner, name in places]
+    for (owner, name), original, (_, part) in zip(places, originals, PARTS, strict=True):
+        setattr(owner, name, _timed(original, part, spent))
+    try:
+        yield spent
+    finally:
+        for (owner, name), original in zip(places, originals, strict=True):
+            setattr(owner, name, original)
+
+
+def _timed(method: Callable[..., Any], part: str,
+           spent: dict[str, float]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            spent[part] += time.perf_counter() - began
+    return timed
+
+
+def table(repeat: int, start_method: str) -> list[str]:
+    """The ratio and the breakdown, as Markdown."""
+    bare(start_method), scheduled(start_method), serial_floor(start_method)  # warm-up
+    floors, runs, serials, parts = [], [], [], []
+    for _ in range(repeat):
+        floors.append(bare(start_method))
+        with timing_parts() as spent:
+            runs.append(scheduled(start_method, spent))
+        parts.append(spent)
+        serials.append(serial_floor(start_method))
+    floor, run = statistics.median(floors), statistics.median(runs)
+    rows = [f"A scheduled run of {PROCESSES} buyers: {run * 1000:.1f} ms; {PROCESSES} bare "
+            f"processes started and joined: {floor * 1000:.1f} ms; ratio {run / floor:.1f}x "
+            f"({start_method}, median of {repeat}).", "",
+            "| part of the scheduled run | median |", "|---|---:|"]
+    rows += [f"| {part} | {statistics.median(spent[part] for spent in parts) * 1000:.1f} ms |"
+             for part in [*(part for _, part in PARTS), CHECK]]
+    rows.append(f"| (floor: {PROCESSES} processes started one after the other to a first "
+                f"message, then joined) | {statistics.median(serials) * 1000:.1f} ms |")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=REPEAT)
+    parser.add_argument("--start-method", default="fork")
+    args = parser.parse_args(argv)
+    from benchmarks.overhead import precompile
+
+    precompile()
+    print("\n".join(table(args.repeat, args.start_method)), file=sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
