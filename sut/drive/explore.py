@@ -76,7 +76,7 @@ def explore(evaluate: Evaluate, *, max_runs: int = MAX_RUNS, cache: bool = True,
         with fingerprinting():
             result, violations = evaluate(prefix)
         runs += 1
-        unpruned = unpruned or result.unseen or _unfingerprinted(result)
+        unpruned = unpruned or result.unseen or unfingerprinted(result)
         assumed.update(result.assumed)
         if violations:
             violating += 1
@@ -99,7 +99,7 @@ def explore(evaluate: Evaluate, *, max_runs: int = MAX_RUNS, cache: bool = True,
     return Exploration(runs, violating, not todo, first, unpruned, tuple(sorted(assumed)))
 
 
-def _unfingerprinted(result: Result) -> str:
+def unfingerprinted(result: Result) -> str:
     """Why the states of ``result`` cannot be compared, if they cannot."""
     if any(step.state is None for step in result.steps):
         return "a run took no fingerprints of its states (was it made in another thread?)"

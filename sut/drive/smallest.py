@@ -32,10 +32,11 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 
-from sut.drive.explore import explore
+from sut.drive.explore import explore, unfingerprinted
 from sut.drive.minimal import Evaluate, counted, minimal_schedule
 from sut.drive.sizes import Configuration, configurations, continuous
 from sut.drive.strategies import configs
+from sut.engine.coordinator import fingerprinted
 from sut.engine.probe import Schedule
 from sut.engine.result import Result, Violation
 from sut.engine.space import Space
@@ -99,10 +100,11 @@ class _Runs:
 
     def __call__(self, params: Any, schedule: Schedule) -> Run:
         key = _key(params, schedule)
-        if key not in self._runs:
+        # An exploration compares fingerprints: a search's run, which took none, will not do.
+        if key not in self._runs or (fingerprinted() and unfingerprinted(self._runs[key][0])):
             self._runs[key] = run = self._evaluate(params, schedule)
             if run[0].schedule == ():  # the shortest schedule that replays it: the default's
-                self._runs.setdefault(_key(params, Schedule()), run)
+                self._runs[_key(params, Schedule())] = run
         return self._runs[key]
 
     def processes(self, params: Any) -> int:

@@ -125,6 +125,11 @@ def fingerprinting() -> Iterator[None]:
         _FINGERPRINTS.reset(token)
 
 
+def fingerprinted() -> bool:
+    """Whether runs scheduled now take fingerprints (inside :func:`fingerprinting`)."""
+    return _FINGERPRINTS.get()
+
+
 class Coordinator:
     """Decides, step by step, which worker goes on; see the module docstring."""
 
