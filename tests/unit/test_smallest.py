@@ -14,7 +14,7 @@ from sut.drive.sizes import Configuration, configurations, continuous, kind, val
 from sut.drive.smallest import Smallest, smallest_schedule
 from sut.drive.strategies import configs
 from sut.engine import Result, Schedule, Violation, WorkerOutcome
-from sut.engine.coordinator import Step
+from sut.engine.coordinator import Step, fingerprinted
 from sut.engine.model import Op
 from sut.engine.space import OneOf
 
@@ -117,9 +117,11 @@ def _write(params: Writers, schedule: Schedule) -> tuple[Result, list[Violation]
         entries = schedule.schedule
         who = _pick(entries[len(order)] if len(order) < len(entries) else None, schedule,
                     names, choices, default)
-        # The state is the file written so far: every order is a state of its own.
-        steps.append(Step(who, Op(who, "point"), "go", choices, who == default,
-                          hash(tuple(order)), len(order)))
+        # The state is the file written so far: every order is a state of its own. As
+        # a coordinator's, only taken where an exploration compares states.
+        state = hash(tuple(order)) if fingerprinted() else None
+        steps.append(Step(who, Op(who, "point"), "go", choices, who == default, state,
+                          len(order)))
         order.append(who)
         left[who] -= 1
     switched = [i for i, step in enumerate(steps) if not step.default]
@@ -202,3 +204,19 @@ def test_every_smaller_configuration_explored_is_counted_with_its_runs() -> None
     assert Smallest(smaller=3, explored=3, runs=41).describe() == (
         "smallest: every interleaving of the 3 smaller configurations explored (41 runs)")
 
+
+
+def test_an_exploration_does_not_take_a_searchs_run_which_has_no_fingerprints() -> None:
+    made: list[tuple[int, bool]] = []  # writers, fingerprinted: each default run made
+
+    def counted(params: Writers, schedule: Schedule) -> tuple[Result, list[Violation]]:
+        result = _write(params, schedule)
+        if result[0].schedule == ():
+            made.append((params.writers, fingerprinted()))
+        return result
+
+    smallest_schedule(counted, Writers, SPACE, workers=3, decisions=20)
+    # The search ran two writers by the default schedule, without fingerprints; the
+    # check of that smaller configuration explores it, and runs it again with them.
+    assert (2, False) in made
+    assert (2, True) in made
