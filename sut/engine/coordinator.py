@@ -46,13 +46,14 @@ each fingerprint once. Only an exploration compares them, so only a run made
 inside :func:`fingerprinting` takes them (it costs reading the shared data
 at every decision); any other run's steps have none (``state`` None).
 
-The model is held to the real primitives. A worker arriving at a gate tries
-the real primitive without blocking (and undoes it) where it can - a lock,
-a semaphore, an event: if the real one would let it through where the model
-says it waits, the run ends there and :attr:`Coordinator.disagreement` says
-so. The other way round, a worker let go on that the real primitive holds
-back gives up after a while with ``gate.ModelDisagreement``. Either is an
-error of the scenario: the verdicts rest on the model.
+The model is held to the real primitives. A worker stopped at a gate that
+the model says cannot go on is asked, once per stop, to try the real
+primitive without blocking (and undo it) where it can - a lock, a semaphore,
+an event: if the real one would let it through, the run ends there and
+:attr:`Coordinator.disagreement` says so. The other way round, a worker let
+go on that the real primitive holds back gives up after a while with
+``gate.ModelDisagreement``. Either is an error of the scenario: the verdicts
+rest on the model.
 
 A worker that neither reaches its next gate nor ends, while every other
 process waits at one, is waiting on something the schedule cannot see: once
@@ -169,7 +170,7 @@ class Coordinator:
         # run's files it ever opened for reading.
         self._seen_by: dict[str, tuple[dict[str, bytes], dict[str, bytes]]] = {}
         self._opened: dict[str, set[str]] = {}
-        self._fingerprints = _FINGERPRINTS.get()
+        self._fingerprints = fingerprinted()
 
     def add(self, worker: str, connection: Connection | None, pid: int | None = None) -> None:
         """A worker just started (it runs until its first gate), or failed to (None).

@@ -12,12 +12,12 @@ The model is held to the real primitive both ways. Waiting at the gate of
 an ``acquire`` (of a lock, a semaphore, a file lock, or the lock of a shared
 Value) or of an event's ``wait`` that the model says cannot go on, a process
 asked by the coordinator tries the real primitive without blocking, undoes
-it, and says whether it would have gone through: if so, the run ends there. Let go on by the
-model, the real operation must go through within REAL_LAG seconds (a
-queue's feeder thread, or a process still tearing down with an flock, may
-lag a little); if it does not, :class:`~.gate.ModelDisagreement`. Queues
-and pipes are held only the second way: their real emptiness lags behind
-their feeders, so it is no fact to compare.
+it, and says whether it would have gone through: if so, the run ends there.
+Let go on by the model, the real operation must go through within REAL_LAG
+seconds (a queue's feeder thread, or a process still tearing down with an
+flock, may lag a little); if it does not, :class:`~.gate.ModelDisagreement`.
+Queues and pipes are held only the second way: their real emptiness lags
+behind their feeders, so it is no fact to compare.
 
 Every public method of a wrapper is one of three kinds, and
 tests/unit/test_primitives.py holds each to its kind:
@@ -311,14 +311,19 @@ class ScheduledConnection:
         self.real.send_bytes(buf, offset, size)
 
     def recv(self) -> Any:
-        if self.receives_from is not None:
-            _step("get", self.receives_from)
+        self._arrived()
         return self.real.recv()
 
     def recv_bytes(self, maxlength: int | None = None) -> bytes:
-        if self.receives_from is not None:
-            _step("get", self.receives_from)
+        self._arrived()
         return bytes(self.real.recv_bytes(maxlength))
+
+    def _arrived(self) -> None:
+        """Wait for the gate of a receive; then what the model says is there (a message,
+        or end of file) must arrive for real."""
+        if self.receives_from is not None and _step("get", self.receives_from) and (
+                _scheduled() and not self.real.poll(REAL_LAG)):
+            _disagree(f"a message be received from {self.receives_from}")
 
     def recv_bytes_into(self, buf: Any, offset: int = 0) -> int:
         if _scheduled():

@@ -57,7 +57,7 @@ def test_the_minimal_schedule_replays_the_same_run(minimum: Minimum, start_metho
 # count is a fact of the program: it changes only with it). The default run
 # explores the small ones, the gate's tier (pytest -m slow) those of a few
 # seconds, and the thorough profile the rest too.
-QUICK = 50  # interleavings at most, for an exploration in every run of the suite
+QUICK = 30  # interleavings at most, for an exploration in every run of the suite
 GATE = 100  # at most, for an exploration in the gate's tier
 EXPLORED_HERE = [
     pytest.param(explored, marks=[pytest.mark.slow] if explored.interleavings > QUICK else [],
