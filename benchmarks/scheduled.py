@@ -29,7 +29,8 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from benchmarks._noop import noop, reply_once
+from benchmarks._noop import reply_once
+from benchmarks.overhead import bare, precompile
 
 REPEAT = 40
 PROCESSES = 2
@@ -37,23 +38,6 @@ PROCESSES = 2
 PARTS = (("Run.spawn", "start the workers"), ("Run.wait", "gates and exits"),
          ("read_log", "read the logs back"), ("Run.close", "teardown"))
 CHECK = "check"
-
-
-def bare(start_method: str) -> float:
-    """Seconds to start PROCESSES processes that do nothing, and join them."""
-    import multiprocessing
-
-    context: Any = multiprocessing.get_context(start_method)
-    began = time.perf_counter()
-    started = [context.Process(target=noop) for _ in range(PROCESSES)]
-    for process in started:
-        process.start()
-    for process in started:
-        process.join(60)
-    took = time.perf_counter() - began
-    for process in started:
-        process.close()
-    return took
 
 
 def serial_floor(start_method: str) -> float:
@@ -135,10 +119,10 @@ def _timed(method: Callable[..., Any], part: str,
 
 def table(repeat: int, start_method: str) -> list[str]:
     """The ratio and the breakdown, as Markdown."""
-    bare(start_method), scheduled(start_method), serial_floor(start_method)  # warm-up
+    bare(start_method, PROCESSES), scheduled(start_method), serial_floor(start_method)  # warm-up
     floors, runs, serials, parts = [], [], [], []
     for _ in range(repeat):
-        floors.append(bare(start_method))
+        floors.append(bare(start_method, PROCESSES))
         with timing_parts() as spent:
             runs.append(scheduled(start_method, spent))
         parts.append(spent)
@@ -160,8 +144,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=REPEAT)
     parser.add_argument("--start-method", default="fork")
     args = parser.parse_args(argv)
-    from benchmarks.overhead import precompile
-
     precompile()
     print("\n".join(table(args.repeat, args.start_method)), file=sys.stdout)
 

@@ -49,16 +49,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from sut.engine import (
-    DEFAULT_TIMEOUT,
-    Backend,
-    Event,
-    Probe,
-    Result,
-    Run,
-    Violation,
-    shaking,
-)
+from sut.engine import DEFAULT_TIMEOUT, Backend, Event, Probe, Result, Run, Violation, shaking
 from sut.engine.backend import drain, join_queue
 from sut.engine.checked import Checked, jitter_width, param
 from sut.engine.invariants import Invariants, exits_cleanly, invariant

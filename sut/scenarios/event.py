@@ -45,15 +45,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from sut.engine import (
-    DEFAULT_TIMEOUT,
-    Backend,
-    Probe,
-    Result,
-    Run,
-    Violation,
-    shaking,
-)
+from sut.engine import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Violation, shaking
 from sut.engine.checked import Checked, jitter_width, param
 from sut.engine.invariants import CLEAN_EXIT, NO_HANG, Invariants, clean_exit, invariant
 from sut.engine.params import positive_int, seconds

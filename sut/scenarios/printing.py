@@ -35,15 +35,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from sut.engine import (
-    DEFAULT_TIMEOUT,
-    Backend,
-    Probe,
-    Result,
-    Run,
-    Violation,
-    shaking,
-)
+from sut.engine import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Violation, shaking
 from sut.engine.checked import Checked, jitter_width, param
 from sut.engine.guards import NoGuard
 from sut.engine.invariants import Invariants, exits_cleanly, invariant
