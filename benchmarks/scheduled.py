@@ -28,15 +28,16 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
+from unittest import mock
 
 from benchmarks._noop import reply_once
 from benchmarks.overhead import bare, precompile
 
 REPEAT = 40
 PROCESSES = 2
-# The parts of a run, as the methods that do them (class, method, part).
-PARTS = (("Run.spawn", "start the workers"), ("Run.wait", "gates and exits"),
-         ("read_log", "read the logs back"), ("Run.close", "teardown"))
+# The parts of a run, as what does them: (``Run`` or the ``runner`` module, name, part).
+PARTS = (("Run", "spawn", "start the workers"), ("Run", "wait", "gates and exits"),
+         ("runner", "read_log", "read the logs back"), ("Run", "close", "teardown"))
 CHECK = "check"
 
 
@@ -91,18 +92,13 @@ def timing_parts() -> Iterator[dict[str, float]]:
     """Time every part of a run (PARTS) while inside: seconds spent in each, summed."""
     from sut.engine import runner
 
-    spent: dict[str, float] = dict.fromkeys((part for _, part in PARTS), 0.0)
-    # Each name in PARTS, as where it lives and what it is called there.
-    places = [(runner.Run, name[4:]) if name.startswith("Run.") else (runner, name)
-              for name, _ in PARTS]
-    originals = [getattr(owner, name) for owner, name in places]
-    for (owner, name), original, (_, part) in zip(places, originals, PARTS, strict=True):
-        setattr(owner, name, _timed(original, part, spent))
-    try:
+    owners: dict[str, Any] = {"Run": runner.Run, "runner": runner}
+    spent: dict[str, float] = dict.fromkeys((part for _, _, part in PARTS), 0.0)
+    with contextlib.ExitStack() as patches:
+        for owner, name, part in PARTS:
+            timed = _timed(getattr(owners[owner], name), part, spent)
+            patches.enter_context(mock.patch.object(owners[owner], name, timed))
         yield spent
-    finally:
-        for (owner, name), original in zip(places, originals, strict=True):
-            setattr(owner, name, original)
 
 
 def _timed(method: Callable[..., Any], part: str,
@@ -133,7 +129,7 @@ def table(repeat: int, start_method: str) -> list[str]:
             f"({start_method}, median of {repeat}).", "",
             "| part of the scheduled run | median |", "|---|---:|"]
     rows += [f"| {part} | {statistics.median(spent[part] for spent in parts) * 1000:.1f} ms |"
-             for part in [*(part for _, part in PARTS), CHECK]]
+             for part in [*(part for _, _, part in PARTS), CHECK]]
     rows.append(f"| (floor: {PROCESSES} processes started one after the other to a first "
                 f"message, then joined) | {statistics.median(serials) * 1000:.1f} ms |")
     return rows

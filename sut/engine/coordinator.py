@@ -291,11 +291,12 @@ class Coordinator:
     def _hold_to_real(self) -> None:
         """Ask each stopped worker the model holds back whether its real primitive agrees
         (once per stop); where it does not, :attr:`disagreement` says so."""
-        for worker, (op, _, _) in list(self._pending.items()):
+        for worker in [worker for worker in self._checks if worker in self._pending]:
+            op = self._pending[worker][0]
             # A try-acquire never waits, but gets the lock only where an acquire would.
             asked = Op(worker, "acquire", op.target) if op.kind == "try-acquire" else op
             reason = self.world.waits_for(asked)
-            if reason is None or worker not in self._checks:
+            if reason is None:
                 continue
             if self._checks.pop(worker)():
                 self.disagreement = (

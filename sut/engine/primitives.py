@@ -321,8 +321,10 @@ class ScheduledConnection:
     def _arrived(self) -> None:
         """Wait for the gate of a receive; then what the model says is there (a message,
         or end of file) must arrive for real."""
-        if self.receives_from is not None and _step("get", self.receives_from) and (
-                _scheduled() and not self.real.poll(REAL_LAG)):
+        if self.receives_from is None or not _scheduled():
+            return
+        _step("get", self.receives_from)
+        if not self.real.poll(REAL_LAG):
             _disagree(f"a message be received from {self.receives_from}")
 
     def recv_bytes_into(self, buf: Any, offset: int = 0) -> int:

@@ -17,7 +17,10 @@ import pytest
 
 from sut.engine.stall import FUTEX, READ, SETTLE, StallWatch
 
-pytestmark = pytest.mark.skipif(not StallWatch().available,
+# The detector reads Linux's /proc and, elsewhere, never calls a worker blocked (the
+# deadline ends such a run instead). Skipped by platform, not by the detector's own
+# word: on Linux, where CI runs, a detector that found itself unavailable fails here.
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="the stall detector reads Linux's /proc")
 
 CONTEXT = multiprocessing.get_context("fork")
