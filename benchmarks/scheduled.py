@@ -3,8 +3,10 @@
 The run: the ticket office, 2 buyers, ``locked``, by the default schedule,
 through the code path of ``python -m sut run ... --schedule ''`` (run and
 check). The floor: start 2 bare processes (a target that does nothing) and
-join them. Both are measured alternately; the ratio is what a scheduled run
-costs beyond starting processes at all.
+join them; and the same run without a schedule (no jitter): what the
+program's own work costs. All are measured alternately; the ratios are what a
+scheduled run costs beyond starting processes at all, and beyond running
+the program unscheduled.
 
 Where the time goes, as medians over the same runs: starting the workers
 (each runs alone up to its first gate before the next is started), the
@@ -65,9 +67,11 @@ def serial_floor(start_method: str) -> float:
     return time.perf_counter() - began
 
 
-def scheduled(start_method: str, spent: dict[str, float] | None = None) -> float:
-    """Seconds for one checked run of the ticket office with 2 buyers, by a schedule
-    (what ``Scenario.evaluate`` does); the check's own seconds go into ``spent``."""
+def scheduled(start_method: str, spent: dict[str, float] | None = None, *,
+              schedule: tuple[int, ...] | None = ()) -> float:
+    """Seconds for one checked run of the ticket office with 2 buyers, by ``schedule``
+    (None: unscheduled, without jitter), as ``Scenario.evaluate`` does it; the
+    check's own seconds go into ``spent``."""
     import sut
     from sut.scenarios import ticket
 
@@ -76,7 +80,7 @@ def scheduled(start_method: str, spent: dict[str, float] | None = None) -> float
     began = time.perf_counter()
     run: Any = scenario.run  # the ticket office takes a schedule
     result = run(params, scenario.variant("locked"), start_method=start_method, timeout=60,
-                 schedule=())
+                 schedule=schedule)
     checked = time.perf_counter()
     violations = scenario.check(result)
     took = time.perf_counter() - began
@@ -116,9 +120,10 @@ def _timed(method: Callable[..., Any], part: str,
 def table(repeat: int, start_method: str) -> list[str]:
     """The ratio and the breakdown, as Markdown."""
     bare(start_method, PROCESSES), scheduled(start_method), serial_floor(start_method)  # warm-up
-    floors, runs, serials, parts = [], [], [], []
+    floors, runs, serials, parts, plain = [], [], [], [], []
     for _ in range(repeat):
         floors.append(bare(start_method, PROCESSES))
+        plain.append(scheduled(start_method, schedule=None))
         with timing_parts() as spent:
             runs.append(scheduled(start_method, spent))
         parts.append(spent)
@@ -126,7 +131,9 @@ def table(repeat: int, start_method: str) -> list[str]:
     floor, run = statistics.median(floors), statistics.median(runs)
     rows = [f"A scheduled run of {PROCESSES} buyers: {run * 1000:.1f} ms; {PROCESSES} bare "
             f"processes started and joined: {floor * 1000:.1f} ms; ratio {run / floor:.1f}x "
-            f"({start_method}, median of {repeat}).", "",
+            f"({start_method}, median of {repeat}). The same run without a schedule "
+            f"(no jitter): {statistics.median(plain) * 1000:.1f} ms, "
+            f"{statistics.median(plain) / floor:.1f}x.", "",
             "| part of the scheduled run | median |", "|---|---:|"]
     rows += [f"| {part} | {statistics.median(spent[part] for spent in parts) * 1000:.1f} ms |"
              for part in [*(part for _, _, part in PARTS), CHECK]]
