@@ -93,10 +93,10 @@ def _scheduled_about() -> str:
     return ("One run of the ticket office (`locked`, 2 buyers) by the default schedule, run and "
             "checked as `python -m sut run ... --schedule ''` does, against starting and "
             "joining 2 bare processes, and against the same run without a schedule (the "
-            "program's own work: the lock, the file, the log); then where the run's time goes, part by part, and the "
-            "floor of starting processes one at a time (each runs alone up to its first gate "
-            f"before the next starts). Median of {scheduled.REPEAT}, alternating, after a "
-            "warm-up.")
+            "program's own work: the lock, the file, the log); then where the run's time "
+            "goes, part by part, and the floor of starting processes one at a time (each "
+            "runs alone up to its first gate before the next starts). "
+            f"Median of {scheduled.REPEAT}, alternating, after a warm-up.")
 
 
 def _suite() -> list[str]:
