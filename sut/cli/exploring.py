@@ -10,12 +10,23 @@ import sys
 import time
 from typing import Any
 
-from sut.cli.common import Command, UsageError, configuration_options, emit, exit_code, json_option
+from sut.cli.common import (
+    Command,
+    UsageError,
+    configuration_options,
+    emit,
+    exit_code,
+    json_option,
+    whole,
+)
 from sut.cli.running import chosen, report, result_json
 from sut.drive.explore import MAX_RUNS, Exploration, explore
 from sut.drive.hunt import unscheduled
 from sut.engine.coordinator import format_schedule
 from sut.engine.params import describe_params
+
+# The most interleavings `--max-runs` may ask for: at a few runs a second, days.
+MOST_RUNS = 1_000_000
 
 
 class _Progress:
@@ -39,15 +50,14 @@ class _Progress:
 def _options(command: argparse.ArgumentParser) -> None:
     configuration_options(command, params="scenario parameters; keep them small "
                                           "(2-3 workers)")
-    command.add_argument("--max-runs", type=int, default=MAX_RUNS,
-                         help="stop after this many interleavings (default: %(default)s)")
+    command.add_argument("--max-runs", type=whole("--max-runs", low=1, high=MOST_RUNS),
+                         default=MAX_RUNS, help=f"stop after this many interleavings, at most "
+                                                f"{MOST_RUNS} (default: %(default)s)")
     json_option(command)
 
 
 def _explore(args: argparse.Namespace) -> int:
     scenario, variant, params = chosen(args)
-    if args.max_runs < 1:
-        raise UsageError(f"--max-runs must be >= 1, got {args.max_runs}")
     why_not = unscheduled(scenario)
     if why_not is not None:
         raise UsageError(f"{scenario.name} cannot be explored: {why_not}")

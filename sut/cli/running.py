@@ -10,7 +10,15 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sut.cli.common import Command, UsageError, configuration_options, emit, exit_code, json_option
+from sut.cli.common import (
+    Command,
+    UsageError,
+    configuration_options,
+    emit,
+    exit_code,
+    json_option,
+    seed_option,
+)
 from sut.drive import catalogue
 from sut.engine import Result, Violation, default_start_method
 from sut.engine.coordinator import format_schedule, parse_schedule
@@ -25,12 +33,10 @@ TIMELINE_LIMIT = 40
 
 def chosen(args: argparse.Namespace) -> tuple[Scenario, Variant, Any]:
     """The scenario, variant and params a command names (``run``: with ``--db``); its
-    ``--timeout`` checked."""
+    ``--timeout`` was checked as it was read."""
     scenario = catalogue.get(args.scenario)
     variant = scenario.variant(args.variant)
     params = _params(scenario, args.params, getattr(args, "db", None))
-    if not args.timeout > 0:
-        raise UsageError(f"--timeout must be > 0 seconds, got {args.timeout}")
     return scenario, variant, params
 
 
@@ -105,7 +111,7 @@ def result_json(result: Result, violations: list[Violation]) -> dict[str, Any]:
 
 def _options(command: argparse.ArgumentParser) -> None:
     configuration_options(command)
-    command.add_argument("--seed", type=int, default=0, help="seed of the jitter (default: 0)")
+    seed_option(command, "seed of the jitter")
     command.add_argument("--db", metavar="PATH",
                          help="ticket only: take the starting count from this database file "
                               "(it is read, never written)")

@@ -14,12 +14,15 @@ from sut.cli.common import (
     Command,
     UsageError,
     check_writable,
+    check_writable_folder,
     emit,
     exit_code,
     note,
     start_method_option,
+    write_all,
     write_whole,
 )
+from sut.drive import catalogue
 
 
 def _demo_options(command: argparse.ArgumentParser) -> None:
@@ -31,11 +34,13 @@ def _demo_options(command: argparse.ArgumentParser) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    for name in args.scenarios:  # an unknown one refused, with the known ones, at once
+        catalogue.get(name)
+    if args.svg is not None:
+        check_writable(args.svg)  # before the searches (and their imports), not after
     from sut.report import demo
     from sut.report.picture import svg
 
-    if args.svg is not None:
-        check_writable(args.svg)  # before the searches, not after
     verdicts = demo.show(args.scenarios, start_method=args.start_method, say=emit,
                          progress=note)
     drawings = [verdict.broken for verdict in verdicts if verdict.broken is not None]
@@ -52,15 +57,30 @@ def _races_options(command: argparse.ArgumentParser) -> None:
     start_method_option(command)
 
 
+def _check_races_folders(out: str, pictures: str) -> None:
+    """Refuse ``out``, or the pictures' folder in it, before the searches (a minute), not
+    after: each must be a folder a file can be made in (the pictures' folder may be
+    missing: it is made when written)."""
+    check_writable_folder(out)
+    if os.path.lexists(pictures):
+        check_writable_folder(pictures)
+
+
+def _make_folder(folder: str) -> None:
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot write in {folder!r}: {exc.strerror or exc}") from None
+
+
 def _races(args: argparse.Namespace) -> int:
     from sut.report import races
 
-    if not os.path.isdir(args.out):
-        raise UsageError(f"cannot write in {args.out!r}: no such folder")
-    os.makedirs(os.path.join(args.out, races.PICTURES), exist_ok=True)
+    pictures = os.path.join(args.out, races.PICTURES)
+    _check_races_folders(args.out, pictures)
     files = races.document(start_method=args.start_method, progress=note)
-    for name, text in files.items():
-        write_whole(os.path.join(args.out, name), text)
+    _make_folder(pictures)
+    write_all({os.path.join(args.out, name): text for name, text in files.items()})
     emit(f"wrote {', '.join(sorted(files))} in {args.out}")
     return EXIT_HELD
 

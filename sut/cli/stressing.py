@@ -10,13 +10,24 @@ import sys
 import time
 from typing import Any
 
-from sut.cli.common import Command, UsageError, configuration_options, emit, exit_code, json_option
+from sut.cli.common import (
+    MAX_SEED,
+    Command,
+    UsageError,
+    configuration_options,
+    emit,
+    exit_code,
+    json_option,
+    seed_option,
+    whole,
+)
 from sut.cli.running import chosen, run_command
 from sut.drive.stress import Histogram, report, stress
 from sut.engine.params import describe_params
 
-# How many runs `stress` makes unless told.
+# How many runs `stress` makes unless told, and at most (at a few runs a second, a day).
 STRESS_RUNS = 100
+MOST_RUNS = 100_000
 
 
 class _Bar:
@@ -45,11 +56,10 @@ class _Bar:
 
 def _options(command: argparse.ArgumentParser) -> None:
     configuration_options(command)
-    command.add_argument("--runs", type=int, default=STRESS_RUNS,
-                         help="how many runs (default: %(default)s)")
-    command.add_argument("--seed", type=int, default=0,
-                         help="the first run's jitter seed; each run takes the next "
-                              "(default: %(default)s)")
+    command.add_argument("--runs", type=whole("--runs", low=1, high=MOST_RUNS),
+                         default=STRESS_RUNS,
+                         help=f"how many runs, at most {MOST_RUNS} (default: %(default)s)")
+    seed_option(command, "the first run's jitter seed; each run takes the next")
     json_option(command)
 
 
@@ -65,8 +75,9 @@ def _histogram_json(histogram: Histogram) -> dict[str, Any]:
 
 def _stress(args: argparse.Namespace) -> int:
     scenario, variant, params = chosen(args)
-    if args.runs < 1:
-        raise UsageError(f"--runs must be >= 1, got {args.runs}")
+    if args.seed + args.runs - 1 > MAX_SEED:  # the last run's seed is printed as --seed
+        raise UsageError(f"--seed {args.seed} with --runs {args.runs} goes past the last "
+                         f"seed, {MAX_SEED}")
     bar = _Bar(args.runs)
     histogram = stress(
         lambda seed: scenario.evaluate(params, variant.name, start_method=args.start_method,

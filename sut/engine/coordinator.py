@@ -540,17 +540,43 @@ def _digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
+# The most digits a schedule's worker index has, and the longest text a schedule
+# of MAX_STEPS such entries, with a separator each, can be.
+_INDEX_DIGITS = 6
+_SCHEDULE_TEXT = MAX_STEPS * (_INDEX_DIGITS + 2)
+
+
 def parse_schedule(text: str) -> tuple[int, ...]:
     """``"0,1,m,0"`` (or ``"0 1 m 0"``) as worker indices, ``m`` being main (-1).
 
+    Strict, for it is typed by hand: each entry is ASCII digits (at most
+    :data:`_INDEX_DIGITS` of them) or ``m`` - no sign, underscore, other script's
+    digit or empty entry (``0,,1``) - and there are at most :data:`MAX_STEPS`
+    entries. Only a text that is empty (or blank) as a whole means the default order.
+
     Raises:
-        ValueError: naming the first entry that is neither.
+        ValueError: naming the first entry that is neither, or the limit passed.
+
+    Example:
+        >>> parse_schedule("0,1, m 2")
+        (0, 1, -1, 2)
     """
-    entries = text.replace(",", " ").split()
+    if not text.strip():
+        return ()
+    if len(text) > _SCHEDULE_TEXT:  # a bound on the work, before any splitting
+        raise ValueError(f"a schedule has at most {MAX_STEPS} entries; this one is "
+                         f"{len(text)} characters long")
+    entries = [word for part in text.split(",") for word in part.split() or [""]]
     for entry in entries:
-        if not entry.isdigit() and entry != MAIN_LETTER:
+        if entry != MAIN_LETTER and not (entry.isascii() and entry.isdigit()
+                                         and len(entry) <= _INDEX_DIGITS):
+            what = repr(entry) if len(entry) <= 20 else f"{entry[:20]!r}..."
+            what = what if entry else "an empty entry"
             raise ValueError(f"a schedule lists worker indices like 0,1,m,0 (m is main); "
-                             f"{entry!r} is not one")
+                             f"{what} is not one")
+    if len(entries) > MAX_STEPS:
+        raise ValueError(f"a schedule has at most {MAX_STEPS} entries (one per decision), "
+                         f"got {len(entries)}")
     return tuple(-1 if entry == MAIN_LETTER else int(entry) for entry in entries)
 
 

@@ -111,12 +111,13 @@ def _verdict(scenario: Scenario, variant: Variant, verdict: str, evidence: str,
 
 def show(names: Sequence[str], *, start_method: str, say: Callable[[str], None],
          progress: Callable[[str], None]) -> list[Verdict]:
-    """Show the scenarios called ``names`` (every one if empty); the verdicts.
+    """Show the scenarios called ``names`` (every one if empty; a name given twice is
+    shown once, where first given); the verdicts.
 
     Raises:
         ValueError: an unknown scenario, or one that is neither scheduled nor searched.
     """
-    chosen = [catalogue.get(name) for name in names] or catalogue.catalogue()
+    chosen = [catalogue.get(name) for name in dict.fromkeys(names)] or catalogue.catalogue()
     for scenario in chosen:
         why_not = unhuntable(scenario)
         if why_not is not None:
