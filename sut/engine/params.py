@@ -9,22 +9,38 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
 P = TypeVar("P")
 
 
-def positive_int(name: str, value: object) -> None:
-    """Raise ``ValueError`` unless ``value`` is an int >= 1."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+def positive_int(name: str, value: object, *, at_most: int | None = None,
+                 why: str = "") -> None:
+    """Raise ``ValueError`` unless ``value`` is an int >= 1 (and <= ``at_most``, if given:
+    ``why`` says what the bound is)."""
+    whole_number(name, value, at_least=1, at_most=at_most, why=why)
 
 
-def non_negative_int(name: str, value: object) -> None:
-    """Raise ``ValueError`` unless ``value`` is an int >= 0."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
+def non_negative_int(name: str, value: object, *, at_most: int | None = None,
+                     why: str = "") -> None:
+    """Raise ``ValueError`` unless ``value`` is an int >= 0 (and <= ``at_most``, if given)."""
+    whole_number(name, value, at_least=0, at_most=at_most, why=why)
+
+
+def whole_number(name: str, value: object, *, at_least: int, at_most: int | None = None,
+                 why: str = "") -> None:
+    """Raise ``ValueError`` unless ``value`` is an int from ``at_least`` to ``at_most``.
+
+    The message names the bound broken, and ``why`` it is there: ``buyers must
+    be at most 1024 (the most processes one run starts), got 100000``.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < at_least:
+        raise ValueError(f"{name} must be a whole number >= {at_least}, got {value!r}")
+    if at_most is not None and value > at_most:
+        because = f" ({why})" if why else ""
+        raise ValueError(f"{name} must be at most {at_most}{because}, got {value!r}")
 
 
 def seconds(name: str, value: object, *, at_most: float) -> None:
@@ -50,17 +66,44 @@ def one_of(name: str, value: object, choices: Iterable[str]) -> None:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}, got {value!r}")
 
 
+# A number on the command line is plain ASCII: an optional minus, digits, and for
+# a float a decimal point and an exponent. ``int()`` and ``float()`` take more -
+# any Unicode digit (``٣``), underscores (``1_0``), surrounding blanks - none of
+# which a user means as a parameter. The lengths keep a typo from being a
+# thousand-digit number to convert.
+MAX_DIGITS = 18
+MAX_NUMBER_LENGTH = 40
+WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+DECIMAL = re.compile(r"-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
+# What float() reads as infinity or not-a-number: parsed, so a Params rule that
+# bounds the field names the problem; refused by parse_params if none does.
+NON_FINITE = re.compile(r"[-+]?(inf|infinity|nan)", re.IGNORECASE | re.ASCII)
+# How much of a bad value a message repeats: the line stays one line.
+SHOWN = 40
+
+
+def _shown(text: str) -> str:
+    """``text`` as a message quotes it: cut short if it is long."""
+    return repr(text) if len(text) <= SHOWN else f"{text[:SHOWN]!r}... ({len(text)} characters)"
+
+
 def _convert(name: str, kind: Any, text: str) -> Any:
     if kind in (int, "int"):
-        try:
-            return int(text)
-        except ValueError:
-            raise ValueError(f"{name} must be a whole number, got {text!r}") from None
+        if not WHOLE_NUMBER.fullmatch(text):
+            raise ValueError(f"{name} must be a whole number, got {_shown(text)}")
+        if len(text.lstrip("-")) > MAX_DIGITS:
+            raise ValueError(f"{name} must be a whole number of at most {MAX_DIGITS} digits, "
+                             f"got {_shown(text)}")
+        return int(text)
     if kind in (float, "float"):
-        try:
+        if NON_FINITE.fullmatch(text):
             return float(text)
-        except ValueError:
-            raise ValueError(f"{name} must be a number, got {text!r}") from None
+        if len(text) > MAX_NUMBER_LENGTH or not DECIMAL.fullmatch(text):
+            raise ValueError(f"{name} must be a number, got {_shown(text)}")
+        number = float(text)
+        if not math.isfinite(number):  # 1e999
+            raise ValueError(f"{name} must be a finite number, got {_shown(text)}")
+        return number
     return text
 
 
@@ -82,7 +125,16 @@ def parse_params(cls: type[P], pairs: Iterable[str]) -> P:
         if name in values:
             raise ValueError(f"parameter {name!r} given twice")
         values[name] = _convert(name, fields[name].type, text)
-    return cls(**values)
+    params = cls(**values)
+    _refuse_non_finite(values)
+    return params
+
+
+def _refuse_non_finite(values: dict[str, Any]) -> None:
+    """``inf`` or ``nan`` the Params took, for a field no rule bounds: refused all the same."""
+    for name, value in values.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{name} must be a finite number, got {value!r}")
 
 
 def describe_params(params: object) -> str:

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeGuard
 from sut.engine import DEFAULT_TIMEOUT, Result, ScheduleLike, Violation
 from sut.engine.gate import ModelDisagreement
 from sut.engine.invariants import Invariant, Invariants
+from sut.engine.limits import check_room_for
 from sut.engine.result import ScenarioError
 from sut.engine.space import Space, validate_space
 
@@ -228,17 +229,21 @@ class Scenario(Generic[P, W]):
         """Run ``variant`` once with ``params`` (by ``schedule``, if given) and check it.
 
         Raises:
-            ValueError: a ``schedule`` for a scenario with no schedule mode, or
-                an unknown variant.
+            ValueError: a ``schedule`` for a scenario with no schedule mode, an
+                unknown variant, or more processes than this machine has room
+                for (:func:`sut.engine.limits.check_room_for`: ``RLIMIT_NPROC``
+                and available memory) - refused before any is started.
             ScenarioError: the run says nothing about the program (a worker
                 blocked outside the schedule, a primitive the model mistakes).
         """
+        chosen = self.variant(variant)
+        check_room_for(params, start_method)
         if schedule is None:
-            result = self.run(params, self.variant(variant), start_method=start_method,
+            result = self.run(params, chosen, start_method=start_method,
                               seed=seed, timeout=timeout)
         else:
             try:
-                result = self._scheduled()(params, self.variant(variant),
+                result = self._scheduled()(params, chosen,
                                            start_method=start_method, seed=seed,
                                            timeout=timeout, schedule=schedule)
             except ModelDisagreement as exc:  # main's own operation found it

@@ -46,17 +46,19 @@ exits.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from sut.engine import DEFAULT_TIMEOUT, Backend, Event, Probe, Result, Run, Violation, shaking
 from sut.engine.backend import drain, join_queue
-from sut.engine.checked import Checked, jitter_width, param
+from sut.engine.checked import ITEMS, Checked, jitter_width, param, processes, rounds
 from sut.engine.invariants import Invariants, exits_cleanly, invariant
-from sut.engine.params import positive_int
+from sut.engine.limits import MAX_ITEMS
 from sut.engine.probe import ScheduleLike
 from sut.engine.scenario import Scenario, Schedules, Variant
 from sut.engine.space import JITTER
+from sut.engine.spans import SPELLED_OUT, missing
 from sut.engine.words import amount, listing, names
 
 # A producer bakes and puts each bun, and maybe a None after them; a consumer
@@ -69,12 +71,25 @@ PRODUCERS_JOINED, BUNS_DONE, GAVE_UP = "producers-joined", "buns-done", "gave-up
 
 @dataclass(frozen=True)
 class Params(Checked):
-    """One cook baking 3 buns for one eater, as in the tutorial (with fewer buns)."""
+    """One cook baking 3 buns for one eater, as in the tutorial (with fewer buns).
 
-    producers: int = param(1, positive_int)
-    consumers: int = param(1, positive_int)
-    buns: int = param(3, positive_int)  # per producer
+    Limits (docs/LIMITS.md): ``producers`` and ``consumers`` 1 to 1024, at most
+    1024 together (``MAX_PROCESSES``: each is a process); ``buns`` 1 to 10,000
+    per producer (``MAX_ROUNDS``), and at most 100,000 in all (``MAX_ITEMS``:
+    ``producers`` x ``buns``).
+    """
+
+    producers: int = processes(1)
+    consumers: int = processes(1)
+    buns: int = rounds(3)  # per producer
     jitter: float = param(0.05, jitter_width)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        baked = self.producers * self.buns
+        if baked > MAX_ITEMS:
+            raise ValueError(f"producers={self.producers} buns={self.buns} would bake {baked} "
+                             f"buns; at most {MAX_ITEMS} ({ITEMS})")
 
 
 # --- the program -----------------------------------------------------------
@@ -232,18 +247,40 @@ def exactly_once(result: Result) -> list[Violation]:
     eaters: dict[tuple[int, int], list[str]] = defaultdict(list)
     for event in result.events_of(EAT):
         eaters[event.data["producer"], event.data["bun"]].append(event.worker)
-    baked = [(maker, bun) for maker in range(producers) for bun in range(buns)]
-    never = [_bun(*key) for key in baked if key not in eaters]
+    never, count = _never_eaten(producers, buns, eaters)
     violations = []
     if never:
         violations.append(Violation(
-            "exactly-once", f"{listing(never)} {'was' if len(never) == 1 else 'were'} "
+            "exactly-once", f"{listing(never)} {'was' if count == 1 else 'were'} "
                             "never eaten"))
     for key, who in sorted(eaters.items()):
         if len(who) > 1:
             violations.append(Violation(
                 "exactly-once", f"{_bun(*key)} was eaten {len(who)} times: by {names(who)}"))
     return violations
+
+
+def _never_eaten(producers: int, buns: int,
+                 eaten: Iterable[tuple[int, int]]) -> tuple[list[str], int]:
+    """The buns baked but never eaten, told producer by producer, and how many.
+
+    Worked out from the buns eaten, not from every bun baked: a run stopped at
+    its deadline after 3 of a billion buns tells the rest as one span
+    (``buns 3 to 999999999 of producer 0``), in memory proportional to its events.
+    """
+    eaten_of: dict[int, list[int]] = defaultdict(list)
+    for maker, bun in eaten:
+        eaten_of[maker].append(bun)
+    never: list[str] = []
+    count = 0
+    for maker in range(producers):
+        for span in missing(buns, eaten_of.get(maker, ())):
+            count += len(span)
+            if len(span) <= SPELLED_OUT:
+                never += [_bun(maker, bun) for bun in span]
+            else:
+                never.append(f"buns {span[0]} to {span[-1]} of producer {maker}")
+    return never, count
 
 
 @invariant("producer-order")

@@ -46,9 +46,9 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from sut.engine import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Violation, shaking
-from sut.engine.checked import Checked, jitter_width, param
+from sut.engine.checked import Checked, jitter_width, param, processes
 from sut.engine.invariants import CLEAN_EXIT, NO_HANG, Invariants, clean_exit, invariant
-from sut.engine.params import positive_int, seconds
+from sut.engine.params import seconds
 from sut.engine.probe import ScheduleLike
 from sut.engine.scenario import Scenario, Schedules, Variant
 from sut.engine.space import JITTER
@@ -73,9 +73,13 @@ CREATED, SETTING, SET, CLEARED, GAVE_UP = "created", "setting", "set", "cleared"
 
 @dataclass(frozen=True)
 class Params(Checked):
-    """Two waiters; a cleared event is waited on for 0.1 s."""
+    """Two waiters; a cleared event is waited on for 0.1 s.
 
-    waiters: int = param(2, positive_int)
+    Limits (docs/LIMITS.md): ``waiters`` 1 to 1024 (``MAX_PROCESSES``: each is
+    a process); ``timeout`` 0 to 1 s.
+    """
+
+    waiters: int = processes(2)
     timeout: float = param(0.1, seconds, at_most=MAX_TIMEOUT)
     jitter: float = param(0.05, jitter_width)
 

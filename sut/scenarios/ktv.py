@@ -38,9 +38,10 @@ from sut.engine import (
     assume_long_enough,
     shaking,
 )
-from sut.engine.checked import Checked, jitter_width, param
+from sut.engine.checked import Checked, jitter_width, param, processes
 from sut.engine.guards import NoGuard
 from sut.engine.invariants import Invariants, exits_cleanly, invariant
+from sut.engine.limits import MAX_PROCESSES
 from sut.engine.params import positive_int
 from sut.engine.probe import ScheduleLike
 from sut.engine.scenario import Scenario, Schedules, Variant
@@ -59,10 +60,16 @@ ENTER, LEAVE, ALONE = "enter", "leave", "alone"
 
 @dataclass(frozen=True)
 class Params(Checked):
-    """The tutorial's evening: 5 people, 4 rooms."""
+    """The tutorial's evening: 5 people, 4 rooms.
 
-    people: int = param(5, positive_int)
-    rooms: int = param(4, positive_int)
+    Limits (docs/LIMITS.md): ``people`` 1 to 1024 (``MAX_PROCESSES``: each is
+    a process); ``rooms`` 1 to 1024 (more rooms than people is no different
+    from as many).
+    """
+
+    people: int = processes(5)
+    rooms: int = param(4, positive_int, at_most=MAX_PROCESSES,
+                       why="as many as the most people one run starts")
     jitter: float = param(0.05, jitter_width)
 
 

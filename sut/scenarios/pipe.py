@@ -24,15 +24,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
+from typing import ClassVar
 
 from sut.engine import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Violation, shaking
-from sut.engine.checked import Checked, jitter_width, param
+from sut.engine.checked import Checked, jitter_width, param, rounds
 from sut.engine.invariants import CLEAN_EXIT, NO_HANG, Invariants, clean_exit, invariant
-from sut.engine.params import non_negative_int
 from sut.engine.probe import ScheduleLike
 from sut.engine.scenario import Scenario, Schedules, Variant
 from sut.engine.space import JITTER
-from sut.engine.words import amount, numbers
+from sut.engine.spans import is_count_up, told
+from sut.engine.words import amount, listing, numbers
 
 # The receiver's events: ready to receive, a message received, the end of the
 # stream; main's: a message sent, a send that failed, its send end closed.
@@ -42,9 +43,15 @@ SENT, SEND_FAILED, CLOSED = "sent", "send-failed", "closed"
 
 @dataclass(frozen=True)
 class Params(Checked):
-    """Parameters of one stream. ``messages=0`` is an empty stream: EOF must still end it."""
+    """Parameters of one stream. ``messages=0`` is an empty stream: EOF must still end it.
 
-    messages: int = param(3, non_negative_int)
+    Limits (docs/LIMITS.md): ``messages`` 0 to 10,000 (``MAX_ROUNDS``). A run
+    starts one process, the receiver.
+    """
+
+    fixed_processes: ClassVar[tuple[str, ...]] = ("the receiver",)
+
+    messages: int = rounds(3, at_least=0)
     jitter: float = param(0.05, jitter_width)
 
 
@@ -149,11 +156,13 @@ def in_order(result: Result) -> list[Violation]:
     """Every message sent arrives, once, in the order sent."""
     messages: int = result.params["messages"]
     received = _received(result)
-    if received == list(range(messages)):
+    if is_count_up(received, messages):
         return []
     failed = [event.describe() for event in result.events_of(SEND_FAILED)]
+    # What main was to send, told as a span if long: never a list as long as ``messages``.
+    sent = listing(told(range(messages))) or "none"
     return [Violation(
-        "in-order", f"main sent {numbers(list(range(messages)))}, the receiver got "
+        "in-order", f"main sent {sent}, the receiver got "
                     f"{numbers(received)}" + "".join(f"; {what}" for what in failed))]
 
 

@@ -31,15 +31,15 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from sut.engine import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Violation, shaking
-from sut.engine.checked import Checked, jitter_width, param
+from sut.engine.checked import Checked, jitter_width, param, processes
 from sut.engine.guards import NoGuard
 from sut.engine.invariants import Invariants, exits_cleanly, invariant
-from sut.engine.params import positive_int
 from sut.engine.probe import ScheduleLike
 from sut.engine.scenario import Scenario, Schedules, Variant
 from sut.engine.space import JITTER
@@ -53,9 +53,13 @@ RUNNING, DONE = "running", "done"
 
 @dataclass(frozen=True)
 class Params(Checked):
-    """The tutorial's program: 3 workers."""
+    """The tutorial's program: 3 workers.
 
-    workers: int = param(3, positive_int)
+    Limits (docs/LIMITS.md): ``workers`` 1 to 1024 (``MAX_PROCESSES``: each is
+    a process).
+    """
+
+    workers: int = processes(3)
     jitter: float = param(0.05, jitter_width)
 
 
@@ -164,14 +168,13 @@ def whole_lines(result: Result) -> list[Violation]:
 def prints_once(result: Result) -> list[Violation]:
     """Every worker that exits cleanly prints its running line once and its done line once."""
     workers: int = result.params["workers"]
-    parsed = _parsed(result)
+    printed = Counter((seen.n, seen.what) for seen in _parsed(result) if seen is not None)
     status = {outcome.name: outcome.status for outcome in result.workers}
     violations = []
-    for n in range(workers):
+    for n in range(workers):  # at most MAX_PROCESSES: each worker is a process
         if status.get(f"worker {n}", "ok") != "ok":
             continue  # clean-exit already says what became of it
-        running = sum(1 for seen in parsed if seen and seen.n == n and seen.what == RUNNING)
-        done = sum(1 for seen in parsed if seen and seen.n == n and seen.what == DONE)
+        running, done = printed[n, RUNNING], printed[n, DONE]
         if (running, done) != (1, 1):
             violations.append(Violation(
                 "prints-once", f"worker {n} printed {running} 'running' and {done} 'done' "

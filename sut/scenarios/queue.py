@@ -34,7 +34,7 @@ import queue as queue_module
 import threading
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from sut.engine import (
     DEFAULT_TIMEOUT,
@@ -47,9 +47,9 @@ from sut.engine import (
     shaking,
 )
 from sut.engine.backend import drain
-from sut.engine.checked import Checked, jitter_width, param
+from sut.engine.checked import Checked, jitter_width, param, rounds
 from sut.engine.invariants import CLEAN_EXIT, NO_HANG, Invariants, clean_exit, invariant
-from sut.engine.params import positive_int, seconds
+from sut.engine.params import seconds
 from sut.engine.probe import ScheduleLike
 from sut.engine.scenario import Scenario, Schedules, Variant
 from sut.engine.space import JITTER
@@ -80,9 +80,15 @@ Queue = multiprocessing.queues.Queue
 
 @dataclass(frozen=True)
 class Params(Checked):
-    """Parameters of one exchange. ``delay`` is the child's start-up time, in seconds."""
+    """Parameters of one exchange. ``delay`` is the child's start-up time, in seconds.
 
-    messages: int = param(3, positive_int)
+    Limits (docs/LIMITS.md): ``messages`` 1 to 10,000 (``MAX_ROUNDS``);
+    ``delay`` 0 to 1 s. A run starts one process, the child.
+    """
+
+    fixed_processes: ClassVar[tuple[str, ...]] = ("the child",)
+
+    messages: int = rounds(3)
     jitter: float = param(0.05, jitter_width)
     delay: float = param(0.0, seconds, at_most=MAX_DELAY)
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -36,13 +37,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sut.engine import DEFAULT_TIMEOUT, Backend, Kill, Probe, Result, Run, Violation, shaking
-from sut.engine.checked import Checked, jitter_width, param
+from sut.engine.checked import Checked, items, jitter_width, param, processes
 from sut.engine.guards import NoGuard
 from sut.engine.invariants import Invariants, exits_cleanly, invariant
-from sut.engine.params import non_negative_int, one_of, positive_int
+from sut.engine.params import one_of
 from sut.engine.probe import ScheduleLike
 from sut.engine.scenario import Scenario, Schedules, Variant
 from sut.engine.space import JITTER, OneOf
+from sut.engine.strict import check_json
 from sut.engine.words import amount, names
 
 # The points of a buyer, in order; ``kill_at`` names one of them.
@@ -58,17 +60,24 @@ READER_INTERVAL = 0.001
 
 @dataclass(frozen=True)
 class Params(Checked):
-    """Parameters of one sale. ``tickets=0`` is a sold-out office."""
+    """Parameters of one sale. ``tickets=0`` is a sold-out office.
 
-    buyers: int = param(5, positive_int)
-    tickets: int = param(3, non_negative_int)
+    Limits (docs/LIMITS.md): ``buyers`` 1 to 1024 and ``readers`` 0 to 1024, at
+    most 1024 together (``MAX_PROCESSES``: each is a process); ``tickets`` 0 to
+    100,000 (``MAX_ITEMS``).
+    """
+
+    buyers: int = processes(5)
+    tickets: int = items(3)
     jitter: float = param(0.05, jitter_width)
-    readers: int = param(0, non_negative_int)
+    readers: int = processes(0, at_least=0)
     kill_at: str = param("", one_of, ("", *BUYER_POINTS))
 
 
 def parse_database(text: str, source: str) -> int:
-    """The count in a database document; ``ValueError`` naming ``source`` otherwise."""
+    """The count in a database document; ``ValueError`` naming ``source`` otherwise (a
+    document nested deeper than :data:`~sut.engine.strict.MAX_JSON_DEPTH` too)."""
+    check_json(text, source, max_text=MAX_DATABASE_BYTES)
     try:
         document = json.loads(text)
     except ValueError:
@@ -80,19 +89,47 @@ def parse_database(text: str, source: str) -> int:
     return count
 
 
+# The largest database file read, in bytes: the document is ``{"count": N}``.
+MAX_DATABASE_BYTES = 1 << 20
+
+
 def read_database(path: str | Path) -> int:
     """The ticket count in the database file at ``path`` (read, never written).
 
+    The read is bounded: only a regular file of at most :data:`MAX_DATABASE_BYTES`
+    is read (not a device such as ``/dev/zero``, nor a FIFO, which is opened
+    without waiting for a writer).
+
     Raises:
-        ValueError: the file is missing, unreadable, or not a valid database.
+        ValueError: the file is missing, unreadable, not a regular file, too large,
+            or not a valid database.
     """
+    source = f"database file {str(path)!r}"
+    return parse_database(_read_bounded(path, source), source)
+
+
+def _read_bounded(path: str | Path, source: str) -> str:
+    """The text of the regular file at ``path``, if it is at most MAX_DATABASE_BYTES."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except FileNotFoundError:
-        raise ValueError(f"database file {str(path)!r} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"database file {str(path)!r} cannot be read: {exc}") from None
-    return parse_database(text, f"database file {str(path)!r}")
+        raise ValueError(f"{source} does not exist") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        raise ValueError(f"{source} cannot be read: {exc}") from None
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise ValueError(f"{source} is not a regular file")
+    with open(descriptor, "rb") as file:
+        try:
+            data = file.read(MAX_DATABASE_BYTES + 1)  # what the size said may have grown
+        except OSError as exc:
+            raise ValueError(f"{source} cannot be read: {exc}") from None
+    if len(data) > MAX_DATABASE_BYTES:
+        raise ValueError(f"{source} is larger than the limit of {MAX_DATABASE_BYTES} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{source} cannot be read: {exc}") from None
 
 
 # --- the program -----------------------------------------------------------

@@ -46,6 +46,16 @@ def test_check_finds_buns_never_eaten_and_eaten_twice() -> None:
     ]
 
 
+def test_check_tells_long_runs_of_buns_never_eaten_as_spans() -> None:
+    # Few buns missing in a row are named one by one, as ever; many as a span.
+    day = _day(_eat(0, 0, 0), _eat(0, 0, 6), _eat(0, 1, 3), MAIN_PUTS_NONES, _got_none(0),
+               producers=2, buns=10)
+    assert [(v.invariant, v.detail) for v in check(day)] == [
+        ("exactly-once", "buns 1 to 5 of producer 0, bun 7 of producer 0, bun 8 of producer "
+                         "0, bun 9 of producer 0, bun 0 of producer 1, bun 1 of producer 1, "
+                         "bun 2 of producer 1 and buns 4 to 9 of producer 1 were never eaten")]
+
+
 def test_check_finds_a_consumer_that_saw_a_producer_out_of_order() -> None:
     day = _day(_eat(0, 0, 1), _eat(0, 0, 0), ("main", "put-none", {"count": 1}), _got_none(0),
                buns=2)

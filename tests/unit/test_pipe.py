@@ -24,6 +24,13 @@ def test_check_accepts_a_stream_ended_by_eof() -> None:
     assert check(stream) == []
 
 
+def test_check_tells_a_long_stream_cut_short_as_a_span() -> None:
+    stream = _stream(("receiver", "ready", {}), ("main", "sent", {"message": 0}),
+                     ("receiver", "received", {"message": 0}), messages=500,
+                     statuses={"receiver": "hung"})
+    assert ("in-order", "main sent 0 to 499, the receiver got 0") in _found(stream)
+
+
 def test_check_accepts_an_empty_stream_ended_by_eof() -> None:
     stream = _stream(("receiver", "ready", {}), ("main", "closed", {}), ("receiver", "eof", {}),
                      messages=0)

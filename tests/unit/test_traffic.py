@@ -102,6 +102,16 @@ def test_check_finds_a_light_that_stops_on_red() -> None:
                         "then stop on green")]
 
 
+def test_check_tells_many_cycles_the_light_was_to_show_in_a_few_words() -> None:
+    # A light stopped at the deadline after 1 of 50 cycles: the cycles asked for
+    # are told, not listed (nor built) one by one.
+    road = _road(("light", "red", {"cycle": 1}), ("light", "green", {"cycle": 1}),
+                 ("car 0", "pass", {}), cycles=50, statuses={"light": "hung"})
+    assert _found(road)[-1] == (
+        "light-stops", "the light showed red, green and never stopped; 50 cycles are red, "
+                       "green (50 times), then stop on green")
+
+
 def test_params_name_the_bad_value() -> None:
     with pytest.raises(ValueError, match=r"^cycles must be a whole number >= 1, got 0$"):
         Params(cycles=0)
