@@ -9,10 +9,15 @@ edges filled in:
   others wait to be served in the listen backlog. The server gives a room
   back when it *reaps* the handler, not when the handler says it is done, so
   a handler that dies any way at all (even by SIGKILL) frees its room;
-- SIGTERM or SIGINT: stop accepting, shut down every connection (a handler
-  blocked in ``recv`` or ``send`` wakes up to the end of its conversation),
-  wait a moment for the handlers, terminate then kill stragglers, reap them
-  all, and return - the CLI then exits 0;
+- SIGTERM, SIGHUP or SIGINT: stop accepting, shut down every connection (a
+  handler blocked in ``recv`` or ``send`` wakes up to the end of its
+  conversation), wait a moment for the handlers, terminate then kill
+  stragglers, reap them all (each wait bounded), and return - the CLI then
+  exits 0;
+- no handler outlives a server killed outright (SIGKILL): on Linux a handler
+  asks the kernel to kill it when its parent dies (``PR_SET_PDEATHSIG``; under
+  ``forkserver`` its parent is the fork server, which ends with the server).
+  Elsewhere, or if it lost that race, the handler's own timeouts end it;
 - handlers started through an explicit ``multiprocessing`` context, never
   ``set_start_method``; under ``fork`` a handler first closes its copies of
   the server's sockets, or a client whose handler ended would not see its
@@ -42,20 +47,35 @@ from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
 
-from sut import leftovers
+from sut import leftovers, orphans
+from sut.chat import eventlog
 from sut.chat.eventlog import EventLog
-from sut.chat.handlers import Conn, Handler, framed
-from sut.chat.protocol import DEFAULT_SUFFIX, MAX_LINE, display
+from sut.chat.handlers import Conn, Handler, Limits, framed
+from sut.chat.protocol import (
+    DEFAULT_SUFFIX,
+    IDLE_TIMEOUT,
+    LINE_TIMEOUT,
+    MAX_LINE,
+    check_suffix,
+    display,
+)
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_PORT = 9595
 DEFAULT_MAX_CLIENTS = 16
+# At most this many handler processes at once: well within a user's process limit.
+MAX_CLIENTS = 1024
 # Connections that may wait to be served; the kernel caps it at somaxconn.
 BACKLOG = 1024
 # On shutdown: how long handlers get to finish once their connections are shut
 # down, then how long terminated ones get before SIGKILL.
 HANDLER_GRACE = 1.0
 KILL_GRACE = 0.5
+# After SIGKILL: how long the server waits to reap its handlers before it gives
+# up on one the kernel cannot kill (stuck in a device) and says so in its log.
+REAP_LIMIT = 5.0
+# The signals that stop the server: a terminal's hang-up as well as kill and Ctrl-C.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 # After a failed accept (e.g. out of file descriptors), pause before the next.
 ACCEPT_RETRY = 0.05
 
@@ -66,7 +86,15 @@ _SERVER_SOCKETS: list[socket.socket] = []
 
 @dataclass(frozen=True)
 class ServerConfig:
-    """How to serve: the handler (the variant), the protocol limits, the start method."""
+    """How to serve: the handler (the variant), the protocol limits, the start method.
+
+    ``idle_timeout`` and ``line_timeout`` (seconds) are how long a handler waits
+    for a client's next line to start and, once started, to end (see
+    :mod:`sut.chat.handlers`); both above 0 and at most a day.
+
+    Raises:
+        ValueError: a limit out of range, or a suffix a line cannot carry.
+    """
 
     handler: Handler = framed
     suffix: str = DEFAULT_SUFFIX
@@ -77,6 +105,21 @@ class ServerConfig:
     # With a log: record every recv and send of the handlers too, not only
     # when they start and end.
     trace: bool = True
+    idle_timeout: float = IDLE_TIMEOUT
+    line_timeout: float = LINE_TIMEOUT
+
+    def __post_init__(self) -> None:
+        if isinstance(self.max_clients, bool) or not isinstance(self.max_clients, int) or not (
+                1 <= self.max_clients <= MAX_CLIENTS):
+            raise ValueError(f"max_clients must be a whole number from 1 to {MAX_CLIENTS}, "
+                             f"got {self.max_clients!r}")
+        check_suffix(self.suffix)
+        Limits(self.max_line, self.idle_timeout, self.line_timeout)  # checks them
+
+    @property
+    def limits(self) -> Limits:
+        """What each handler allows its client."""
+        return Limits(self.max_line, self.idle_timeout, self.line_timeout)
 
 
 def bind(host: str = LOOPBACK, port: int = DEFAULT_PORT) -> socket.socket:
@@ -143,8 +186,8 @@ def _leave_server(conn: socket.socket) -> None:
 
     Under fork the handler holds copies of the listening socket, the signal
     wake-up socket and every other client's connection; it closes them, and
-    takes back the default signal handling (SIGINT, which a terminal sends to
-    the whole process group, is the server's to act on).
+    takes back the default signal handling (SIGINT and SIGHUP, which a
+    terminal sends to the whole process group, are the server's to act on).
     """
     for sock in _SERVER_SOCKETS:
         if sock is not conn:
@@ -153,20 +196,28 @@ def _leave_server(conn: socket.socket) -> None:
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
 
 def handler_main(handler: Handler, conn: socket.socket, config: ServerConfig, number: int,
-                 peer: int) -> None:
-    """Run ``handler`` on ``conn``; a crash is logged with its traceback, then exit 1."""
+                 peer: int, parent: int | None = None) -> None:
+    """Run ``handler`` on ``conn``; a crash is logged with its traceback, then exit 1.
+
+    ``parent``: the pid of this process's parent (the server, or its fork server).
+    """
+    orphans.release_fork_server()
+    if parent is not None:
+        orphans.die_with_parent(parent)
     _leave_server(conn)
-    log = EventLog(config.log) if config.log else None
+    # The server reports a log that cannot be written; its handlers stay quiet.
+    log = EventLog(config.log, report=False) if config.log else None
     traced: Conn = conn
     if log is not None:
         log.write("handler", "begin", handler=number, peer=peer, pid=os.getpid())
         if config.trace:
             traced = Traced(conn, log, number, peer)
     try:
-        handler(traced, config.suffix, config.max_line)
+        handler(traced, config.suffix, config.limits)
     except BaseException as exc:
         text = traceback.format_exc()
         if log is not None:
@@ -226,8 +277,7 @@ class _Server:
         wake_r.setblocking(False)
         wake_w.setblocking(False)
         _SERVER_SOCKETS[:] = [self.listener, wake_r, wake_w]
-        previous = {sig: signal.signal(sig, self._on_signal)
-                    for sig in (signal.SIGTERM, signal.SIGINT)}
+        previous = {sig: signal.signal(sig, self._on_signal) for sig in STOP_SIGNALS}
         previous_wakeup = signal.set_wakeup_fd(wake_w.fileno(), warn_on_full_buffer=False)
         try:
             self.record("ready")
@@ -278,7 +328,8 @@ class _Server:
         self.accepted += 1
         self.record("accept", handler=number, peer=peer, live=len(self.live) + 1)
         process = self.context.Process(  # type: ignore[attr-defined]
-            target=handler_main, args=(self.config.handler, conn, self.config, number, peer),
+            target=handler_main,
+            args=(self.config.handler, conn, self.config, number, peer, self._handlers_parent()),
             name=f"chat handler {number}", daemon=True)
         try:
             process.start()
@@ -290,6 +341,15 @@ class _Server:
         self.live[process.sentinel] = _Live(number, peer, process, conn)
         _SERVER_SOCKETS.append(conn)
         return True
+
+    def _handlers_parent(self) -> int | None:
+        """The pid a handler's parent has: the server's, or under forkserver the fork
+        server's (a private attribute of multiprocessing: None if it is not there)."""
+        if self.config.start_method != "forkserver":
+            return os.getpid()
+        server = getattr(multiprocessing.forkserver, "_forkserver", None)
+        pid = getattr(server, "_forkserver_pid", None)
+        return pid if isinstance(pid, int) else None
 
     def _reap(self, sentinels: list[int]) -> None:
         for sentinel in sentinels:
@@ -317,12 +377,15 @@ class _Server:
             self._wait_for_handlers(KILL_GRACE)
         for live in self.live.values():
             live.process.kill()
-        self._wait_for_handlers(None)
+        self._wait_for_handlers(REAP_LIMIT)
+        if self.live:
+            self.record("unreaped", handlers=sorted(live.number for live in self.live.values()),
+                        pids=sorted(live.process.pid or 0 for live in self.live.values()))
 
-    def _wait_for_handlers(self, timeout: float | None) -> None:
-        deadline = None if timeout is None else time.monotonic() + timeout
+    def _wait_for_handlers(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
         while self.live:
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            left = max(0.0, deadline - time.monotonic())
             ready = multiprocessing.connection.wait(list(self.live), left)
             if not ready:
                 return
@@ -330,11 +393,20 @@ class _Server:
 
 
 def serve(listener: socket.socket, config: ServerConfig) -> None:
-    """Serve on ``listener`` until SIGTERM or SIGINT, then shut down and return.
+    """Serve on ``listener`` until SIGTERM, SIGHUP or SIGINT, then shut down and return.
 
     Takes over the listening socket (it is closed on return). Must run in the
     main thread: it handles the signals.
+
+    Raises:
+        ValueError: ``config.log`` is not a regular file that can be appended to.
     """
+    try:
+        if config.log is not None:
+            eventlog.check_path(config.log)
+    except ValueError:
+        listener.close()
+        raise
     _Server(listener, config).run()
 
 

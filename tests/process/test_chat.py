@@ -178,19 +178,20 @@ def _readline(stream, timeout: float) -> bytes:
 
 
 @contextlib.contextmanager
-def _cli_server(tmp_path: Path, *options: str):
-    """``python -m sut chat serve --port 0``, in its own session (a terminal's process group)."""
+def _cli_server(tmp_path: Path, *options: str, python: tuple[str, ...] = ("-m", "sut")):
+    """``python -m sut chat serve --port 0`` (or ``python`` given other arguments), in its
+    own session (a terminal's process group); its process, port and log."""
     log = tmp_path / "server.jsonl"
     process = subprocess.Popen(
-        [sys.executable, "-m", "sut", "chat", "serve", "--port", "0", "--log", str(log),
-         *options], stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        [sys.executable, *python, "chat", "serve", "--port", "0", "--log", str(log), *options],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     try:
         line = _readline(process.stdout, CLI_TIMEOUT).decode()
         found = re.fullmatch(r"listening on 127\.0\.0\.1:(\d+)\n", line)
         assert found, line
         yield process, int(found.group(1)), log
     finally:
-        if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.communicate(timeout=CLI_TIMEOUT)
 

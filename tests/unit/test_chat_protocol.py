@@ -19,11 +19,11 @@ from sut.chat.protocol import (
     respond,
     stream_of,
 )
-from sut.scenarios.chat.search import LINES
+from sut.scenarios.chat.search import LINES, at_the_limit
 
 # Any bytes at all, line ends included, as a stream to frame.
 STREAMS = st.lists(st.one_of(st.binary(max_size=12), LINES.map(encode_line),
-                             st.just(b"\n")), max_size=8).map(b"".join)
+                             st.just(b"\n"), st.just(b"\r\n")), max_size=8).map(b"".join)
 
 
 @st.composite
@@ -51,7 +51,17 @@ def test_any_cuts_give_the_model_s_replies_and_never_buffer_past_the_limit(
     frames, most = _frame(pieces, max_line)
     replies = [line.decode() for line in respond(frames, "!", max_line).split(b"\n")[:-1]]
     assert replies == expected_replies(stream, "!", max_line)
-    assert most <= max_line
+    assert most <= max_line + 1  # the one more: a CR that may be a CRLF's
+
+
+@given(data=st.data(), params=at_the_limit(max_line=st.integers(1, 64)))
+def test_lines_at_the_limit_one_more_or_less_any_cuts_give_the_model_s_replies(
+        data, params) -> None:
+    stream = stream_of(params.messages[0])
+    frames, most = _frame(data.draw(cut(stream)), params.max_line)
+    replies = respond(frames, "!", params.max_line).decode().split("\n")[:-1]
+    assert replies == expected_replies(stream, "!", params.max_line)
+    assert most <= params.max_line + 1
 
 
 def test_a_character_cut_in_two_is_one_line_again() -> None:

@@ -9,13 +9,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sut.chat.protocol import DEFAULT_SUFFIX, MAX_LINE, display, encode_line, stream_of
+from sut.chat.protocol import (
+    DEFAULT_SUFFIX,
+    MAX_LINE,
+    MAX_LINE_LIMIT,
+    check_suffix,
+    display,
+    encode_line,
+    stream_of,
+)
+from sut.engine.limits import MAX_PROCESSES
 from sut.engine.params import positive_int
+from sut.engine.strict import check_json
 from sut.engine.words import amount
 from sut.scenarios.chat.driver import Script
 
 
 def _json(name: str, text: str) -> Any:
+    """``text`` as JSON; too long or nested too deep (:mod:`sut.engine.strict`'s limits),
+    or not JSON, is one ``ValueError``."""
+    check_json(text, f"{name} (JSON on the command line)")
     try:
         return json.loads(text)
     except ValueError:
@@ -64,6 +77,9 @@ class Params:
         if not isinstance(messages, list | tuple) or not messages:
             raise ValueError(f"messages must list, for one client or more, the lines it sends, "
                              f"got {messages!r}")
+        if len(messages) > MAX_PROCESSES:
+            raise ValueError(f"messages lists {len(messages)} clients, but at most "
+                             f"{MAX_PROCESSES} are allowed (a process each)")
         self._set("messages", tuple(self._lines(i, lines) for i, lines in enumerate(messages)))
         clients = len(self.messages)
         self._set("chunking", self._trim(_per_client(
@@ -74,12 +90,18 @@ class Params:
             "resets", self.resets, clients, self._reset), False))
         positive_int("max_clients", self.max_clients)
         positive_int("max_line", self.max_line)
-        if not isinstance(self.suffix, str) or "\n" in self.suffix:
-            raise ValueError(f"suffix must be text without a line break, got {self.suffix!r}")
-        try:
-            self.suffix.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError(f"suffix must be valid text, got {self.suffix!r}") from None
+        if self.max_line > MAX_LINE_LIMIT:
+            raise ValueError(f"max_line must be at most {MAX_LINE_LIMIT}, got {self.max_line}")
+        check_suffix(self.suffix)
+
+    def processes(self) -> int:
+        """The processes a session starts: the server, a client each, and a handler for
+        each client the server takes at once."""
+        clients = len(self.messages)
+        return 1 + clients + min(clients, self.max_clients)
+
+    def describe_processes(self) -> str:
+        return f"{len(self.messages)} clients (max_clients={self.max_clients})"
 
     def _set(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)  # normalizing a frozen dataclass

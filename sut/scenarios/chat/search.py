@@ -18,7 +18,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from sut.chat.protocol import MAX_LINE, stream_of
+from sut.chat.protocol import MAX_LINE, encode_line, stream_of
 from sut.engine.scenario import Search, Searches
 from sut.scenarios.chat.params import Params
 
@@ -83,6 +83,65 @@ def scripts(draw: st.DrawFn, *, clients: st.SearchStrategy[int] = st.integers(1,
                   max_line=draw(max_line))
 
 
+# --- the protocol's edges --------------------------------------------------------
+# Drawn rarely or never by ``scripts``: lines of exactly the limit, one byte
+# more or less (and a CRLF's CR past it), many lines in one send, replies
+# larger than a socket's send buffer. The breaking searches do not draw these:
+# their minima stay as pinned.
+SMALL_MAX_LINE = st.integers(1, 8)
+# Lines this long answer with replies over a socket's default send buffer (16 KiB
+# on Linux): the handler's sendall goes in several pieces.
+BIG_MAX_LINE = MAX_LINE
+# How many lines a pipelining client sends in one go.
+PIPELINED = (16, 64)
+
+
+@st.composite
+def sized_text(draw: st.DrawFn, size: int) -> str:
+    """Text of exactly ``size`` UTF-8 bytes: ASCII, two-byte characters, maybe a last CR
+    (a CRLF line end then: the CR is not counted against the limit)."""
+    crlf = size >= 1 and draw(COIN)
+    body = size - 1 if crlf else size
+    wide = draw(st.integers(0, body // 2))
+    return "é" * wide + "x" * (body - 2 * wide) + ("\r" if crlf else "")
+
+
+@st.composite
+def at_the_limit(draw: st.DrawFn, *, max_line: st.SearchStrategy[int] = SMALL_MAX_LINE
+                 ) -> Params:
+    """A client whose lines are ``max_line`` bytes long, one more or one less."""
+    limit = draw(max_line)
+    sizes = draw(st.lists(st.sampled_from([limit - 1, limit, limit + 1]), min_size=1,
+                          max_size=3))
+    lines = [draw(sized_text(size)) for size in sizes]
+    # max_line + 1 bytes ending in CR is a line of max_line and a CRLF: make it
+    # one byte too long for real, half the time.
+    lines = [line + "x" if line.endswith("\r") and len(encode_line(line)) > limit and draw(COIN)
+             else line for line in lines]
+    stream = stream_of(lines)
+    chunking = (draw(cuts(stream)),) if draw(COIN) else ()
+    return Params(messages=(tuple(lines),), chunking=chunking, max_clients=1, max_line=limit)
+
+
+@st.composite
+def pipelined(draw: st.DrawFn) -> Params:
+    """Many lines in one send: the handler reads several lines in one recv."""
+    lines = tuple(draw(st.lists(TEXT, min_size=PIPELINED[0], max_size=PIPELINED[1])))
+    return Params(messages=(lines,), chunking=((len(stream_of(lines)),),), max_clients=1,
+                  max_line=draw(st.sampled_from([MAX_LINE, 8])))
+
+
+@st.composite
+def big_replies(draw: st.DrawFn) -> Params:
+    """Lines of the whole limit, sent at once: replies larger than a send buffer."""
+    lines = tuple(draw(sized_text(BIG_MAX_LINE)) for _ in range(draw(st.integers(1, 2))))
+    return Params(messages=(lines,), chunking=((len(stream_of(lines)),),), max_clients=1,
+                  max_line=BIG_MAX_LINE)
+
+
+EDGES = st.one_of(at_the_limit(), pipelined(), big_replies())
+
+
 # Each search below looks for one invariant, narrowed to one client that
 # stays to the end: the tutorial's handler fails on nearly everything, and a
 # narrow space keeps the shrinking short.
@@ -109,5 +168,6 @@ SEARCHES = Searches(
                "A byte that is not UTF-8 at all: decode('utf-8') raised, the handler died, "
                "the line was never answered."),
     ),
-    anything=scripts(),
+    # The whole space, and its edges as often.
+    anything=st.one_of(scripts(), EDGES),
 )

@@ -1,0 +1,64 @@
+"""No orphans: a child process that dies with its parent.
+
+Used by every process this package starts that runs code of its own - a run's
+workers, the chat server's handlers - so that a parent killed with SIGKILL,
+which runs no cleanup, still leaves nothing running. Linux only (``prctl``);
+elsewhere the callers' own timeouts remain the guard.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import multiprocessing.forkserver
+import os
+import signal
+import sys
+
+# prctl(2): the signal a process gets when its parent dies.
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """Have the kernel SIGKILL this process when its parent dies; exit at once if
+    ``parent`` - the pid of the process that started it - is gone already (it died
+    before the request was made).
+
+    Under forkserver the parent is the fork server: it lives as long as the
+    process that uses it, once this process lets go of it (see
+    :func:`release_fork_server`). ``parent`` is then the fork server's client.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent and not alive(parent):
+        os._exit(1)
+
+
+def alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (one of another user's counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def release_fork_server() -> None:
+    """Drop this process's end of the fork server's "alive" pipe, if it holds one.
+
+    Every child a fork server starts is handed it, and the fork server runs
+    until no process holds it: it would outlive its client by as long as its
+    children live - and, being their parent, keep them alive in turn. Let go,
+    it ends with its client and takes its children along (:func:`die_with_parent`).
+    A process that starts children by forkserver itself starts a fork server
+    of its own.
+    """
+    fork_server = getattr(multiprocessing.forkserver, "_forkserver", None)
+    alive = getattr(fork_server, "_forkserver_alive_fd", None)
+    if isinstance(alive, int):
+        with contextlib.suppress(OSError):
+            os.close(alive)
+        fork_server._forkserver_alive_fd = None  # type: ignore[union-attr]
