@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import pathlib
+import signal
 import time
 from typing import Any
 
@@ -60,3 +63,36 @@ def write_lines(probe: Probe, path: Any, name: str, count: int) -> None:
         probe.point("write", i=i)
         with open(path, "a", encoding="utf-8") as file:
             file.write(name + "\n")
+
+
+# --- lifetimes: what a run must end, whatever its workers do -------------------
+
+def shrug_off_terminate(probe: Probe) -> None:
+    """Ignore SIGTERM and compute for ever."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    probe.point("deaf")
+    while True:
+        pass
+
+
+def start_a_grandchild(probe: Probe, pid_file: Any) -> None:
+    """Fork a child that sleeps for ever, say its pid, and end without waiting for it."""
+    child = os.fork()
+    if child == 0:
+        time.sleep(3600)
+        os._exit(0)
+    pathlib.Path(pid_file).write_text(str(child))
+    probe.point("forked", pid=child)
+
+
+def wait_for_ever(probe: Probe, queue: Any) -> None:
+    """Block in a get no one will answer, with no timeout."""
+    probe.point("waiting")
+    queue.get()
+
+
+def lose_the_log(probe: Probe) -> None:
+    """Record a point into a full disk: the harness's own write fails (ENOSPC)."""
+    probe.point("before")
+    probe._fd = os.open("/dev/full", os.O_WRONLY)
+    probe.point("into a full disk")

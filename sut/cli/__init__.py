@@ -13,6 +13,7 @@ command takes are declared once, in :mod:`sut.cli.common`.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Callable, Sequence
 
@@ -27,6 +28,8 @@ from sut.cli.listing import LIST
 from sut.cli.running import RUN
 from sut.cli.showing import DEMO, RACES
 from sut.cli.stressing import STRESS
+from sut.engine import lifetime
+from sut.engine.result import HarnessFailure
 
 COMMANDS = (LIST, RUN, EXPLORE, STRESS, DEMO, RACES, CHAT)
 
@@ -53,14 +56,28 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``python -m sut``; returns the exit code."""
+    """Entry point of ``python -m sut``; returns the exit code.
+
+    SIGTERM and SIGHUP stop a command as Ctrl-C does: every run it has going
+    stops its workers and removes its files on the way out; the exit code is
+    then 128 + the signal's number (130 for Ctrl-C).
+    """
+    lifetime.stopping_on_signals()
     try:
         args = _parse(argv)
         perform: Callable[[argparse.Namespace], int] = args.perform
-        return perform(args)
+        code = perform(args)
     except (UsageError, ValueError) as exc:
         print(f"sut: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except HarnessFailure as exc:
+        print(f"sut: error: the harness failed, not the program: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
-        print("sut: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        if lifetime.stopped_by is None:
+            print("sut: interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
+    if lifetime.stopped_by is not None:
+        print(f"sut: stopped by {signal.Signals(lifetime.stopped_by).name}", file=sys.stderr)
+        return 128 + lifetime.stopped_by
+    return code

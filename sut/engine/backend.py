@@ -300,6 +300,11 @@ class Backend:
         self._scheduled_ends += ends
         return ends
 
+    def feeding(self) -> bool:
+        """Whether a queue of this process still holds items its feeder thread has not
+        written to the queue's pipe yet (a worker waiting for one will get it)."""
+        return any(getattr(queue, "_buffer", None) for queue in self._queues)
+
     def close(self) -> None:
         """Close every queue and pipe end handed out.
 

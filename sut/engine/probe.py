@@ -36,7 +36,7 @@ from typing import Any
 from sut.engine.gate import Check, Granted, Timed
 from sut.engine.gate import current as current_gate
 from sut.engine.model import Kind
-from sut.engine.result import Event
+from sut.engine.result import Event, HarnessFailure
 
 # The share of a jitter pause that is fixed: contenders that start together
 # drift apart by at most a quarter of the width per point, while every window
@@ -139,10 +139,16 @@ class Probe:
         if self.gate is not None:
             # What a worker noted is part of its state: the next gate tells the coordinator.
             self._notes.append(json.dumps([label, data], sort_keys=True, default=repr))
-        if self._fd is None:
-            self._fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         line = json.dumps([time.monotonic_ns(), label, data], ensure_ascii=False) + "\n"
-        os.write(self._fd, line.encode("utf-8"))
+        try:
+            if self._fd is None:
+                self._fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            rest = line.encode("utf-8")
+            while rest:
+                rest = rest[os.write(self._fd, rest):]
+        except OSError as exc:
+            raise HarnessFailure(f"{self.worker} could not write its event log: "
+                                 f"{exc.strerror or exc}") from None
 
     def point(self, label: str, **data: Any) -> None:
         """Record ``label``, then pause as the mode says (a scheduling point).

@@ -79,6 +79,20 @@ class WorkerOutcome:
         return f"{self.name} exited with code {self.exitcode}{where}"
 
 
+# The exit code of a worker whose harness failed it (see HarnessFailure).
+HARNESS_EXIT = 121
+
+
+class HarnessFailure(BaseException):
+    """The harness itself failed: no space for a worker's event log, no process to be
+    had, no folder for the run. An error of the run, never a verdict on the program.
+
+    A BaseException, like SystemExit: a program's ``except Exception`` around a
+    probe's point does not swallow it. A worker it ends exits with HARNESS_EXIT
+    (so a program's own ``sys.exit(121)`` would read as one too).
+    """
+
+
 class ScenarioError(ValueError):
     """A run that says nothing about the program, because its scenario went wrong (a
     worker blocked outside the schedule, a primitive the model mistakes); ``result``

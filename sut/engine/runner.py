@@ -35,6 +35,8 @@ Lock of its own, say), and what ``unseen`` declares, the Result says in
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import tempfile
 import time
@@ -46,12 +48,20 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from sut.engine import gate
+from sut.engine import gate, lifetime, strict
 from sut.engine.backend import Backend, unseen_sharing
 from sut.engine.model import Kind, Op, World
 from sut.engine.probe import Mode, Probe, Quiet, Schedule, read_log
 from sut.engine.reads import watch_opens
-from sut.engine.result import Event, Result, Status, WorkerOutcome
+from sut.engine.result import (
+    HARNESS_EXIT,
+    Event,
+    HarnessFailure,
+    Result,
+    Status,
+    WorkerOutcome,
+)
+from sut.engine.stall import StallWatch
 
 if TYPE_CHECKING:  # imported where a run is scheduled: workers import this module too
     from sut.engine.coordinator import Coordinator, Shared, Step
@@ -63,6 +73,8 @@ DEFAULT_TIMEOUT = 10.0
 # a spawned interpreter on a loaded machine takes seconds; one that takes
 # this long is stuck.
 START_LIMIT = 30.0
+# How often a wait for a worker looks again whether the deadline moved.
+_LOOK_AGAIN = 0.25
 # After terminate (SIGTERM), how long a straggler gets before SIGKILL.
 _TERMINATE_GRACE = 1.0
 
@@ -79,10 +91,15 @@ class Kill:
     worker: str | None = None
 
 
-def _worker_main(target: Callable[..., object], probe: Probe, args: tuple[Any, ...]) -> None:
-    """Say it has started, run ``target``, and record a crash as an event instead of
-    printing it."""
-    _started_marker(probe.log_path).touch()
+def _worker_main(target: Callable[..., object], probe: Probe, args: tuple[Any, ...],
+                 runner: int) -> None:
+    """Tie its life to the ``runner``'s, say it has started, run ``target``, and record
+    a crash as an event instead of printing it."""
+    lifetime.bind_to_runner(runner)
+    try:
+        _started_marker(probe.log_path).touch()
+    except OSError as exc:
+        _harness_failed(f"{probe.worker} could not say it started: {exc.strerror or exc}")
     if probe.gate is not None:
         gate.install(probe)  # the primitives of this process now ask the coordinator
         watch_opens(probe.log_path.parent, probe.opened)
@@ -90,6 +107,8 @@ def _worker_main(target: Callable[..., object], probe: Probe, args: tuple[Any, .
         target(probe, *args)
     except SystemExit:
         raise  # an exit code is the worker's own answer, not a crash
+    except HarnessFailure as exc:
+        _harness_failed(str(exc))
     except BaseException as exc:
         probe.record("crash", error=f"{type(exc).__name__}: {exc}",
                      traceback=traceback.format_exc())
@@ -97,6 +116,14 @@ def _worker_main(target: Callable[..., object], probe: Probe, args: tuple[Any, .
     finally:
         if probe.gate is not None:
             probe.leave()  # the coordinator need not wait for the interpreter's teardown
+
+
+def _harness_failed(why: str) -> None:
+    """End a worker the harness failed: one line on stderr, exit code HARNESS_EXIT (the
+    runner raises HarnessFailure for it); no traceback, no crash event."""
+    with contextlib.suppress(OSError):
+        os.write(2, f"sut: harness failure: {why}\n".encode(errors="replace"))
+    os._exit(HARNESS_EXIT)
 
 
 def _started_marker(log_path: Path) -> Path:
@@ -113,15 +140,27 @@ class _Worker:
     hung: bool = False
     start_error: str | None = None
     started_at: float | None = None  # when the runner first saw it had started
+    stuck_starting: bool = False  # blocked before its code ran: hung, not slow
 
-    def starting(self, now: float) -> bool:
-        """Whether it is still starting up (and note when it is seen to have started)."""
-        if self.started_at is not None or self.start_error is not None:
+    def starting(self, now: float, watch: StallWatch) -> bool:
+        """Whether it is still starting up (and note when it is seen to have started).
+
+        A worker is starting while it runs the interpreter's start-up (imports,
+        unpickling): not once it ran its own code, not once it died, and not
+        while the kernel shows it blocked - waiting for another process before
+        its code even began is a hang, however early.
+        """
+        if self.started_at is not None or self.start_error is not None or self.stuck_starting:
             return False
         if _started_marker(self.log_path).exists():
             self.started_at = now
             return False
-        return self.process.is_alive()  # dead before it started: not starting any more
+        if not self.process.is_alive():
+            return False  # dead before it started: not starting any more
+        if self.process.pid is not None and watch.blocked(self.process.pid, now) is not None:
+            self.stuck_starting = True
+            return False
+        return True
 
 
 class Run:
@@ -130,8 +169,7 @@ class Run:
     def __init__(self, backend: Backend, scenario: str, variant: str, params: dict[str, Any], *,
                  mode: Mode | None = None, seed: int = 0, timeout: float = DEFAULT_TIMEOUT,
                  kill: Kill | None = None, unseen: str = "") -> None:
-        if not timeout > 0:
-            raise ValueError(f"timeout must be > 0 seconds, got {timeout}")
+        strict.check_timeout(timeout)
         self.backend = backend
         self.scenario = scenario
         self.variant = variant
@@ -143,22 +181,34 @@ class Run:
         # What the processes share that schedule mode cannot see: declared (``unseen``),
         # or found in what a worker is handed.
         self.unseen = [unseen] if unseen else []
-        self.workdir = Path(tempfile.mkdtemp(prefix=f"sut-{scenario}-"))
+        try:
+            lifetime.sweep_once()
+            self.workdir = Path(tempfile.mkdtemp(prefix=lifetime.folder_prefix(scenario)))
+        except OSError as exc:
+            raise HarnessFailure(f"no folder for the run: {exc.strerror or exc}") from None
         self._began = time.monotonic()
         self._expired = False  # set when waiting longer can change nothing
         self._workers: list[_Worker] = []
+        self._start_watch = StallWatch()  # tells a worker slow to start from a stuck one
+        self._hang_watch = StallWatch()  # tells when every worker is stuck (see _all_stuck)
         self._participants: dict[str, Probe] = {}
         self._closed = False
         self._coordinator: Coordinator | None = None
         if isinstance(self.mode, Schedule):
-            from sut.engine.coordinator import Coordinator
+            try:
+                self._coordinate(self.mode)
+            except BaseException:
+                shutil.rmtree(self.workdir, ignore_errors=True)  # no `with` to close it
+                raise
 
-            world = World()
-            backend.schedule_into(world)
-            self._coordinator = Coordinator(world, self.mode.schedule,
-                                            relative=self.mode.relative, shared=self._shared,
-                                            folder=self.workdir)
-            gate.install(self)
+    def _coordinate(self, mode: Schedule) -> None:
+        from sut.engine.coordinator import Coordinator
+
+        world = World()
+        self.backend.schedule_into(world)
+        self._coordinator = Coordinator(world, mode.schedule, relative=mode.relative,
+                                        shared=self._shared, folder=self.workdir)
+        gate.install(self)
 
     def _shared(self) -> Shared:
         """What the processes share outside the model, as it is now: the run's files (not
@@ -193,7 +243,7 @@ class Run:
             return now
         deadline = self._began + self.timeout
         for worker in self._workers:
-            if worker.starting(now):
+            if worker.starting(now, self._start_watch):
                 deadline = max(deadline, now + self.timeout)
             elif worker.started_at is not None:
                 deadline = max(deadline, worker.started_at + self.timeout)
@@ -207,7 +257,8 @@ class Run:
         nothing else can happen."""
         now = time.monotonic()
         deadline = self._deadline
-        if not self._expired and any(worker.starting(now) for worker in self._workers):
+        if not self._expired and any(worker.starting(now, self._start_watch)
+                                     for worker in self._workers):
             deadline = self._began + max(self.timeout, START_LIMIT)
         return gate.harness_deadline(max(0.0, deadline - now))
 
@@ -224,6 +275,11 @@ class Run:
         """
         if name in self._participants or any(worker.name == name for worker in self._workers):
             raise ValueError(f"a worker called {name!r} already exists in this run")
+        if time.monotonic() - self._began > max(self.timeout, START_LIMIT):
+            raise HarnessFailure(
+                f"the run had started {len(self._workers)} workers when its start-up limit "
+                f"of {max(self.timeout, START_LIMIT):g} s ran out: {name} and any after it "
+                f"were not started")
         log_path = self.workdir / f"events-{len(self._workers)}.jsonl"
         kill_at = None
         if self.kill is not None and self.kill.worker in (None, name):
@@ -233,13 +289,16 @@ class Run:
             self.unseen += unseen_sharing(name, args)
         probe = Probe(name, log_path, self.mode, seed=self.seed, kill_at=kill_at,
                       kill_token=self.workdir / "kill-token", gate=theirs)
-        process = self.backend.Process(_worker_main, (target, probe, args), name=name)
+        process = self.backend.Process(_worker_main, (target, probe, args, os.getpid()),
+                                       name=name)
         worker = _Worker(name, process, log_path)
         self._workers.append(worker)
         if self._coordinator is not None:
             self._coordinator.starting(name)  # what it sees as it starts
         try:
             self.backend.start(process)
+        except OSError as exc:  # no process or descriptor to be had: not the program's fault
+            raise HarnessFailure(f"{name} could not be started: {exc.strerror or exc}") from None
         except Exception as exc:
             # E.g. an argument spawn cannot pickle: the program's failure, so an outcome.
             worker.start_error = f"could not start: {type(exc).__name__}: {exc}"
@@ -291,12 +350,35 @@ class Run:
                 finished = False
                 continue
             # Joined until the deadline - which moves on while a worker is
-            # starting, so it is asked again until it stands still.
+            # starting, so it is asked again, often enough to see a starting
+            # worker block (then it stops moving).
             while worker.process.is_alive() and (left := self._deadline - time.monotonic()) > 0:
-                worker.process.join(left)
+                worker.process.join(min(left, _LOOK_AGAIN))
+                if worker.process.is_alive() and self._all_stuck():
+                    self._expired = True  # waiting longer can change nothing
+                    break
             worker.hung = worker.process.is_alive()
             finished = finished and not worker.hung
         return finished
+
+    def _all_stuck(self) -> bool:
+        """Whether every live worker is blocked for good, while main waits for them: then
+        nothing the run's processes do can end a wait any more, and it is hung now,
+        not at its deadline (a failing property's shrinking runs many such runs).
+
+        Every thread of every process of each worker's group must be blocked with no
+        timeout and no progress over the stall watch's settle period, no worker may
+        still be starting, and no queue of main's may still be feeding its pipe.
+        """
+        now = time.monotonic()
+        live = [worker for worker in self._workers
+                if worker.start_error is None and worker.process.is_alive()]
+        if any(worker.starting(now, self._start_watch) for worker in live):
+            return False
+        if self.backend.feeding():
+            return False
+        return self._hang_watch.groups_blocked([worker.process.pid for worker in live
+                                                if worker.process.pid is not None], now)
 
     def _drive(self, wanted: set[str] | None) -> None:
         """Let the coordinator take steps until the wanted workers end or cannot."""
@@ -314,6 +396,12 @@ class Run:
         the program left behind is the scenario's to add: :meth:`Result.with_final`)."""
         self.wait()
         self._stop_stragglers()
+        failed = [worker.name for worker in self._workers
+                  if worker.process.exitcode == HARNESS_EXIT]
+        if failed:
+            raise HarnessFailure(
+                f"{', '.join(failed)} could not write to the run's folder {self.workdir.name} "
+                f"(exit code {HARNESS_EXIT}; {self._free_space()} free there)")
         events: list[Event] = []
         outcomes = []
         for worker in self._workers:
@@ -341,6 +429,12 @@ class Run:
                       unseen="; ".join(self.unseen), assumed=assumed,
                       disagreement=self._coordinator.disagreement
                       if self._coordinator is not None else None)
+
+    def _free_space(self) -> str:
+        try:
+            return f"{shutil.disk_usage(self.workdir).free // 1024} KiB"
+        except OSError:
+            return "unknown space"
 
     def _outcome(self, worker: _Worker, events: list[Event]) -> WorkerOutcome:
         points = [event.label for event in events if event.label not in ("crash", "killed")]
@@ -377,6 +471,8 @@ class Run:
         )
 
     def _stop_stragglers(self) -> None:
+        """Stop every worker still alive (SIGTERM, then SIGKILL after a grace), and then
+        whatever each started that outlived it: its process group."""
         alive = [worker.process for worker in self._workers if worker.process.is_alive()]
         for process in alive:
             process.terminate()
@@ -385,12 +481,19 @@ class Run:
             if process.is_alive():
                 process.kill()
                 process.join()
+        for worker in self._workers:
+            if worker.process.pid is not None:
+                lifetime.stop_group(worker.process.pid)
 
     def close(self) -> None:
         """Stop and reap every worker, close the backend, remove the run's files."""
         if self._closed:
             return
         self._closed = True
+        with lifetime.signals_held():  # a second Ctrl-C must not leave workers behind
+            self._close()
+
+    def _close(self) -> None:
         try:
             self._stop_stragglers()
             for worker in self._workers:

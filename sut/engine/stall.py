@@ -224,6 +224,7 @@ class StallWatch:
         # Whether it can ever tell: on Linux, with /proc mounted.
         self.available = sys.platform.startswith("linux") and self.proc.is_dir()
         self._streaks: dict[int, tuple[float, tuple[str, tuple[int, ...]]]] = {}
+        self._groups: dict[int, tuple[float, tuple[tuple[str, tuple[int, ...]], ...]]] = {}
 
     def blocked(self, pid: int, now: float) -> str | None:
         """What process ``pid`` is blocked in, if it has been for ``settle`` seconds
@@ -244,25 +245,104 @@ class StallWatch:
             return None
         return wait.waits_in if now - streak[0] >= self.settle else None
 
+    def groups_blocked(self, leaders: list[int], now: float) -> bool:
+        """Whether every process group in ``leaders`` is blocked: every thread of every
+        live process in it has been blocked (as :meth:`blocked` means it) for
+        ``settle`` seconds as of ``now``. False if one is not, not yet, or the watch
+        cannot tell.
+
+        A run's worker leads a group of its own (:mod:`sut.engine.lifetime`), and
+        what it starts - a server's handlers, a pool - joins it: a worker waiting
+        for a child at work, or for a thread of its own at work or asleep for a
+        while, is not blocked.
+        """
+        if not self.available or not leaders:
+            return False
+        members = groups(leaders, proc=self.proc)
+        for leader in leaders:  # the first one not blocked ends it
+            samples = self._group_sample(members.get(leader, []))
+            if samples is None:
+                self._groups.pop(leader, None)
+                return False
+            key = tuple((sample.syscall, sample.progress) for sample in samples)
+            streak = self._groups.get(leader)
+            if streak is None or streak[1] != key:
+                self._groups[leader] = (now, key)
+                return False
+            if now - streak[0] < self.settle:
+                return False
+        return True
+
+    def _group_sample(self, members: list[int]) -> list[_Sample] | None:
+        """Every thread of the live processes in ``members``, each blocked in a wait that
+        does not end by itself; None if any is not, or none is left."""
+        samples = []
+        for pid in members:
+            for task in self._tasks(pid):
+                sample = self._sample(pid, task)
+                if sample is None or sample.state == "Z":
+                    continue  # ended meanwhile: it holds nothing up
+                wait = (waits_in(sample.syscall, sample.wchan, self.on)
+                        if sample.state == "S" else None)
+                if wait is None or wait.ends_by_itself:
+                    return None
+                samples.append(sample)
+        return samples or None
+
+    def _tasks(self, pid: int) -> list[str]:
+        """The threads of ``pid``, its main thread first."""
+        try:
+            tasks = os.listdir(self.proc / str(pid) / "task")
+        except OSError:
+            return []
+        return sorted(tasks, key=lambda task: (task != str(pid), int(task)))
+
     def forget(self, pid: int) -> None:
         """Drop what the watch saw of ``pid``: its next stall starts afresh."""
         self._streaks.pop(pid, None)
 
-    def _sample(self, pid: int) -> _Sample | None:
-        stat = parse_stat(self._read(pid, "stat") or "")
-        syscall = self._read(pid, "syscall")
+    def _sample(self, pid: int, task: str | None = None) -> _Sample | None:
+        """The process's (its main thread's), or one thread's of it."""
+        where = str(pid) if task is None else f"{pid}/task/{task}"
+        stat = parse_stat(self._read(where, "stat") or "")
+        syscall = self._read(where, "syscall")
         if stat is None or syscall is None:
             return None
         # Where the kernel keeps no schedstat, CPU ticks alone tell progress.
-        runs = parse_schedstat(self._read(pid, "schedstat") or "") or ()
-        wchan = "" if self.on in NUMBERS else self._read(pid, "wchan") or ""
+        runs = parse_schedstat(self._read(where, "schedstat") or "") or ()
+        wchan = "" if self.on in NUMBERS else self._read(where, "wchan") or ""
         return _Sample(stat[0], (stat[1], *runs), syscall.strip(), wchan.strip())
 
-    def _read(self, pid: int, name: str) -> str | None:
+    def _read(self, where: str, name: str) -> str | None:
         try:
-            return (self.proc / str(pid) / name).read_text(encoding="ascii", errors="replace")
+            return (self.proc / where / name).read_text(encoding="ascii", errors="replace")
         except OSError:  # gone meanwhile, not ours to read, or not kept by this kernel
             return None
+
+
+def groups(leaders: list[int], *, proc: str | os.PathLike[str] = "/proc") -> dict[int, list[int]]:
+    """The pids in each process group ``leaders`` lead, of this process's session (a
+    group id a gone leader left may name another session's group by now)."""
+    session, wanted = os.getsid(0), set(leaders)
+    members: dict[int, list[int]] = {}
+    for name in os.listdir(proc):
+        if name.isdigit():
+            fields = stat_fields(Path(proc) / name / "stat")
+            if fields is not None and fields[2] in wanted and fields[3] == session:
+                members.setdefault(fields[2], []).append(int(name))
+    return members
+
+
+def stat_fields(path: Path) -> tuple[str, int, int, int] | None:
+    """(state, ppid, pgrp, session) from a ``stat`` file, or None if it cannot be read."""
+    try:
+        text = path.read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    fields = text[text.rfind(")") + 2:].split()
+    if len(fields) < 4 or not all(field.lstrip("-").isdigit() for field in fields[1:4]):
+        return None
+    return fields[0], int(fields[1]), int(fields[2]), int(fields[3])
 
 
 def describe_blocked(worker: str, last_point: str | None, waits_in: str) -> str:

@@ -18,8 +18,10 @@ from sut.scenarios import ticket
 def test_a_bad_start_method_or_timeout_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="unknown start method 'threads'"):
         Backend("threads")
-    with pytest.raises(ValueError, match="timeout must be > 0"):
-        Run(Backend("fork"), "test", "bad", {}, timeout=0)
+    for timeout in (0, -1, float("inf"), float("nan"), 2_147_484.0):
+        with pytest.raises(ValueError, match="timeout must be a number of seconds greater "
+                                             "than 0 and at most 3600"):
+            Run(Backend("fork"), "test", "bad", {}, timeout=timeout)
 
 
 def test_jitter_pauses_are_seeded_and_within_three_quarters_to_all_of_the_width() -> None:

@@ -1,0 +1,142 @@
+"""Nothing outlives its run: workers die with the process that runs them, and a run's
+cleanup is not cut short by a signal.
+
+A worker, first thing, becomes the leader of a process group of its own (what
+it starts joins it, so the runner can stop the whole group) and asks the
+kernel to kill it when its parent dies (``PR_SET_PDEATHSIG``): a runner killed
+with SIGKILL, which runs no cleanup, still leaves no worker polling forever.
+A group of its own also keeps a terminal's Ctrl-C, sent to the foreground
+group, from the workers: the runner alone is interrupted, and it stops them.
+
+The runner's side: :func:`stop_group` stops whatever is left of a worker's
+group once the worker itself is gone, and :func:`signals_held` defers SIGINT,
+SIGTERM and SIGHUP while a run cleans up (a second Ctrl-C must not leave
+half the workers running). :func:`stopping_on_signals` makes SIGTERM and
+SIGHUP stop a command the way Ctrl-C does, by an exception that runs every
+cleanup on its way out.
+
+Linux-specific calls are made where they exist and skipped elsewhere: there
+the run's deadline and ``daemon`` processes remain the guards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+
+from sut import orphans
+from sut.engine import stall
+
+# The signals a run's cleanup holds until it is done.
+DEFERRED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# How long stop_group waits for what it killed to be gone (they are not our
+# children: we cannot reap them, only see them go).
+_GONE_WITHIN = 2.0
+
+
+def bind_to_runner(runner: int) -> None:
+    """In a worker, first thing: lead a process group of its own, and die with the
+    ``runner`` - the process that runs the run (under forkserver, by way of the fork
+    server, which this worker lets go of)."""
+    with contextlib.suppress(OSError):
+        os.setpgid(0, 0)
+    for signum in (signal.SIGTERM, signal.SIGHUP):  # a forked runner's handlers are not its
+        signal.signal(signum, signal.SIG_DFL)
+    orphans.release_fork_server()
+    orphans.die_with_parent(runner)
+
+
+def stop_group(leader: int) -> None:
+    """Kill what is left of the process group ``leader`` led - processes a worker
+    started that outlived it - and wait (bounded) for them to be gone.
+
+    Called once the worker is gone, so its pid may in principle name another
+    group by now: only processes of this session are touched.
+    """
+    try:
+        os.killpg(leader, 0)
+    except (ProcessLookupError, PermissionError):
+        return  # the common case: nothing is left
+    members = stall.groups([leader]).get(leader, [])
+    for pid in members:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + _GONE_WITHIN
+    while members and time.monotonic() < deadline:
+        members = [pid for pid in members if _running(pid)]
+        if members:
+            time.sleep(0.01)
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` still exists and is not a zombie waiting for its reaper."""
+    fields = stall.stat_fields(Path(f"/proc/{pid}/stat"))
+    return fields is not None and fields[0] != "Z"
+
+
+def folder_prefix(scenario: str) -> str:
+    """The name a run's temporary folder starts with: it says which process made it."""
+    return f"sut-{scenario}-{os.getpid()}-"
+
+
+_swept = False
+
+
+def sweep_once() -> None:
+    """Remove, once per process, the run folders left by processes that are gone: a
+    runner killed with SIGKILL runs no cleanup, and only the next one can."""
+    global _swept
+    if _swept:
+        return
+    _swept = True
+    for folder in Path(tempfile.gettempdir()).glob("sut-*-*-*"):
+        maker = folder.name.split("-")[-2]
+        if maker.isdigit() and int(maker) != os.getpid() and not orphans.alive(int(maker)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold SIGINT, SIGTERM and SIGHUP until the block ends (main thread only; a
+    signal that came meanwhile is delivered then)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, DEFERRED)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+class Stopped(KeyboardInterrupt):
+    """A command stopped by SIGTERM or SIGHUP: it unwinds like Ctrl-C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+# The signal that stopped this process, once one did (a command that catches the
+# interruption to report what it had still exits as stopped by it).
+stopped_by: int | None = None
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    global stopped_by
+    stopped_by = signum
+    raise Stopped(signum)
+
+
+def stopping_on_signals() -> None:
+    """Make SIGTERM and SIGHUP raise :class:`Stopped` in this (main) process."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _stop)

@@ -1,0 +1,142 @@
+"""Nothing outlives its run, whatever its workers do; the harness's own failures are
+errors of the run, never verdicts on the program."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from sut.engine import Backend, Run, runner
+from sut.engine.result import HARNESS_EXIT, HarnessFailure
+from tests import workers
+from tests.adversarial import _left_in_session
+
+
+def _gone(pid: int, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+@pytest.mark.slow
+def test_a_worker_deaf_to_sigterm_ends_within_the_timeout_and_the_grace(
+        start_method: str) -> None:
+    began = time.monotonic()
+    with Run(Backend(start_method), "test", "deaf", {}, timeout=0.5) as run:
+        run.spawn("deaf", workers.shrug_off_terminate)
+        result = run.result()
+    assert result.worker("deaf").status == "hung"
+    # Start-up, the timeout, the terminate grace, then SIGKILL.
+    assert time.monotonic() - began < 0.5 + runner._TERMINATE_GRACE + 3.0
+
+
+@pytest.mark.slow
+def test_what_a_worker_started_ends_with_the_run(start_method: str, tmp_path: Path) -> None:
+    pid_file = tmp_path / "grandchild"
+    with Run(Backend(start_method), "test", "forks", {}) as run:
+        run.spawn("parent", workers.start_a_grandchild, str(pid_file))
+        result = run.result()
+    assert result.worker("parent").status == "ok"
+    assert _gone(int(pid_file.read_text()), within=3.0)
+
+
+@pytest.mark.slow
+def test_a_run_whose_every_worker_is_stuck_is_hung_long_before_its_deadline(
+        start_method: str) -> None:
+    backend = Backend(start_method)
+    began = time.monotonic()
+    with Run(backend, "test", "stuck", {}, timeout=60) as run:
+        queue = backend.Queue()
+        run.spawn("a", workers.wait_for_ever, queue)
+        run.spawn("b", workers.wait_for_ever, queue)
+        result = run.result()
+    assert [outcome.status for outcome in result.workers] == ["hung", "hung"]
+    assert time.monotonic() - began < 10  # settle periods, not the 60 s deadline
+
+
+@pytest.mark.slow
+def test_a_run_with_a_worker_at_work_waits_for_its_deadline() -> None:
+    # One worker stuck, the other asleep in a timed wait: that one may yet do
+    # something, so the stuck one is not hung before the deadline.
+    backend = Backend("fork")
+    began = time.monotonic()
+    with Run(backend, "test", "not stuck", {}, timeout=1.5) as run:
+        run.spawn("stuck", workers.wait_for_ever, backend.Queue())
+        run.spawn("sleeping", workers.hang)
+        result = run.result()
+    assert time.monotonic() - began >= 1.5
+    assert result.worker("stuck").status == "hung"
+
+
+def test_a_worker_that_cannot_write_its_log_is_an_error_of_the_run() -> None:
+    with Run(Backend("fork"), "test", "full disk", {}) as run:
+        run.spawn("writer", workers.lose_the_log)
+        with pytest.raises(HarnessFailure, match=rf"^writer could not write to the run's "
+                                                 rf"folder sut-test-\d+-\w+ \(exit code "
+                                                 rf"{HARNESS_EXIT}; "):
+            run.result()
+
+
+def test_no_folder_for_the_run_is_an_error_of_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(*args: object, **kwargs: object) -> str:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("tempfile.mkdtemp", full)
+    with pytest.raises(HarnessFailure, match=r"^no folder for the run: No space left on device$"):
+        Run(Backend("fork"), "test", "no folder", {})
+
+
+def test_workers_are_not_started_once_the_start_up_limit_ran_out(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runner, "START_LIMIT", 0.0)
+    with Run(Backend("fork"), "test", "too many", {}, timeout=0.2) as run:
+        run.spawn("a", workers.steps, 1)
+        time.sleep(0.3)
+        with pytest.raises(HarnessFailure, match=r"^the run had started 1 workers when its "
+                                                 r"start-up limit of 0.2 s ran out: b and any "
+                                                 r"after it"):
+            run.spawn("b", workers.steps, 1)
+
+
+_RUNNER = textwrap.dedent("""
+    import sys, time
+    from sut.engine import Backend, Run
+    from tests import workers
+
+    backend = Backend(sys.argv[1])
+    with Run(backend, "test", "orphans", {}, timeout=60) as run:
+        run.spawn("a", workers.wait_for_ever, backend.Queue())
+        run.spawn("b", workers.hang)
+        print("started", flush=True)
+        time.sleep(60)
+""")
+
+
+@pytest.mark.slow
+def test_a_runner_killed_with_sigkill_leaves_no_worker(start_method: str) -> None:
+    runner_process = subprocess.Popen(
+        [sys.executable, "-c", _RUNNER, start_method], stdout=subprocess.PIPE,
+        cwd=Path(__file__).parents[2], start_new_session=True)
+    try:
+        assert runner_process.stdout is not None
+        assert runner_process.stdout.readline() == b"started\n"
+        runner_process.send_signal(signal.SIGKILL)
+        runner_process.wait(10)
+        # Only the workers' parent-death signal (or the fork server's end) stops them.
+        assert _left_in_session(runner_process.pid) == []
+    finally:
+        runner_process.kill()
+        runner_process.wait()
+        runner_process.stdout.close()  # type: ignore[union-attr]
