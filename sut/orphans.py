@@ -36,14 +36,20 @@ def die_with_parent(parent: int) -> None:
 
 
 def alive(pid: int) -> bool:
-    """Whether a process ``pid`` exists (one of another user's counts)."""
+    """Whether a process ``pid`` exists and has not ended: a zombie, dead but not yet
+    reaped by its parent, has (one of another user's counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            text = stat.read()
+    except OSError:
+        return True  # no /proc to ask: it exists
+    return text[text.rfind(b")") + 2:][:1] != b"Z"
 
 
 def release_fork_server() -> None:

@@ -32,6 +32,9 @@ from pathlib import Path
 # delivers a parent-death signal at once; a group killed needs a moment).
 SETTLE = 1.0
 SHM = Path("/dev/shm")
+# When the explore cases interrupt: from before the first run starts to well into
+# the exploration.
+MOMENTS = (0.1, 0.25, 0.4, 0.55, 0.7, 0.85, 1.0, 1.3, 1.6, 2.0)
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class Case:
     stdout: str | None = None  # a file to write to (e.g. /dev/full)
     then: tuple[str, ...] | None = None  # a command run after, in the same folder
     fifo: bool = False  # make a FIFO called ``fifo`` in the case's folder first
+    group: bool = False  # signal the whole process group, as a terminal's Ctrl-C does
 
 
 @dataclass
@@ -72,26 +76,30 @@ def cases(start_method: str) -> list[Case]:
     method = ("--start-method", start_method)
     sigterm, sighup, sigint = 128 + signal.SIGTERM, 128 + signal.SIGHUP, 128 + signal.SIGINT
     return [
-        Case("run, SIGTERM", _ticket(*method), (sigterm,), 10, 2.0),
-        Case("run, SIGHUP", _ticket(*method), (sighup,), 10, 2.0, signal.SIGHUP),
-        Case("run, SIGINT", _ticket(*method), (sigint,), 10, 2.0, signal.SIGINT),
-        Case("run killed at a point, SIGTERM",
+        Case("run: SIGTERM", _ticket(*method), (sigterm,), 10, 2.0),
+        Case("run: SIGHUP", _ticket(*method), (sighup,), 10, 2.0, signal.SIGHUP),
+        Case("run: SIGINT", _ticket(*method), (sigint,), 10, 2.0, signal.SIGINT),
+        Case("run killed at a point: SIGTERM",
              ("run", "ticket", "--variant", "locked", "kill_at=read", "readers=1",
               "jitter=0.5", *method), (sigterm,), 10, 1.0),
-        Case("run hanging (bakery no-sentinel), SIGTERM",
+        Case("run hanging (bakery no-sentinel): SIGTERM",
              ("run", "bakery", "--variant", "no-sentinel", *method), (sigterm, 1), 10, 0.5),
-        Case("run hanging (pipe leaked-end), SIGTERM",
+        Case("run hanging (pipe leaked-end): SIGTERM",
              ("run", "pipe", "--variant", "leaked-end", *method), (sigterm, 1), 10, 0.5),
-        Case("stress, SIGTERM",
+        Case("stress: SIGTERM",
              ("stress", "ticket", "--variant", "locked", "buyers=2", "--runs", "1000",
               *method), (sigterm,), 10, 2.0),
-        Case("explore, SIGINT",
-             ("explore", "ticket", "--variant", "locked", "buyers=2", "readers=1", *method),
-             (sigint,), 10, 1.0, signal.SIGINT),
-        Case("run, SIGKILL, then the next run sweeps its folder", _ticket(*method),
+        # Interrupted while the interpreter still loads, a command may also end as
+        # Python itself does: by the signal (-2), with no traceback.
+        *(Case(f"explore: SIGINT at {at:.2f} s",
+               ("explore", "ticket", "--variant", "locked", "buyers=2", "readers=1", *method),
+               (sigint, -signal.SIGINT), 10, at, signal.SIGINT) for at in MOMENTS),
+        Case("demo: Ctrl-C from a terminal (the whole group)", ("demo", "ticket", *method),
+             (sigint,), 10, 1.5, signal.SIGINT, group=True),
+        Case("run: SIGKILL then the next run sweeps its folder", _ticket(*method),
              (-signal.SIGKILL,), 10, 2.0, signal.SIGKILL,
              then=("run", "ticket", "--variant", "locked", "buyers=1", "jitter=0", *method)),
-        Case("chat serve, SIGHUP", ("chat", "serve", "--port", "0"), (0,), 10, 1.0,
+        Case("chat serve: SIGHUP", ("chat", "serve", "--port", "0"), (0,), 10, 1.0,
              signal.SIGHUP),
         Case("--timeout inf", ("run", "ticket", "--variant", "locked", "--timeout", "inf"),
              (2,), 5),
@@ -148,7 +156,10 @@ def _finish(command: subprocess.Popen[bytes], case: Case) -> str:
             try:
                 command.wait(case.signal_at)
             except subprocess.TimeoutExpired:
-                command.send_signal(case.signum)
+                if case.group:
+                    os.killpg(command.pid, case.signum)
+                else:
+                    command.send_signal(case.signum)
         _, err = command.communicate(timeout=2 * case.within)
     except subprocess.TimeoutExpired:
         command.kill()

@@ -45,11 +45,19 @@ _GONE_WITHIN = 2.0
 def bind_to_runner(runner: int) -> None:
     """In a worker, first thing: lead a process group of its own, and die with the
     ``runner`` - the process that runs the run (under forkserver, by way of the fork
-    server, which this worker lets go of)."""
+    server, which this worker lets go of).
+
+    The worker starts with SIGINT, SIGTERM and SIGHUP held (the runner starts it
+    inside :func:`signals_held`): a Ctrl-C a terminal sent its old group meanwhile
+    is dropped here, not raised in the middle of its start-up.
+    """
     with contextlib.suppress(OSError):
         os.setpgid(0, 0)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # what came for the old group: dropped
     for signum in (signal.SIGTERM, signal.SIGHUP):  # a forked runner's handlers are not its
         signal.signal(signum, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, DEFERRED)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     orphans.release_fork_server()
     orphans.die_with_parent(runner)
 

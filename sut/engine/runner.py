@@ -35,7 +35,6 @@ Lock of its own, say), and what ``unseen`` declares, the Result says in
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import tempfile
@@ -98,8 +97,8 @@ def _worker_main(target: Callable[..., object], probe: Probe, args: tuple[Any, .
     lifetime.bind_to_runner(runner)
     try:
         _started_marker(probe.log_path).touch()
-    except OSError as exc:
-        _harness_failed(f"{probe.worker} could not say it started: {exc.strerror or exc}")
+    except OSError:
+        os._exit(HARNESS_EXIT)  # the runner raises HarnessFailure for the whole run
     if probe.gate is not None:
         gate.install(probe)  # the primitives of this process now ask the coordinator
         watch_opens(probe.log_path.parent, probe.opened)
@@ -107,23 +106,20 @@ def _worker_main(target: Callable[..., object], probe: Probe, args: tuple[Any, .
         target(probe, *args)
     except SystemExit:
         raise  # an exit code is the worker's own answer, not a crash
-    except HarnessFailure as exc:
-        _harness_failed(str(exc))
+    except HarnessFailure:
+        # One line for the whole run, from the runner: a full disk has no room for
+        # a crash event, and many workers would say the same at once.
+        os._exit(HARNESS_EXIT)
     except BaseException as exc:
-        probe.record("crash", error=f"{type(exc).__name__}: {exc}",
-                     traceback=traceback.format_exc())
+        try:
+            probe.record("crash", error=f"{type(exc).__name__}: {exc}",
+                         traceback=traceback.format_exc())
+        except HarnessFailure:
+            os._exit(HARNESS_EXIT)
         raise SystemExit(1) from None
     finally:
         if probe.gate is not None:
             probe.leave()  # the coordinator need not wait for the interpreter's teardown
-
-
-def _harness_failed(why: str) -> None:
-    """End a worker the harness failed: one line on stderr, exit code HARNESS_EXIT (the
-    runner raises HarnessFailure for it); no traceback, no crash event."""
-    with contextlib.suppress(OSError):
-        os.write(2, f"sut: harness failure: {why}\n".encode(errors="replace"))
-    os._exit(HARNESS_EXIT)
 
 
 def _started_marker(log_path: Path) -> Path:
@@ -296,7 +292,10 @@ class Run:
         if self._coordinator is not None:
             self._coordinator.starting(name)  # what it sees as it starts
         try:
-            self.backend.start(process)
+            # Held, the signals reach neither this process until it returns nor the
+            # worker until it has left this process's group (lifetime.bind_to_runner).
+            with lifetime.signals_held():
+                self.backend.start(process)
         except OSError as exc:  # no process or descriptor to be had: not the program's fault
             raise HarnessFailure(f"{name} could not be started: {exc.strerror or exc}") from None
         except Exception as exc:

@@ -140,3 +140,14 @@ def test_a_runner_killed_with_sigkill_leaves_no_worker(start_method: str) -> Non
         runner_process.kill()
         runner_process.wait()
         runner_process.stdout.close()  # type: ignore[union-attr]
+
+
+def test_no_process_to_be_had_is_an_error_of_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_process(self: Backend, process: object) -> None:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(Backend, "start", no_process)
+    with Run(Backend("fork"), "test", "no process", {}) as run, \
+            pytest.raises(HarnessFailure, match=r"^a could not be started: Resource "
+                                                r"temporarily unavailable$"):
+        run.spawn("a", workers.steps, 1)

@@ -8,8 +8,9 @@ import re
 
 import pytest
 
-from sut.engine import Backend, Jitter, Probe, Quiet, Run
+from sut.engine import Backend, Jitter, Probe, Quiet, Run, runner
 from sut.engine.params import describe_params, parse_params
+from sut.engine.stall import StallWatch
 from sut.scenarios import ticket
 
     # The leak guard fails this test if the sleeper survived.
@@ -70,3 +71,31 @@ def test_params_reject_wrong_types_in_the_api() -> None:
         ticket.Params(tickets=1.5)  # type: ignore[arg-type]
 
 
+
+
+class _Process:
+    """A stand-in for a live process that never reaches its code."""
+
+    pid = 4242
+
+    def is_alive(self) -> bool:
+        return True
+
+
+class _Watch(StallWatch):
+    """A stall watch that says what it is told."""
+
+    def __init__(self, blocked: str | None) -> None:
+        super().__init__()
+        self.said = blocked
+
+    def blocked(self, pid: int, now: float) -> str | None:
+        return self.said
+
+
+def test_a_worker_blocked_before_its_code_is_stuck_not_starting(tmp_path) -> None:
+    worker = runner._Worker("w", _Process(), tmp_path / "events-0.jsonl")  # type: ignore[arg-type]
+    assert worker.starting(0.0, _Watch(None))  # at work starting up: it may take its time
+    assert not worker.starting(1.0, _Watch("a futex (a lock, semaphore or condition)"))
+    assert worker.stuck_starting  # and so it moves no deadline any more
+    assert not worker.starting(2.0, _Watch(None))
