@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable, Collection
 from typing import Any
 
@@ -41,12 +43,45 @@ def _trial_runner(scenario: Scenario, variant: str, start_method: str,
     return evaluate
 
 
+# Once a property failed, how long Hypothesis may go on shrinking its failure
+# (every run of a regression that hangs costs the settle period of the hang
+# detection, and shrinking a trial of params and a seed runs a hundred of them).
+SHRINK_BUDGET = 10.0
+# Per test: when it first failed, and how every trial it ran since went (the
+# failure's report, or None where it held).
+_FAILED: dict[str, tuple[float, dict[tuple[Any, ...], str | None]]] = {}
+
+
 def assert_holds(scenario: Scenario, variant: str, trial: Trial,
                  start_method: str) -> None:
-    """Run ``variant`` on ``trial`` and fail with the evidence if any invariant breaks."""
+    """Run ``variant`` on ``trial`` and fail with the evidence if any invariant breaks.
+
+    Once the calling test failed, its shrinking gets SHRINK_BUDGET seconds: after
+    that, a trial it ran already gets its verdict again (the failure reported
+    replays), and one it did not is not run - it is let pass, which only ends
+    the shrinking there. The test fails either way; the trial it reports is the
+    smallest found within the budget.
+    """
     __tracebackhide__ = True
-    result, violations = _trial_runner(scenario, variant, start_method, TEST_TIMEOUT)(trial)
-    assert not violations, report(result, violations)
+    test = os.environ.get("PYTEST_CURRENT_TEST", "")
+    key = (scenario.name, variant, start_method, trial)
+    failed = _FAILED.get(test)
+    if failed is not None and key in failed[1]:
+        told = failed[1][key]
+        assert told is None, told
+        return
+    if failed is not None and time.monotonic() - failed[0] > SHRINK_BUDGET:
+        return
+    result, violations = _run(scenario, variant, start_method, trial)
+    told = report(result, violations) if violations else None
+    if told is not None or failed is not None:
+        _FAILED.setdefault(test, (time.monotonic(), {}))[1][key] = told
+    assert told is None, told
+
+
+def _run(scenario: Scenario, variant: str, start_method: str,
+         trial: Trial) -> tuple[Result, list[Violation]]:
+    return _trial_runner(scenario, variant, start_method, TEST_TIMEOUT)(trial)
 
 
 # Searches already done in this process: (scenario, variant, trials, invariants,
