@@ -64,7 +64,12 @@ def largest(make: Callable[[int], tuple[str, str, Any]], first: int, start_metho
     peaks: dict[int, int] = {}
     count = first
     while count <= MOST:
-        times[count], peaks[count] = _run(*make(count), start_method)
+        try:
+            times[count], peaks[count] = _run(*make(count), start_method)
+        except ValueError as refused:  # more than this machine has room for: the limit
+            print(f"  {make(count)[0]} {start_method} {count}: refused: {refused}",
+                  file=sys.stderr, flush=True)
+            break
         print(f"  {make(count)[0]} {start_method} {count}: {times[count]:.2f} s",
               file=sys.stderr, flush=True)
         if times[count] > limit:

@@ -209,12 +209,13 @@ def test_more_processes_than_rlimit_nproc_leaves_are_refused_naming_the_limit() 
         check_processes(1, "fork", room=Room(processes=-3, memory=None))
 
 
-def test_more_memory_than_half_of_what_is_available_is_refused_per_start_method() -> None:
-    room = Room(processes=None, memory=1024 * limits.MIB)  # 512 MiB may be taken
-    check_processes(128, "fork", room=room)  # 4 MiB each
+def test_more_memory_than_three_quarters_of_what_is_available_is_refused_per_start_method(
+        ) -> None:
+    room = Room(processes=None, memory=1024 * limits.MIB)  # 768 MiB may be taken
+    check_processes(192, "fork", room=room)  # 4 MiB each
     with pytest.raises(ValueError, match=re.escape(
-            "buyers=64 would start 64 processes, needing about 1024 MiB (16 MiB each under "
-            "spawn), but only 512 MiB may be taken (50% of MemAvailable, 1024 MiB)")):
+            "buyers=64 would start 64 processes, needing about 832 MiB (13 MiB each under "
+            "spawn), but only 768 MiB may be taken (75% of MemAvailable, 1024 MiB)")):
         check_processes(64, "spawn", asked="buyers=64", room=room)
 
 
@@ -279,9 +280,9 @@ def test_a_run_the_machine_has_no_room_for_is_refused_before_any_process(monkeyp
             "buyers=5 readers=0 would start 5 processes, but RLIMIT_NPROC leaves 3")):
         sut.get("ticket").evaluate(ticket.Params(buyers=5), "locked", start_method="fork")
     monkeypatch.setattr(limits, "room_here",
-                        lambda needed: Room(processes=None, memory=64 * limits.MIB))
+                        lambda needed: Room(processes=None, memory=32 * limits.MIB))
     with pytest.raises(ValueError,
-                       match=re.escape("needing about 48 MiB (16 MiB each under spawn)")):
+                       match=re.escape("needing about 39 MiB (13 MiB each under spawn)")):
         sut.get("traffic").evaluate(traffic.Params(cars=2), "event", start_method="spawn")
 
 
