@@ -258,6 +258,12 @@ class StallWatch:
         """
         if not self.available or not leaders:
             return False
+        # The leaders alone first: mostly one of them is at work or asleep for a
+        # while, and that ends it before reading every process's stat.
+        if any(self._group_sample([leader]) is None for leader in leaders):
+            for leader in leaders:
+                self._groups.pop(leader, None)
+            return False
         members = groups(leaders, proc=self.proc)
         for leader in leaders:  # the first one not blocked ends it
             samples = self._group_sample(members.get(leader, []))
