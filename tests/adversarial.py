@@ -28,6 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sut.engine.stall import stat_fields
+
 # After a command ended, how long what it started gets to be gone (the kernel
 # delivers a parent-death signal at once; a group killed needs a moment).
 SETTLE = 1.0
@@ -172,12 +174,8 @@ def _session(session: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(")") + 2:].split()
-            if int(fields[3]) == session and fields[0] != "Z":
+            fields = stat_fields(entry / "stat")
+            if fields is not None and fields[3] == session and fields[0] != "Z":
                 found.append(int(entry.name))
     return found
 

@@ -38,6 +38,7 @@ from sut.chat.protocol import (
     MAX_LINE_LIMIT,
     NEWLINE,
     LineFramer,
+    check_count,
     check_timeout,
     err_idle,
     err_slow,
@@ -82,10 +83,7 @@ class Limits:
     line_timeout: float = LINE_TIMEOUT
 
     def __post_init__(self) -> None:
-        if isinstance(self.max_line, bool) or not isinstance(self.max_line, int) or not (
-                1 <= self.max_line <= MAX_LINE_LIMIT):
-            raise ValueError(f"max_line must be a whole number from 1 to {MAX_LINE_LIMIT}, "
-                             f"got {self.max_line!r}")
+        check_count("max_line", self.max_line, MAX_LINE_LIMIT)
         check_timeout("idle_timeout", self.idle_timeout)
         check_timeout("line_timeout", self.line_timeout)
 

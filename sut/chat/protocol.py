@@ -87,6 +87,17 @@ def check_suffix(suffix: str) -> str:
     return suffix
 
 
+def check_count(name: str, value: int, most: int) -> int:
+    """``value``, if it is a whole number from 1 to ``most``.
+
+    Raises:
+        ValueError: not an int (a bool is not one), or out of bounds.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+        raise ValueError(f"{name} must be a whole number from 1 to {most}, got {value!r}")
+    return value
+
+
 def check_timeout(name: str, seconds: float) -> float:
     """``seconds``, if it is a usable timeout: above 0, at most MAX_TIMEOUT.
 

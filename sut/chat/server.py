@@ -56,6 +56,7 @@ from sut.chat.protocol import (
     IDLE_TIMEOUT,
     LINE_TIMEOUT,
     MAX_LINE,
+    check_count,
     check_suffix,
     display,
 )
@@ -109,10 +110,7 @@ class ServerConfig:
     line_timeout: float = LINE_TIMEOUT
 
     def __post_init__(self) -> None:
-        if isinstance(self.max_clients, bool) or not isinstance(self.max_clients, int) or not (
-                1 <= self.max_clients <= MAX_CLIENTS):
-            raise ValueError(f"max_clients must be a whole number from 1 to {MAX_CLIENTS}, "
-                             f"got {self.max_clients!r}")
+        check_count("max_clients", self.max_clients, MAX_CLIENTS)
         check_suffix(self.suffix)
         Limits(self.max_line, self.idle_timeout, self.line_timeout)  # checks them
 

@@ -79,15 +79,9 @@ def stop_group(leader: int) -> None:
             os.kill(pid, signal.SIGKILL)
     deadline = time.monotonic() + _GONE_WITHIN
     while members and time.monotonic() < deadline:
-        members = [pid for pid in members if _running(pid)]
+        members = [pid for pid in members if orphans.alive(pid)]
         if members:
             time.sleep(0.01)
-
-
-def _running(pid: int) -> bool:
-    """Whether ``pid`` still exists and is not a zombie waiting for its reaper."""
-    fields = stall.stat_fields(Path(f"/proc/{pid}/stat"))
-    return fields is not None and fields[0] != "Z"
 
 
 def folder_prefix(scenario: str) -> str:

@@ -118,6 +118,9 @@ def test_sighup_stops_the_server_like_sigterm(tmp_path) -> None:
     assert [entry["exitcode"] for entry in entries if entry["event"] == "reap"] == [0]
 
 
+# A handler dies with its server by PR_SET_PDEATHSIG, which only Linux has (elsewhere
+# its own timeouts end it). Skipped by platform, so on Linux, where CI runs, a
+# handler that outlives the server fails here.
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 def test_no_handler_outlives_a_server_killed_outright(tmp_path, start_method) -> None:
     with _cli_server(tmp_path, "--start-method", start_method) as (server, port, log):

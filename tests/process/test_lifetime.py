@@ -3,7 +3,6 @@ errors of the run, never verdicts on the program."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from sut import orphans
 from sut.engine import Backend, Run, runner
 from sut.engine.result import HARNESS_EXIT, HarnessFailure
 from tests import workers
@@ -21,13 +21,11 @@ from tests.adversarial import _left_in_session
 
 def _gone(pid: int, within: float) -> bool:
     deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
+    while orphans.alive(pid):
+        if time.monotonic() > deadline:
+            return False
         time.sleep(0.02)
-    return False
+    return True
 
 
 @pytest.mark.slow
