@@ -114,6 +114,11 @@ def preload_forkserver(*modules: str) -> None:
     multiprocessing.get_context("forkserver").set_forkserver_preload(list(FORKSERVER_PRELOAD))
 
 
+# What a Backend makes: each is ``multiprocessing``'s own, or its gated twin in schedule mode.
+PRIMITIVES = ("Lock", "RLock", "Condition", "Semaphore", "Event", "Barrier", "Value", "Array",
+              "Queue", "JoinableQueue", "Pipe", "FileLock")
+
+
 class Backend:
     """Processes and primitives of one ``multiprocessing`` start method."""
 
@@ -128,6 +133,13 @@ class Backend:
         self._scheduled_ends: list[ScheduledConnection] = []
         self._numbers: dict[str, int] = {}
         self._memory: list[tuple[str, Any]] = []  # each shared Value or Array, raw
+
+    def __getattr__(self, name: str) -> Any:
+        """Only for a name the Backend does not have: say which primitives it offers."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        raise AttributeError(f"the Backend offers no primitive {name!r} (it offers "
+                             f"{', '.join(PRIMITIVES)})")
 
     def shared_memory(self) -> tuple[tuple[str, bytes], ...]:
         """The contents of every shared Value and Array handed out (schedule mode).

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from sut.engine.result import Result, Violation, WorkerOutcome
+from sut.engine.result import DeclarationError, Result, Violation, WorkerOutcome
 
 # Judges a run: the violations of one invariant found in it, in a stable order.
 Judge = Callable[[Result], list[Violation]]
@@ -57,10 +57,14 @@ class Invariant:
         return (self.judge.__doc__ or "").strip().splitlines()[0]
 
     def __call__(self, result: Result) -> list[Violation]:
-        violations = self.judge(result)
+        try:
+            violations = self.judge(result)
+        except Exception as exc:  # the invariant's bug, not the program's: no verdict
+            raise DeclarationError(f"invariant {self.name!r} ({self.judge.__qualname__}) "
+                                   f"raised {type(exc).__name__}: {exc}") from exc
         stray = sorted({v.invariant for v in violations} - set(self.names))
         if stray:
-            raise ValueError(f"invariant {self.name!r} ({self.judge.__qualname__}) reported "
+            raise DeclarationError(f"invariant {self.name!r} ({self.judge.__qualname__}) reported "
                              f"{', '.join(map(repr, stray))}, which it does not declare")
         return violations
 

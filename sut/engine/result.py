@@ -93,6 +93,16 @@ class HarnessFailure(BaseException):
     """
 
 
+class DeclarationError(ValueError, TypeError):
+    """A scenario declared wrong: an invariant or the scenario's own run raised, a worker
+    is no module-level function, a primitive the Backend does not offer, a
+    ``module:NAME`` that names no scenario. One line saying which and why.
+
+    Both a ValueError and a TypeError, so that a caller catching either - the
+    errors a bad argument gives in Python - catches it.
+    """
+
+
 class ScenarioError(ValueError):
     """A run that says nothing about the program, because its scenario went wrong (a
     worker blocked outside the schedule, a primitive the model mistakes); ``result``

@@ -35,8 +35,10 @@ Lock of its own, say), and what ``unseen`` declares, the Result says in
 
 from __future__ import annotations
 
+import inspect
 import os
 import shutil
+import sys
 import tempfile
 import time
 import traceback
@@ -54,6 +56,7 @@ from sut.engine.probe import Mode, Probe, Quiet, Schedule, read_log
 from sut.engine.reads import watch_opens
 from sut.engine.result import (
     HARNESS_EXIT,
+    DeclarationError,
     Event,
     HarnessFailure,
     Result,
@@ -122,6 +125,22 @@ def _worker_main(target: Callable[..., object], probe: Probe, args: tuple[Any, .
             probe.leave()  # the coordinator need not wait for the interpreter's teardown
 
 
+def _check_module_level(worker: str, target: Callable[..., object]) -> None:
+    """Refuse a function ``target`` that a spawned process could not find by its name (a
+    lambda, a function defined inside another); other callables pickle as they pickle."""
+    if not inspect.isfunction(target):
+        return
+    module = sys.modules.get(getattr(target, "__module__", None) or "")
+    found: Any = module
+    for part in getattr(target, "__qualname__", "").split("."):
+        found = getattr(found, part, None)
+    if found is not target:
+        raise DeclarationError(
+            f"worker {worker!r} runs {getattr(target, '__qualname__', repr(target))}, which is "
+            f"not a function defined at the top level of a module: a process started by spawn "
+            f"or forkserver finds its code by that name")
+
+
 def _started_marker(log_path: Path) -> Path:
     """The file a worker creates once it runs its own code (not an event: the events
     are the program's)."""
@@ -137,6 +156,10 @@ class _Worker:
     start_error: str | None = None
     started_at: float | None = None  # when the runner first saw it had started
     stuck_starting: bool = False  # blocked before its code ran: hung, not slow
+    # What it was handed, kept for as long as the run: ``Process.start`` lets go of
+    # its arguments, and a named semaphore whose last owner here is collected is
+    # unlinked - before a worker started by spawn has opened it.
+    handed: tuple[Any, ...] = ()
 
     def starting(self, now: float, watch: StallWatch) -> bool:
         """Whether it is still starting up (and note when it is seen to have started).
@@ -265,12 +288,10 @@ class Run:
         return gate.harness_deadline(START_LIMIT + self.timeout)
 
     def spawn(self, name: str, target: Callable[..., object], *args: Any) -> None:
-        """Start a worker running ``target(probe, *args)``.
-
-        ``target`` must be a module-level function (picklable under spawn).
-        """
-        if name in self._participants or any(worker.name == name for worker in self._workers):
-            raise ValueError(f"a worker called {name!r} already exists in this run")
+        """Start a worker running ``target(probe, *args)``; ``target`` must be a module-level
+        function (else DeclarationError, under every start method: what runs under fork
+        must not break under spawn)."""
+        self._check_new_name(name, target)
         if time.monotonic() - self._began > max(self.timeout, START_LIMIT):
             raise HarnessFailure(
                 f"the run had started {len(self._workers)} workers when its start-up limit "
@@ -287,7 +308,7 @@ class Run:
                       kill_token=self.workdir / "kill-token", gate=theirs)
         process = self.backend.Process(_worker_main, (target, probe, args, os.getpid()),
                                        name=name)
-        worker = _Worker(name, process, log_path)
+        worker = _Worker(name, process, log_path, handed=args)
         self._workers.append(worker)
         if self._coordinator is not None:
             self._coordinator.starting(name)  # what it sees as it starts
@@ -313,6 +334,12 @@ class Run:
                 ours.close()
                 self._coordinator.add(name, None)
 
+    def _check_new_name(self, name: str, target: Callable[..., object] | None = None) -> None:
+        if target is not None:
+            _check_module_level(name, target)
+        if name in self._participants or any(worker.name == name for worker in self._workers):
+            raise ValueError(f"a worker called {name!r} already exists in this run")
+
     def started(self, name: str) -> bool:
         """Whether the worker ``name`` was started (spawn may fail to pickle its arguments)."""
         return any(worker.name == name and worker.start_error is None for worker in self._workers)
@@ -323,8 +350,7 @@ class Run:
         Its events join the workers' in the Result. The caller must bound its
         own blocking calls, with :meth:`remaining` as the timeout.
         """
-        if name in self._participants or any(worker.name == name for worker in self._workers):
-            raise ValueError(f"a worker called {name!r} already exists in this run")
+        self._check_new_name(name)
         probe = Probe(name, self.workdir / f"events-{name}.jsonl", self.mode, seed=self.seed)
         self._participants[name] = probe
         return probe
@@ -497,6 +523,7 @@ class Run:
             self._stop_stragglers()
             for worker in self._workers:
                 worker.process.close()  # releases its sentinel fd; reaps it if need be
+                worker.handed = ()  # what only the run kept alive goes (a queue: its pipe)
             for probe in self._participants.values():
                 probe.close()
             if self._coordinator is not None:

@@ -26,6 +26,7 @@ are found:
 
 from __future__ import annotations
 
+import functools
 import inspect
 import sys
 import typing
@@ -37,7 +38,7 @@ from sut.engine import DEFAULT_TIMEOUT, Result, ScheduleLike, Violation
 from sut.engine.gate import ModelDisagreement
 from sut.engine.invariants import Invariant, Invariants
 from sut.engine.limits import check_room_for
-from sut.engine.result import ScenarioError
+from sut.engine.result import DeclarationError, ScenarioError
 from sut.engine.space import Space, validate_space
 
 if TYPE_CHECKING:
@@ -238,16 +239,17 @@ class Scenario(Generic[P, W]):
         """
         chosen = self.variant(variant)
         check_room_for(params, start_method)
-        if schedule is None:
-            result = self.run(params, chosen, start_method=start_method,
-                              seed=seed, timeout=timeout)
-        else:
-            try:
-                result = self._scheduled()(params, chosen,
-                                           start_method=start_method, seed=seed,
-                                           timeout=timeout, schedule=schedule)
-            except ModelDisagreement as exc:  # main's own operation found it
-                raise ScenarioError(f"scenario error: {exc}", None) from None
+        run = self.run if schedule is None else functools.partial(self._scheduled(),
+                                                                  schedule=schedule)
+        try:
+            result = run(params, chosen, start_method=start_method, seed=seed, timeout=timeout)
+        except ModelDisagreement as exc:  # main's own operation found it
+            raise ScenarioError(f"scenario error: {exc}", None) from None
+        except (DeclarationError, ScenarioError):
+            raise
+        except Exception as exc:  # the run's own code failed: no verdict on the program
+            raise DeclarationError(f"{self.name}'s run raised {type(exc).__name__}: {exc}",
+                                   ) from exc
         if result.scenario_error is not None:
             raise ScenarioError(f"scenario error: {result.scenario_error}", result)
         return result, self.check(result)
