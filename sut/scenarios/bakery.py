@@ -50,16 +50,37 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from sut.engine import DEFAULT_TIMEOUT, Backend, Event, Probe, Result, Run, Violation, shaking
-from sut.engine.backend import drain, join_queue
-from sut.engine.checked import ITEMS, Checked, jitter_width, param, processes, rounds
-from sut.engine.invariants import Invariants, exits_cleanly, invariant
-from sut.engine.limits import MAX_ITEMS
-from sut.engine.probe import ScheduleLike
-from sut.engine.scenario import Scenario, Schedules, Variant
-from sut.engine.space import JITTER
+from sut import (
+    DEFAULT_TIMEOUT,
+    ITEMS,
+    JITTER,
+    MAX_ITEMS,
+    Backend,
+    Checked,
+    Event,
+    Invariants,
+    Probe,
+    Result,
+    Run,
+    Scenario,
+    ScheduleLike,
+    Schedules,
+    Variant,
+    Violation,
+    amount,
+    drain,
+    exits_cleanly,
+    invariant,
+    jitter_width,
+    join_queue,
+    listing,
+    names,
+    param,
+    processes,
+    rounds,
+    shaking,
+)
 from sut.engine.spans import SPELLED_OUT, missing
-from sut.engine.words import amount, listing, names
 
 # A producer bakes and puts each bun, and maybe a None after them; a consumer
 # gets (recorded before it blocks), eats and has eaten, or gets a None and stops.

@@ -45,13 +45,30 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from sut.engine import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Violation, shaking
-from sut.engine.checked import Checked, jitter_width, param, processes
-from sut.engine.invariants import CLEAN_EXIT, NO_HANG, Invariants, clean_exit, invariant
-from sut.engine.params import seconds
-from sut.engine.probe import ScheduleLike
-from sut.engine.scenario import Scenario, Schedules, Variant
-from sut.engine.space import JITTER
+from sut import (
+    CLEAN_EXIT,
+    DEFAULT_TIMEOUT,
+    JITTER,
+    NO_HANG,
+    Backend,
+    Checked,
+    Invariants,
+    Probe,
+    Result,
+    Run,
+    Scenario,
+    ScheduleLike,
+    Schedules,
+    Variant,
+    Violation,
+    clean_exit,
+    invariant,
+    jitter_width,
+    param,
+    processes,
+    seconds,
+    shaking,
+)
 
 MAX_TIMEOUT = 1.0
 # How long a waiter's first wait lasts beyond the jitter (main sets the event

@@ -25,28 +25,30 @@ the rooms do fill up; every person exits cleanly.
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from sut.engine import (
-    DEFAULT_TIMEOUT,
+from sut import (
+    JITTER,
+    MAX_PROCESSES,
     Backend,
+    Checked,
+    NoGuard,
     Probe,
     Result,
     Run,
+    Variant,
     Violation,
+    amount,
     assume_long_enough,
-    shaking,
+    declare,
+    invariant,
+    jitter_width,
+    names,
+    param,
+    positive_int,
+    processes,
 )
-from sut.engine.checked import Checked, jitter_width, param, processes
-from sut.engine.guards import NoGuard
-from sut.engine.invariants import Invariants, exits_cleanly, invariant
-from sut.engine.limits import MAX_PROCESSES
-from sut.engine.params import positive_int
-from sut.engine.probe import ScheduleLike
-from sut.engine.scenario import Scenario, Schedules, Variant
-from sut.engine.space import JITTER
-from sut.engine.words import amount, names
 
 # How long the first people in wait for the others to join them, beyond the
 # jitter (they arrive at most a quarter of it apart). It only detects a guard
@@ -110,25 +112,21 @@ def _make_guard(kind: str, backend: Backend, rooms: int) -> Any:
     return NoGuard()
 
 
-def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: int = 0,
-        timeout: float = DEFAULT_TIMEOUT, schedule: ScheduleLike | None = None) -> Result:
-    """Run one evening at the KTV (by ``schedule``, if given) and return what happened."""
-    backend = Backend(start_method)
-    with Run(backend, "ktv", variant.name, asdict(params), mode=shaking(params.jitter, schedule),
-             seed=seed, timeout=timeout) as evening:
-        guard = _make_guard(variant.wiring.guard, backend, params.rooms)
-        start = backend.Barrier(params.people, "start")
-        first_wave = min(params.people, params.rooms)
-        seats = backend.Semaphore(first_wave, "first-wave seats")
-        meeting = backend.Barrier(first_wave, "first wave")
-        fill = FILL_GRACE + params.jitter
-        fill_timeout = assume_long_enough(
-            fill, f"the first {first_wave} people let in all meet within {fill:g} s of "
-                  "the first")
-        for i in range(params.people):
-            evening.spawn(f"person {i}", person, guard, start, seats, meeting,
-                          fill_timeout, evening.patience())
-        return evening.result()
+def evening(run: Run, params: Params, wiring: Wiring) -> None:
+    """One evening at the KTV: the guard at the door, and everyone let in to sing."""
+    backend = run.backend
+    guard = _make_guard(wiring.guard, backend, params.rooms)
+    start = backend.Barrier(params.people, "start")
+    first_wave = min(params.people, params.rooms)
+    seats = backend.Semaphore(first_wave, "first-wave seats")
+    meeting = backend.Barrier(first_wave, "first wave")
+    fill = FILL_GRACE + params.jitter
+    fill_timeout = assume_long_enough(
+        fill, f"the first {first_wave} people let in all meet within {fill:g} s of "
+              "the first")
+    for i in range(params.people):
+        run.spawn(f"person {i}", person, guard, start, seats, meeting, fill_timeout,
+                  run.patience())
 
 
 # --- invariants ------------------------------------------------------------
@@ -188,15 +186,12 @@ def rooms_fill_up(result: Result) -> list[Violation]:
         f"({min(rooms, len(result.workers))} of {rooms} rooms should have filled)")]
 
 
-# The KTV invariants, from the enter/leave events alone.
-check = Invariants(exits_cleanly, capacity, enter_and_leave, rooms_fill_up)
-
-
-SCENARIO = Scenario(
-    name="ktv",
-    description="people share a limited number of KTV rooms (Semaphore)",
-    params=Params, variants=VARIANTS, run=run, check=check,
-    search=Schedules(small={"people": (1, 4), "rooms": (1, 3)}),
+# The KTV: its invariants judge the enter/leave events alone.
+SCENARIO = declare(
+    "ktv", "people share a limited number of KTV rooms (Semaphore)",
+    params=Params, program=evening, variants=VARIANTS,
+    invariants=[capacity, enter_and_leave, rooms_fill_up],
+    small={"people": (1, 4), "rooms": (1, 3)},
     space={"people": (1, 5), "rooms": (1, 4), "jitter": JITTER},
     # What the tutorial's own programs get wrong, and why the fix works.
     lesson=(

@@ -22,18 +22,31 @@ waits forever; every process exits cleanly.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import ClassVar
 
-from sut.engine import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Violation, shaking
-from sut.engine.checked import Checked, jitter_width, param, rounds
-from sut.engine.invariants import CLEAN_EXIT, NO_HANG, Invariants, clean_exit, invariant
-from sut.engine.probe import ScheduleLike
-from sut.engine.scenario import Scenario, Schedules, Variant
-from sut.engine.space import JITTER
+from sut import (
+    CLEAN_EXIT,
+    JITTER,
+    NO_HANG,
+    Checked,
+    Probe,
+    Result,
+    Run,
+    Variant,
+    Violation,
+    amount,
+    clean_exit,
+    declare,
+    invariant,
+    jitter_width,
+    listing,
+    numbers,
+    param,
+    rounds,
+)
 from sut.engine.spans import is_count_up, told
-from sut.engine.words import amount, listing, numbers
 
 # The receiver's events: ready to receive, a message received, the end of the
 # stream; main's: a message sent, a send that failed, its send end closed.
@@ -110,20 +123,15 @@ VARIANTS = (
 )
 
 
-def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: int = 0,
-        timeout: float = DEFAULT_TIMEOUT, schedule: ScheduleLike | None = None) -> Result:
-    """Stream the messages through one pipe and return what happened."""
-    backend = Backend(start_method)
-    with Run(backend, "pipe", variant.name, asdict(params), mode=shaking(params.jitter, schedule),
-             seed=seed, timeout=timeout) as stream:
-        main = stream.probe("main")
-        left, right = backend.Pipe(name="pipe")
-        # Both ends go to the receiver, so it holds a send end under every start
-        # method, not only under fork; once spawn returns, it has its copies and
-        # main may close its own.
-        stream.spawn("receiver", receiver, left, right, variant.wiring.receiver_closes_send_end)
-        sender(main, left, right, params.messages)
-        return stream.result()
+def stream(run: Run, params: Params, wiring: Wiring) -> None:
+    """Main streams the messages through one pipe to the receiver."""
+    main = run.probe("main")
+    left, right = run.backend.Pipe(name="pipe")
+    # Both ends go to the receiver, so it holds a send end under every start
+    # method, not only under fork; once spawn returns, it has its copies and
+    # main may close its own.
+    run.spawn("receiver", receiver, left, right, wiring.receiver_closes_send_end)
+    sender(main, left, right, params.messages)
 
 
 # --- invariants ------------------------------------------------------------
@@ -176,14 +184,11 @@ def sees_eof(result: Result) -> list[Violation]:
 
 
 # The pipe invariants, from the sent/received/eof events alone.
-check = Invariants(exits_cleanly, in_order, sees_eof)
-
-
-SCENARIO = Scenario(
-    name="pipe",
-    description="main streams messages through a Pipe to a receiver that reads until EOF",
-    params=Params, variants=VARIANTS, run=run, check=check,
-    search=Schedules(small={"messages": (0, 3)}),
+SCENARIO = declare(
+    "pipe", "main streams messages through a Pipe to a receiver that reads until EOF",
+    params=Params, program=stream, variants=VARIANTS,
+    invariants=[exits_cleanly, in_order, sees_eof],
+    small={"messages": (0, 3)},
     space={"messages": (0, 4), "jitter": JITTER},
     # What the tutorial's own programs get wrong, and why the fix works.
     lesson=(

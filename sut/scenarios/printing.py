@@ -36,14 +36,30 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from sut.engine import DEFAULT_TIMEOUT, Backend, Probe, Result, Run, Violation, shaking
-from sut.engine.checked import Checked, jitter_width, param, processes
-from sut.engine.guards import NoGuard
-from sut.engine.invariants import Invariants, exits_cleanly, invariant
-from sut.engine.probe import ScheduleLike
-from sut.engine.scenario import Scenario, Schedules, Variant
-from sut.engine.space import JITTER
-from sut.engine.words import amount, names
+from sut import (
+    DEFAULT_TIMEOUT,
+    JITTER,
+    Backend,
+    Checked,
+    Invariants,
+    NoGuard,
+    Probe,
+    Result,
+    Run,
+    Scenario,
+    ScheduleLike,
+    Schedules,
+    Variant,
+    Violation,
+    amount,
+    exits_cleanly,
+    invariant,
+    jitter_width,
+    names,
+    param,
+    processes,
+    shaking,
+)
 
 # A line as work(n) prints it: "0 : 4242 is running".
 LINE = re.compile(r"(?P<n>\d+) : (?P<pid>\d+) is (?P<what>running|done)")

@@ -36,24 +36,34 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar, Literal
 
-from sut.engine import (
+from sut import (
+    CLEAN_EXIT,
     DEFAULT_TIMEOUT,
+    JITTER,
+    NO_HANG,
     Backend,
+    Checked,
+    Invariants,
     Probe,
     Result,
     Run,
+    Scenario,
+    ScheduleLike,
+    Schedules,
+    Variant,
     Violation,
     WorkerOutcome,
+    amount,
+    clean_exit,
+    drain,
+    invariant,
+    jitter_width,
+    numbers,
+    param,
+    rounds,
+    seconds,
     shaking,
 )
-from sut.engine.backend import drain
-from sut.engine.checked import Checked, jitter_width, param, rounds
-from sut.engine.invariants import CLEAN_EXIT, NO_HANG, Invariants, clean_exit, invariant
-from sut.engine.params import seconds
-from sut.engine.probe import ScheduleLike
-from sut.engine.scenario import Scenario, Schedules, Variant
-from sut.engine.space import JITTER
-from sut.engine.words import amount, numbers
 
 # The tutorial's time.sleep(0.5) between main's put and its get, scaled down like
 # every pause here. It is all that orders main's get after the child's: a child

@@ -36,16 +36,35 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from sut.engine import DEFAULT_TIMEOUT, Backend, Kill, Probe, Result, Run, Violation, shaking
-from sut.engine.checked import Checked, items, jitter_width, param, processes
-from sut.engine.guards import NoGuard
-from sut.engine.invariants import Invariants, exits_cleanly, invariant
-from sut.engine.params import one_of
-from sut.engine.probe import ScheduleLike
-from sut.engine.scenario import Scenario, Schedules, Variant
-from sut.engine.space import JITTER, OneOf
+from sut import (
+    DEFAULT_TIMEOUT,
+    JITTER,
+    Backend,
+    Checked,
+    Invariants,
+    Kill,
+    NoGuard,
+    OneOf,
+    Probe,
+    Result,
+    Run,
+    Scenario,
+    ScheduleLike,
+    Schedules,
+    Variant,
+    Violation,
+    amount,
+    exits_cleanly,
+    invariant,
+    items,
+    jitter_width,
+    names,
+    one_of,
+    param,
+    processes,
+    shaking,
+)
 from sut.engine.strict import check_json
-from sut.engine.words import amount, names
 
 # The points of a buyer, in order; ``kill_at`` names one of them.
 QUERY, READ, WRITING = "query", "read", "writing"

@@ -49,27 +49,29 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from sut.engine import (
-    DEFAULT_TIMEOUT,
-    Backend,
+from sut import (
+    JITTER,
+    MAX_PROCESSES,
+    Checked,
     Event,
+    OneOf,
     Probe,
     Result,
     Run,
+    Variant,
     Violation,
+    declare,
     harness_deadline,
-    shaking,
+    invariant,
+    jitter_width,
+    param,
+    processes,
+    rounds,
+    seconds,
 )
-from sut.engine.checked import Checked, jitter_width, param, processes, rounds
-from sut.engine.invariants import Invariants, exits_cleanly, invariant
-from sut.engine.limits import MAX_PROCESSES
-from sut.engine.params import seconds
-from sut.engine.probe import ScheduleLike
-from sut.engine.scenario import Scenario, Schedules, Variant
-from sut.engine.space import JITTER, OneOf
 from sut.engine.spans import SPELLED_OUT
 
 # The tutorial's light stays 2 s in each colour.
@@ -195,21 +197,16 @@ VARIANTS = (
 )
 
 
-def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: int = 0,
-        timeout: float = DEFAULT_TIMEOUT, schedule: ScheduleLike | None = None) -> Result:
-    """Run the light through its cycles with the cars and return what happened."""
-    backend = Backend(start_method)
-    with Run(backend, "traffic", variant.name, asdict(params),
-             mode=shaking(params.jitter, schedule), seed=seed, timeout=timeout) as road:
-        light = backend.Event("light")  # clear = red, set = green
-        crossing = backend.Lock("crossing")
-        start = backend.Barrier(params.cars + 1, "start")
-        road.spawn("light", traffic_light, light, crossing, params.cycles, params.red,
-                   params.green, variant.wiring.light_locks, start, road.patience())
-        for i in range(params.cars):
-            road.spawn(f"car {i}", car, light, crossing, variant.wiring, start,
-                       road.patience())
-        return road.result()
+def road(run: Run, params: Params, wiring: Wiring) -> None:
+    """The light through its cycles, and the cars waiting for green."""
+    backend = run.backend
+    light = backend.Event("light")  # clear = red, set = green
+    crossing = backend.Lock("crossing")
+    start = backend.Barrier(params.cars + 1, "start")
+    run.spawn("light", traffic_light, light, crossing, params.cycles, params.red,
+              params.green, wiring.light_locks, start, run.patience())
+    for i in range(params.cars):
+        run.spawn(f"car {i}", car, light, crossing, wiring, start, run.patience())
 
 
 # --- invariants ------------------------------------------------------------
@@ -340,14 +337,11 @@ def light_stops(result: Result) -> list[Violation]:
 
 
 # The traffic invariants, from the light's changes and the cars' passes alone.
-check = Invariants(exits_cleanly, green_only, every_car_passes, light_stops)
-
-
-SCENARIO = Scenario(
-    name="traffic",
-    description="cars wait at a traffic light driven by an Event (red = clear, green = set)",
-    params=Params, variants=VARIANTS, run=run, check=check,
-    search=Schedules(small={"cars": (1, 3), "cycles": (1, 2)}),
+SCENARIO = declare(
+    "traffic", "cars wait at a traffic light driven by an Event (red = clear, green = set)",
+    params=Params, program=road, variants=VARIANTS,
+    invariants=[green_only, every_car_passes, light_stops],
+    small={"cars": (1, 3), "cycles": (1, 2)},
     # How long the light stays in one colour: long enough to arrive in, short
     # enough to keep runs cheap; one of a few, so a search shrinks to the shortest.
     space={"cars": (1, 3), "cycles": (1, 2), "green": OneOf(0.02, 0.05, 0.1),

@@ -3,7 +3,8 @@
 Imports are read from the source with ``ast``, every one that runs - at the
 top of a module or inside a function - and none that only a type checker
 sees (``if TYPE_CHECKING:``). ``sut/__init__.py`` loads its public names on
-first use (``importlib``), so it imports nothing here.
+first use (``importlib``), so it imports nothing here, and ``from sut import X``
+imports the module that is ``X``'s home.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ LAYERS = {
     "sut.drive": {"sut.engine", "sut.scenarios"},
     "sut.report": {"sut.drive", "sut.engine", "sut.scenarios"},
     "sut.cli": {"sut.report", "sut.drive", "sut.engine", "sut.scenarios", "sut.chat"},
+    "sut.pytest_plugin": {"sut.report", "sut.drive", "sut.engine", "sut.leftovers"},
     "sut.__main__": {"sut.cli"},
     "sut": set(),
 }
@@ -77,6 +79,10 @@ def _imports(name: str) -> set[str]:
             if node.level:
                 parts = package.split(".")[:len(package.split(".")) - node.level + 1]
                 base = ".".join([*parts, *([node.module] if node.module else [])])
+            if base == "sut":  # the public face: each name is loaded from its home
+                found |= {sut._HOMES[alias.name] for alias in node.names
+                          if alias.name in sut._HOMES}
+                continue
             # ``from package import module`` imports that module, not the package's names.
             submodules = {f"{base}.{alias.name}" for alias in node.names} & MODULES.keys()
             found |= submodules or {base}
@@ -164,6 +170,24 @@ def test_the_public_face_lists_its_names_and_loads_each_one() -> None:
         assert getattr(sut, name) is not None
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         _ = sut.nothing
+
+
+# What the built-in scenarios take from the engine beside the public face: helpers
+# that phrase the evidence of long runs and read a ticket database strictly - not
+# part of what declaring a scenario takes.
+ENGINE_HELPERS = {"sut.engine.spans", "sut.engine.strict"}
+
+
+def test_the_built_in_scenarios_are_declared_through_the_public_face() -> None:
+    beside = {f"{name} imports {node.module}" for name in MODULES
+              if name.startswith("sut.scenarios")
+              for node in _runtime_nodes(ast.parse(MODULES[name].read_text(encoding="utf-8")))
+              if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sut.engine")
+              and node.module not in ENGINE_HELPERS}
+    assert not beside
+    declared = [name for name in MODULES if name.startswith("sut.scenarios.")
+                and "from sut import" in MODULES[name].read_text(encoding="utf-8")]
+    assert len(declared) >= 9
 
 
 def test_the_design_names_every_module_and_no_module_that_is_gone() -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from sut.scenarios.pipe import Params, check
+from sut.scenarios.pipe import SCENARIO, Params
 from tests import handmade
+
+check = SCENARIO.check
 
 # --- the checker, on hand-made results -------------------------------------
 

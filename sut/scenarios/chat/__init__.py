@@ -42,15 +42,30 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from sut import (
+    CLEAN_EXIT,
+    DEFAULT_TIMEOUT,
+    NO_HANG,
+    Backend,
+    Event,
+    Invariants,
+    Result,
+    Run,
+    Scenario,
+    Scripts,
+    Status,
+    Variant,
+    Violation,
+    WorkerOutcome,
+    amount,
+    clean_exit,
+    invariant,
+    names,
+)
 from sut.chat import eventlog
 from sut.chat.handlers import Handler, framed, tutorial
 from sut.chat.protocol import NEWLINE, display, expected_replies
 from sut.chat.server import ServerConfig
-from sut.engine import DEFAULT_TIMEOUT, Backend, Event, Result, Run, Violation, WorkerOutcome
-from sut.engine.invariants import CLEAN_EXIT, NO_HANG, Invariants, clean_exit, invariant
-from sut.engine.result import Status
-from sut.engine.scenario import Scenario, Scripts, Variant
-from sut.engine.words import amount, names
 from sut.scenarios.chat.driver import STRAY_LIMIT, ClientRecord, drive
 from sut.scenarios.chat.harness import STOP_TIMEOUT, LogWatcher, ServerExit, ServerProcess
 from sut.scenarios.chat.params import Params as Params

@@ -25,8 +25,8 @@ import struct
 import time
 from dataclasses import dataclass, field
 
+from sut import Probe
 from sut.chat.protocol import NEWLINE, display, expected_replies
-from sut.engine import Probe
 from sut.scenarios.chat.harness import LogWatcher
 
 # A client reads at most this many bytes more than the protocol owes it, then

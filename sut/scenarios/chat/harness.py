@@ -32,10 +32,10 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from types import TracebackType
 
+from sut import Backend
 from sut.chat import eventlog
 from sut.chat.eventlog import LogTail
 from sut.chat.server import LOOPBACK, ServerConfig, bind, serve_logged
-from sut.engine import Backend
 
 # How long the server gets to exit after SIGTERM: its own shutdown grace
 # (handlers, then terminated handlers) plus a margin.

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
+from sut import MAX_PROCESSES, amount, positive_int
 from sut.chat.protocol import (
     DEFAULT_SUFFIX,
     MAX_LINE,
@@ -18,10 +19,7 @@ from sut.chat.protocol import (
     encode_line,
     stream_of,
 )
-from sut.engine.limits import MAX_PROCESSES
-from sut.engine.params import positive_int
 from sut.engine.strict import check_json
-from sut.engine.words import amount
 from sut.scenarios.chat.driver import Script
 
 

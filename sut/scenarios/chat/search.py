@@ -18,8 +18,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from sut import Search, Searches
 from sut.chat.protocol import MAX_LINE, encode_line, stream_of
-from sut.engine.scenario import Search, Searches
 from sut.scenarios.chat.params import Params
 
 # Any text but the line end, multibyte characters included - so a drawn cut
