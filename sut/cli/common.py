@@ -136,7 +136,8 @@ def configuration_options(
         command: argparse.ArgumentParser,
         params: str = "scenario parameters; unspecified ones get their defaults") -> None:
     """The options of a command that runs one configuration: run, explore, stress."""
-    command.add_argument("scenario", help="a scenario name (see `list`)")
+    command.add_argument("scenario", help="a scenario: its name (see `list`), module:NAME or "
+                                          "path/to/file.py:NAME")
     command.add_argument("--variant", required=True, help="a variant of the scenario")
     command.add_argument("params", nargs="*", metavar="KEY=VALUE", help=params)
     start_method_option(command)

@@ -79,14 +79,14 @@ def _explore(args: argparse.Namespace) -> int:
             "first": result_json(*exploration.first) if exploration.first else None}
         emit(json.dumps(document, ensure_ascii=False))
     else:
-        emit(_exploration_report(exploration, f"{scenario.name} --variant {variant.name}",
-                                 params, args.start_method, took))
+        emit(_exploration_report(exploration, args.scenario, variant.name, params,
+                                 args.start_method, took))
     return exit_code(bool(exploration.violating))
 
 
-def _exploration_report(exploration: Exploration, chose: str, params: Any,
+def _exploration_report(exploration: Exploration, spelled: str, variant: str, params: Any,
                         start_method: str, took: float) -> str:
-    what = f"{chose} {describe_params(params)}".rstrip()
+    what = f"{spelled} --variant {variant} {describe_params(params)}".rstrip()
     scope = "every interleaving" if exploration.complete else (
         f"stopped at --max-runs {exploration.runs}; more interleavings remain")
     lines = [f"explored {exploration.runs} interleavings of {what} [{start_method}] "
@@ -99,7 +99,7 @@ def _exploration_report(exploration: Exploration, chose: str, params: Any,
     else:
         result, violations = exploration.first
         lines += [f"first violating schedule: {format_schedule(result.schedule or ())}", "",
-                  report(result, violations, params)]
+                  report(result, violations, params, spelled)]
     return "\n".join(lines)
 
 

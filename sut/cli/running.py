@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-from collections.abc import Sequence
 from typing import Any
 
 from sut.cli.common import (
@@ -20,10 +19,11 @@ from sut.cli.common import (
     seed_option,
 )
 from sut.drive import catalogue
-from sut.engine import Result, Violation, default_start_method
+from sut.engine import Result, Violation
 from sut.engine.coordinator import format_schedule, parse_schedule
 from sut.engine.params import describe_params, parse_params
 from sut.engine.scenario import Scenario, Variant
+from sut.report.prove import run_command
 from sut.report.story import story
 from sut.scenarios import ticket
 
@@ -50,19 +50,6 @@ def _params(scenario: Scenario, pairs: list[str], db: str | None) -> Any:
     return parse_params(scenario.params, pairs)
 
 
-def run_command(scenario: str, variant: str, params: Any, start_method: str,
-                schedule: Sequence[int] | None = None) -> str:
-    """``python -m sut run ...`` for this configuration."""
-    command = f"python -m sut run {scenario} --variant {variant}"
-    if describe_params(params):
-        command += f" {describe_params(params)}"
-    if start_method != default_start_method():
-        command += f" --start-method {start_method}"
-    if schedule is not None:
-        command += f" --schedule '{format_schedule(schedule)}'"
-    return command
-
-
 def _timeline(result: Result) -> list[str]:
     if not result.events:
         return ["  (no events)"]
@@ -81,8 +68,10 @@ def _timeline(result: Result) -> list[str]:
     return lines
 
 
-def report(result: Result, violations: list[Violation], params: Any) -> str:
-    """One run told: what ran, the verdict with its evidence, and the timeline."""
+def report(result: Result, violations: list[Violation], params: Any,
+           spelled: str | None = None) -> str:
+    """One run told: what ran, the verdict with its evidence, and the timeline; its
+    replay names the scenario as ``spelled`` (default: by its name)."""
     how = (f"schedule {format_schedule(result.schedule) or '(default)'}"
            if result.schedule is not None else f"seed {result.seed}")
     header = (f"{result.scenario} --variant {result.variant} {describe_params(params)}"
@@ -94,8 +83,8 @@ def report(result: Result, violations: list[Violation], params: Any) -> str:
     else:
         verdict = ["HELD: every invariant held"]
     if result.schedule is not None:
-        replay = run_command(result.scenario, result.variant, params, result.start_method,
-                             result.schedule)
+        replay = run_command(spelled or result.scenario, result.variant, params,
+                             result.start_method, result.schedule)
         verdict += [f"steps: {story(result, violations)}", f"replay: {replay}"]
         verdict += [f"assumed: {assumption}" for assumption in result.assumed]
     return "\n".join([header, *verdict, "timeline:", *_timeline(result)])
@@ -134,7 +123,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         emit(json.dumps(result_json(result, violations), ensure_ascii=False))
     else:
-        emit(report(result, violations, params))
+        emit(report(result, violations, params, args.scenario))
     return exit_code(bool(violations))
 
 

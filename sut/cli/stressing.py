@@ -21,9 +21,10 @@ from sut.cli.common import (
     seed_option,
     whole,
 )
-from sut.cli.running import chosen, run_command
+from sut.cli.running import chosen
 from sut.drive.stress import Histogram, report, stress
 from sut.engine.params import describe_params
+from sut.report.prove import run_command
 
 # How many runs `stress` makes unless told, and at most (at a few runs a second, a day).
 STRESS_RUNS = 100
@@ -93,7 +94,7 @@ def _stress(args: argparse.Namespace) -> int:
         what = (f"{scenario.name} --variant {variant.name} {describe_params(params)}".rstrip()
                 + f" [{args.start_method}]")
         emit(report(histogram, what=what, replay=run_command(
-            scenario.name, variant.name, params, args.start_method)))
+            args.scenario, variant.name, params, args.start_method)))
     return exit_code(bool(histogram.forbidden), interrupted=histogram.interrupted)
 
 
