@@ -67,8 +67,8 @@ def assert_holds(scenario: Scenario | str, variant: str, configurations: Iterabl
     (``"bank:SCENARIO"``). Returns each configuration's exploration.
 
     Raises:
-        AssertionError: a run broke an invariant (with its lanes and the command
-            that replays it), or an exploration stopped at ``max_runs`` with
+        AssertionError: a run broke an invariant - the first found, drawn as lanes,
+            with the command that replays it - or an exploration stopped at ``max_runs`` with
             interleavings left unrun - a proof with a hole is no proof.
         ValueError: an unknown variant, a scenario with no schedule mode, or a
             small space too large to list.
@@ -79,15 +79,15 @@ def assert_holds(scenario: Scenario | str, variant: str, configurations: Iterabl
     explored = []
     for params in _configurations(chosen, configurations):
         exploration = interleavings(chosen, variant, params, start_method=method,
-                                    max_runs=max_runs)
+                                    max_runs=max_runs, until_first=True)
         what = f"{chosen.name} {variant} with {describe_params(params) or 'its defaults'}"
         if exploration.first is not None:
             result, violations = exploration.first
             replay = run_command(catalogue.spelling(chosen), variant, params, method,
                                  result.schedule or ())
             raise AssertionError("\n".join([
-                f"{what} broke in {exploration.violating} of {exploration.runs} interleavings "
-                f"[{method}]; the first:", *lanes(result, violations), f"replay: {replay}"]))
+                f"{what} broke in interleaving {exploration.runs} [{method}]:",
+                *lanes(result, violations), f"replay: {replay}"]))
         if not exploration.complete:
             raise AssertionError(f"{what}: {exploration.runs} interleavings run, more left "
                                  f"(max_runs={max_runs}): not proved")

@@ -138,7 +138,7 @@ def test_the_plugin_in_a_project_of_its_own(pytester: pytest.Pytester) -> None:
                                             "--start-methods", "fork,spawn")
     outcome.assert_outcomes(passed=6, failed=4)
     outcome.stdout.fnmatch_lines([
-        "*bank unlocked with tellers=2 transfers=1 broke in * interleavings [[]fork[]]*",
+        "*bank unlocked with tellers=2 transfers=1 broke in interleaving * [[]fork[]]:",
         "*-> every-transfer-counted: the balances are *",
         "*replay: python -m sut run bank:SCENARIO --variant unlocked tellers=2 transfers=1 "
         "--schedule '*'",
