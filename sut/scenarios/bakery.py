@@ -50,36 +50,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from sut import (
-    DEFAULT_TIMEOUT,
-    ITEMS,
-    JITTER,
-    MAX_ITEMS,
-    Backend,
-    Checked,
-    Event,
-    Invariants,
-    Probe,
-    Result,
-    Run,
-    Scenario,
-    ScheduleLike,
-    Schedules,
-    Variant,
-    Violation,
-    amount,
-    drain,
-    exits_cleanly,
-    invariant,
-    jitter_width,
-    join_queue,
-    listing,
-    names,
-    param,
-    processes,
-    rounds,
-    shaking,
-)
+import sut
 from sut.engine.spans import SPELLED_OUT, missing
 
 # A producer bakes and puts each bun, and maybe a None after them; a consumer
@@ -91,7 +62,7 @@ PRODUCERS_JOINED, BUNS_DONE, GAVE_UP = "producers-joined", "buns-done", "gave-up
 
 
 @dataclass(frozen=True)
-class Params(Checked):
+class Params(sut.Checked):
     """One cook baking 3 buns for one eater, as in the tutorial (with fewer buns).
 
     Limits (docs/LIMITS.md): ``producers`` and ``consumers`` 1 to 1024, at most
@@ -100,22 +71,22 @@ class Params(Checked):
     ``producers`` x ``buns``).
     """
 
-    producers: int = processes(1)
-    consumers: int = processes(1)
-    buns: int = rounds(3)  # per producer
-    jitter: float = param(0.05, jitter_width)
+    producers: int = sut.processes(1)
+    consumers: int = sut.processes(1)
+    buns: int = sut.rounds(3)  # per producer
+    jitter: float = sut.param(0.05, sut.jitter_width)
 
     def __post_init__(self) -> None:
         super().__post_init__()
         baked = self.producers * self.buns
-        if baked > MAX_ITEMS:
+        if baked > sut.MAX_ITEMS:
             raise ValueError(f"producers={self.producers} buns={self.buns} would bake {baked} "
-                             f"buns; at most {MAX_ITEMS} ({ITEMS})")
+                             f"buns; at most {sut.MAX_ITEMS} ({sut.ITEMS})")
 
 
 # --- the program -----------------------------------------------------------
 
-def producer(probe: Probe, queue: Any, index: int, buns: int, sends_none: bool,
+def producer(probe: sut.Probe, queue: Any, index: int, buns: int, sends_none: bool,
              start: Any, start_timeout: float) -> None:
     start.wait(start_timeout)  # every consumer is waiting before the first bun is put
     for bun in range(buns):
@@ -127,7 +98,7 @@ def producer(probe: Probe, queue: Any, index: int, buns: int, sends_none: bool,
         probe.record(PUT_NONE)
 
 
-def consumer(probe: Probe, queue: Any, done: Done, start: Any, start_timeout: float) -> None:
+def consumer(probe: sut.Probe, queue: Any, done: Done, start: Any, start_timeout: float) -> None:
     start.wait(start_timeout)
     while True:
         # Recorded before blocking: a consumer that waits forever is hung after 'get'.
@@ -164,18 +135,18 @@ class Wiring:
 
 
 VARIANTS = (
-    Variant("no-sentinel", "the tutorial's first program: consumers loop on get() forever",
-            "violates", Wiring("queue", "none")),
-    Variant("one-sentinel", "the tutorial's fix: each producer puts one None after its buns",
-            "violates", Wiring("queue", "per-producer")),
-    Variant("sentinel-per-consumer", "main joins the producers, then puts one None per "
-            "consumer", "holds", Wiring("queue", "per-consumer")),
-    Variant("joinable-queue", "a JoinableQueue: main joins the producers, waits until every "
-            "bun is done, then puts one None per consumer", "holds",
-            Wiring("joinable", "per-consumer", "after-eating")),
-    Variant("done-before-eating", "the JoinableQueue, but a consumer calls task_done() as "
-            "soon as it gets a bun, before eating it", "violates",
-            Wiring("joinable", "per-consumer", "before-eating")),
+    sut.Variant("no-sentinel", "the tutorial's first program: consumers loop on get() forever",
+                "violates", Wiring("queue", "none")),
+    sut.Variant("one-sentinel", "the tutorial's fix: each producer puts one None after its buns",
+                "violates", Wiring("queue", "per-producer")),
+    sut.Variant("sentinel-per-consumer", "main joins the producers, then puts one None per "
+                "consumer", "holds", Wiring("queue", "per-consumer")),
+    sut.Variant("joinable-queue", "a JoinableQueue: main joins the producers, waits until every "
+                "bun is done, then puts one None per consumer", "holds",
+                Wiring("joinable", "per-consumer", "after-eating")),
+    sut.Variant("done-before-eating", "the JoinableQueue, but a consumer calls task_done() as "
+                "soon as it gets a bun, before eating it", "violates",
+                Wiring("joinable", "per-consumer", "before-eating")),
 )
 
 
@@ -184,13 +155,15 @@ def _as_json(item: Any) -> Any:
     return None if item is None else list(item)
 
 
-def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: int = 0,
-        timeout: float = DEFAULT_TIMEOUT, schedule: ScheduleLike | None = None) -> Result:
+def run(params: Params, variant: sut.Variant[Wiring], *, start_method: str, seed: int = 0,
+        timeout: float = sut.DEFAULT_TIMEOUT,
+        schedule: sut.ScheduleLike | None = None) -> sut.Result:
     """Bake, eat, and return what happened."""
     wiring = variant.wiring
-    backend = Backend(start_method)
-    with Run(backend, "bakery", variant.name, asdict(params), mode=shaking(params.jitter, schedule),
-             seed=seed, timeout=timeout) as bakery:
+    backend = sut.Backend(start_method)
+    with sut.Run(backend, "bakery", variant.name, asdict(params),
+                 mode=sut.shaking(params.jitter, schedule), seed=seed,
+                 timeout=timeout) as bakery:
         main = bakery.probe("main")
         joinable = wiring.queue == "joinable"
         queue = backend.JoinableQueue(name="buns") if joinable else backend.Queue(name="buns")
@@ -212,11 +185,11 @@ def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: in
         # would race main for what is left); stopped there, it dies holding
         # it. So the queue is drained only once everyone has ended on their
         # own; otherwise what it held is unknown (None) and not judged.
-        leftover = [_as_json(item) for item in drain(queue)] if everyone_gone else None
+        leftover = [_as_json(item) for item in sut.drain(queue)] if everyone_gone else None
         return bakery.result().with_final({"leftover": leftover})
 
 
-def _send_nones_after_producers(bakery: Run, main: Probe, queue: Any, joinable: bool,
+def _send_nones_after_producers(bakery: sut.Run, main: sut.Probe, queue: Any, joinable: bool,
                                 producers: list[str], consumers: list[str]) -> None:
     """Main's part in the correct variants: join the producers, then one None per consumer.
 
@@ -228,7 +201,7 @@ def _send_nones_after_producers(bakery: Run, main: Probe, queue: Any, joinable: 
         return
     main.record(PRODUCERS_JOINED)
     if joinable:
-        if not join_queue(queue, bakery.remaining()):
+        if not sut.join_queue(queue, bakery.remaining()):
             main.record(GAVE_UP, waiting_for="every bun to be marked done")
             return
         main.record(BUNS_DONE)
@@ -237,11 +210,11 @@ def _send_nones_after_producers(bakery: Run, main: Probe, queue: Any, joinable: 
     main.record(PUT_NONE, count=len(consumers))
 
 
-def _wait_for(bakery: Run, main: Probe, workers: list[str]) -> bool:
+def _wait_for(bakery: sut.Run, main: sut.Probe, workers: list[str]) -> bool:
     """Wait (until the deadline at most) for ``workers``; record those main gave up on."""
     stuck = [name for name in workers if not bakery.wait([name])]
     if stuck:
-        main.record(GAVE_UP, waiting_for=names(stuck))
+        main.record(GAVE_UP, waiting_for=sut.names(stuck))
     return not stuck
 
 
@@ -255,13 +228,13 @@ def _nones(count: int) -> str:
     return "no None" if count == 0 else f"{count} None" + ("" if count == 1 else "s")
 
 
-def _nones_sent(result: Result) -> int:
+def _nones_sent(result: sut.Result) -> int:
     """Producers put one None each; main records how many it put at once."""
     return sum(event.data.get("count", 1) for event in result.events_of(PUT_NONE))
 
 
-@invariant("exactly-once")
-def exactly_once(result: Result) -> list[Violation]:
+@sut.invariant("exactly-once")
+def exactly_once(result: sut.Result) -> list[sut.Violation]:
     """Every bun baked is eaten exactly once."""
     producers: int = result.params["producers"]
     buns: int = result.params["buns"]
@@ -271,13 +244,13 @@ def exactly_once(result: Result) -> list[Violation]:
     never, count = _never_eaten(producers, buns, eaters)
     violations = []
     if never:
-        violations.append(Violation(
-            "exactly-once", f"{listing(never)} {'was' if count == 1 else 'were'} "
+        violations.append(sut.Violation(
+            "exactly-once", f"{sut.listing(never)} {'was' if count == 1 else 'were'} "
                             "never eaten"))
     for key, who in sorted(eaters.items()):
         if len(who) > 1:
-            violations.append(Violation(
-                "exactly-once", f"{_bun(*key)} was eaten {len(who)} times: by {names(who)}"))
+            violations.append(sut.Violation(
+                "exactly-once", f"{_bun(*key)} was eaten {len(who)} times: by {sut.names(who)}"))
     return violations
 
 
@@ -304,8 +277,8 @@ def _never_eaten(producers: int, buns: int,
     return never, count
 
 
-@invariant("producer-order")
-def producer_order(result: Result) -> list[Violation]:
+@sut.invariant("producer-order")
+def producer_order(result: sut.Result) -> list[sut.Violation]:
     """Each consumer eats each producer's buns in the order they were baked."""
     # A FIFO queue hands a producer's buns out in the order they were put,
     # and one consumer's successive gets take them in that order. Across
@@ -318,14 +291,14 @@ def producer_order(result: Result) -> list[Violation]:
         maker, bun = event.data["producer"], event.data["bun"]
         before = last_seen.get((event.worker, maker))
         if before is not None and bun <= before:
-            violations.append(Violation(
+            violations.append(sut.Violation(
                 "producer-order", f"{event.worker} ate {_bun(maker, bun)} after bun {before}"))
         last_seen[event.worker, maker] = bun
     return violations
 
 
-@invariant("ends-by-sentinel")
-def ends_by_sentinel(result: Result) -> list[Violation]:
+@sut.invariant("ends-by-sentinel")
+def ends_by_sentinel(result: sut.Result) -> list[sut.Violation]:
     """Every consumer ends through a None it got itself."""
     consumers: int = result.params["consumers"]
     sent = _nones_sent(result)
@@ -345,14 +318,14 @@ def ends_by_sentinel(result: Result) -> list[Violation]:
             state = f"waits in get() {after}, and nobody can put anything"
         else:
             state = f"ended ({outcome.status}) {after}"
-        violations.append(Violation(
+        violations.append(sut.Violation(
             "ends-by-sentinel", f"{outcome.name} never got a None: it {state} "
-                                f"({_nones(sent)} sent for {amount(consumers, 'consumer')})"))
+                                f"({_nones(sent)} sent for {sut.amount(consumers, 'consumer')})"))
     return violations
 
 
-@invariant("done-means-eaten")
-def done_means_eaten(result: Result) -> list[Violation]:
+@sut.invariant("done-means-eaten")
+def done_means_eaten(result: sut.Result) -> list[sut.Violation]:
     """No bun is still being eaten once main's ``join()`` of the JoinableQueue returned.
 
     The join returning means every bun's work is done: judged from the eating
@@ -363,30 +336,30 @@ def done_means_eaten(result: Result) -> list[Violation]:
         return []
     violations = []
     for consumer in {event.worker for event in result.events_of(EAT)}:
-        eating: Event | None = None  # the bun this consumer is eating
+        eating: sut.Event | None = None  # the bun this consumer is eating
         for event in result.events_by(consumer):
             if event.label == EAT:
                 eating = event
             elif event.label == ATE and eating is not None:
                 if event.t_ns > told[0].t_ns:
                     bun = _bun(eating.data["producer"], eating.data["bun"])
-                    violations.append(Violation("done-means-eaten", (
+                    violations.append(sut.Violation("done-means-eaten", (
                         f"{consumer} was still eating {bun} when main's join() returned: "
                         "it was marked done before it was eaten")))
                 eating = None
     return sorted(violations, key=lambda violation: violation.detail)
 
 
-@invariant("main-finishes")
-def main_finishes(result: Result) -> list[Violation]:
+@sut.invariant("main-finishes")
+def main_finishes(result: sut.Result) -> list[sut.Violation]:
     """Main finishes: none of its waits runs out - where the tutorial's main hangs."""
-    return [Violation("main-finishes", f"main gave up waiting for {event.data['waiting_for']}: "
+    return [sut.Violation("main-finishes", f"main gave up waiting for {event.data['waiting_for']}: "
                                        "unbounded, it would wait forever")
             for event in result.events_of(GAVE_UP)]
 
 
-@invariant("queue-empty")
-def queue_empty(result: Result) -> list[Violation]:
+@sut.invariant("queue-empty")
+def queue_empty(result: sut.Result) -> list[sut.Violation]:
     """The queue is empty once everyone is gone (not judged if someone never went)."""
     consumers: int = result.params["consumers"]
     leftover = result.final.get("leftover")
@@ -395,32 +368,32 @@ def queue_empty(result: Result) -> list[Violation]:
     violations = []
     nones = sum(item is None for item in leftover)
     if nones:
-        violations.append(Violation(
+        violations.append(sut.Violation(
             "queue-empty", f"{_nones(nones)} {'was' if nones == 1 else 'were'} left in "
                            f"the queue ({_nones(_nones_sent(result))} sent for "
-                           f"{amount(consumers, 'consumer')})"))
+                           f"{sut.amount(consumers, 'consumer')})"))
     left = [_bun(*item) for item in leftover if item is not None]
     if left:
-        violations.append(Violation(
-            "queue-empty", f"{listing(left)} {'was' if len(left) == 1 else 'were'} left "
+        violations.append(sut.Violation(
+            "queue-empty", f"{sut.listing(left)} {'was' if len(left) == 1 else 'were'} left "
                            "in the queue"))
     return violations
 
 
 # The bakery invariants, from the events and what was left in the queue.
-check = Invariants(exits_cleanly, exactly_once, producer_order, ends_by_sentinel,
-                   done_means_eaten, main_finishes, queue_empty)
+check = sut.Invariants(sut.exits_cleanly, exactly_once, producer_order, ends_by_sentinel,
+                       done_means_eaten, main_finishes, queue_empty)
 
 
-SCENARIO = Scenario(
+SCENARIO = sut.Scenario(
     name="bakery",
     description="producers and consumers pass buns through a Queue and must all stop "
                 "(sentinels)",
     params=Params, variants=VARIANTS, run=run, check=check,
-    search=Schedules(small={"producers": (1, 3), "consumers": (1, 3), "buns": (1, 3)}),
+    search=sut.Schedules(small={"producers": (1, 3), "consumers": (1, 3), "buns": (1, 3)}),
     # Producers and consumers are drawn apart: the tutorial's one None per
     # producer is right exactly when their counts happen to be equal.
-    space={"producers": (1, 3), "consumers": (1, 3), "buns": (1, 3), "jitter": JITTER},
+    space={"producers": (1, 3), "consumers": (1, 3), "buns": (1, 3), "jitter": sut.JITTER},
     # What the tutorial's own programs get wrong, and why the fix works.
     lesson=(
         "Consumers blocked in ``get()`` cannot tell that the producers are done. The "

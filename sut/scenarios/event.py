@@ -45,30 +45,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from sut import (
-    CLEAN_EXIT,
-    DEFAULT_TIMEOUT,
-    JITTER,
-    NO_HANG,
-    Backend,
-    Checked,
-    Invariants,
-    Probe,
-    Result,
-    Run,
-    Scenario,
-    ScheduleLike,
-    Schedules,
-    Variant,
-    Violation,
-    clean_exit,
-    invariant,
-    jitter_width,
-    param,
-    processes,
-    seconds,
-    shaking,
-)
+import sut
 
 MAX_TIMEOUT = 1.0
 # How long a waiter's first wait lasts beyond the jitter (main sets the event
@@ -89,16 +66,16 @@ CREATED, SETTING, SET, CLEARED, GAVE_UP = "created", "setting", "set", "cleared"
 
 
 @dataclass(frozen=True)
-class Params(Checked):
+class Params(sut.Checked):
     """Two waiters; a cleared event is waited on for 0.1 s.
 
     Limits (docs/LIMITS.md): ``waiters`` 1 to 1024 (``MAX_PROCESSES``: each is
     a process); ``timeout`` 0 to 1 s.
     """
 
-    waiters: int = processes(2)
-    timeout: float = param(0.1, seconds, at_most=MAX_TIMEOUT)
-    jitter: float = param(0.05, jitter_width)
+    waiters: int = sut.processes(2)
+    timeout: float = sut.param(0.1, sut.seconds, at_most=MAX_TIMEOUT)
+    jitter: float = sut.param(0.05, sut.jitter_width)
 
 
 # --- the program -----------------------------------------------------------
@@ -122,7 +99,7 @@ class Phases:
             barrier.abort()
 
 
-def waiter(probe: Probe, event: Any, phases: Phases, timeout: float, wake_slice: float,
+def waiter(probe: sut.Probe, event: Any, phases: Phases, timeout: float, wake_slice: float,
            start_timeout: float) -> None:
     # Phase 1: main has not set anything yet; it waits for us at `started`.
     probe.point(START, is_set=event.is_set())
@@ -147,7 +124,7 @@ def waiter(probe: Probe, event: Any, phases: Phases, timeout: float, wake_slice:
     probe.record(TIMED_WAIT, returned=returned, waited=waited, is_set=event.is_set())
 
 
-def drive(run: Run, main: Probe, event: Any, phases: Phases, waiters: int) -> None:
+def drive(run: sut.Run, main: sut.Probe, event: Any, phases: Phases, waiters: int) -> None:
     """Main's side: set, then clear, each once every waiter has seen the previous phase.
 
     Every meeting is bounded by the run's deadline; a broken meeting (a waiter
@@ -185,18 +162,19 @@ class Wiring:
 
 
 VARIANTS = (
-    Variant("event", "the backend's multiprocessing Event", "holds", Wiring("process")),
-    Variant("thread-event", "a threading.Event handed to the processes: a copy per child "
-            "under fork, unpicklable under spawn", "violates", Wiring("thread")),
+    sut.Variant("event", "the backend's multiprocessing Event", "holds", Wiring("process")),
+    sut.Variant("thread-event", "a threading.Event handed to the processes: a copy per child "
+                "under fork, unpicklable under spawn", "violates", Wiring("thread")),
 )
 
 
-def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: int = 0,
-        timeout: float = DEFAULT_TIMEOUT, schedule: ScheduleLike | None = None) -> Result:
+def run(params: Params, variant: sut.Variant[Wiring], *, start_method: str, seed: int = 0,
+        timeout: float = sut.DEFAULT_TIMEOUT,
+        schedule: sut.ScheduleLike | None = None) -> sut.Result:
     """Set and clear an event under the waiters' eyes once, and return what they saw."""
-    backend = Backend(start_method)
-    with Run(backend, "event", variant.name, asdict(params),
-             mode=shaking(params.jitter, schedule), seed=seed, timeout=timeout) as watch:
+    backend = sut.Backend(start_method)
+    with sut.Run(backend, "event", variant.name, asdict(params),
+                 mode=sut.shaking(params.jitter, schedule), seed=seed, timeout=timeout) as watch:
         event = (backend.Event("event") if variant.wiring.event == "process"
                  else threading.Event())
         meeting = params.waiters + 1  # main meets the waiters at every phase
@@ -216,31 +194,31 @@ def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: in
 
 # --- invariants ------------------------------------------------------------
 
-@invariant(CLEAN_EXIT, NO_HANG)
-def exits_cleanly(result: Result) -> list[Violation]:
+@sut.invariant(sut.CLEAN_EXIT, sut.NO_HANG)
+def exits_cleanly(result: sut.Result) -> list[sut.Violation]:
     """Every waiter exits cleanly, and so does main: it never gives up on a meeting."""
-    violations = clean_exit(result)
+    violations = sut.clean_exit(result)
     for event in result.events_of(GAVE_UP):
-        violations.append(Violation(
-            CLEAN_EXIT, f"{event.worker} gave up at {event.data['at']!r}: "
+        violations.append(sut.Violation(
+            sut.CLEAN_EXIT, f"{event.worker} gave up at {event.data['at']!r}: "
                         f"{event.data['reason']}"))
     return violations
 
 
-@invariant("starts-clear")
-def starts_clear(result: Result) -> list[Violation]:
+@sut.invariant("starts-clear")
+def starts_clear(result: sut.Result) -> list[sut.Violation]:
     """The event starts clear: nobody sees it set before anyone called set()."""
-    return [Violation("starts-clear",
-                      f"{event.worker} saw is_set() == True before anyone called set()")
+    return [sut.Violation("starts-clear",
+                          f"{event.worker} saw is_set() == True before anyone called set()")
             for event in result.events_of(CREATED) + result.events_of(START)
             if event.data["is_set"]]
 
 
-@invariant("set-wakes")
-def set_wakes(result: Result) -> list[Violation]:
+@sut.invariant("set-wakes")
+def set_wakes(result: sut.Result) -> list[sut.Violation]:
     """Main's set() wakes every waiter: its wait() returns True."""
-    return [Violation("set-wakes",
-                      f"main called set(), but {event.worker}'s wait() returned False")
+    return [sut.Violation("set-wakes",
+                          f"main called set(), but {event.worker}'s wait() returned False")
             for event in result.events_of(WOKE) if not event.data["returned"]]
 
 
@@ -250,34 +228,34 @@ AGREEMENT = ((SET, "its set()", True), (WOKE, "main's set()", True),
              (CLEARED, "its clear()", False), (TIMED_WAIT, "main's clear()", False))
 
 
-@invariant("is-set-agrees")
-def is_set_agrees(result: Result) -> list[Violation]:
+@sut.invariant("is-set-agrees")
+def is_set_agrees(result: sut.Result) -> list[sut.Violation]:
     """is_set() agrees, in every process, with main's last set() or clear()."""
-    return [Violation("is-set-agrees", f"{event.worker} saw is_set() == {event.data['is_set']} "
+    return [sut.Violation("is-set-agrees", f"{event.worker} saw is_set() == {event.data['is_set']} "
                                        f"after {after}")
             for label, after, expected in AGREEMENT for event in result.events_of(label)
             if event.data["is_set"] != expected]
 
 
-@invariant("clear-times-out")
-def clear_times_out(result: Result) -> list[Violation]:
+@sut.invariant("clear-times-out")
+def clear_times_out(result: sut.Result) -> list[sut.Violation]:
     """After clear(), wait(timeout) returns False - and not before the timeout."""
     timeout: float = result.params["timeout"]
     violations = []
     for event in result.events_of(TIMED_WAIT):
         if event.data["returned"]:
-            violations.append(Violation(
+            violations.append(sut.Violation(
                 "clear-times-out", f"{event.worker}'s wait({timeout:g}) returned True "
                                    f"after main's clear()"))
         elif event.data["waited"] < timeout * (1 - CLOCK_SLEW):
-            violations.append(Violation(
+            violations.append(sut.Violation(
                 "clear-times-out", f"{event.worker}'s wait({timeout:g}) returned False after "
                                    f"only {event.data['waited']:.3f} s"))
     return violations
 
 
-@invariant("reports")
-def reports(result: Result) -> list[Violation]:
+@sut.invariant("reports")
+def reports(result: sut.Result) -> list[sut.Violation]:
     """Every waiter that exits cleanly reports each of its phases once."""
     violations = []
     for outcome in result.exited_cleanly("waiter"):  # a crash is clean-exit's to report
@@ -286,22 +264,22 @@ def reports(result: Result) -> list[Violation]:
         if counts != [1] * len(WAITER_POINTS):
             seen = ", ".join(f"{point!r} {count}x" for point, count in zip(WAITER_POINTS, counts,
                                                                               strict=True))
-            violations.append(Violation(
+            violations.append(sut.Violation(
                 "reports", f"{outcome.name} reported {seen}, not each phase once"))
     return violations
 
 
 # The Event invariants, from what main and the waiters recorded.
-check = Invariants(exits_cleanly, starts_clear, set_wakes, is_set_agrees, clear_times_out,
-                   reports)
+check = sut.Invariants(exits_cleanly, starts_clear, set_wakes, is_set_agrees, clear_times_out,
+                       reports)
 
 
-SCENARIO = Scenario(
+SCENARIO = sut.Scenario(
     name="event",
     description="main sets and clears an Event while other processes wait on it",
     params=Params, variants=VARIANTS, run=run, check=check,
-    search=Schedules(small={"waiters": (1, 3), "timeout": 0.01}),
-    space={"waiters": (1, 4), "timeout": (0.0, 0.2), "jitter": JITTER},
+    search=sut.Schedules(small={"waiters": (1, 3), "timeout": 0.01}),
+    space={"waiters": (1, 4), "timeout": (0.0, 0.2), "jitter": sut.JITTER},
     # What the tutorial's own programs get wrong, and why the fix works.
     lesson=(
         "A ``multiprocessing.Event`` is one flag for every process. A ``threading.Event`` "

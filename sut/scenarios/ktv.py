@@ -28,27 +28,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sut import (
-    JITTER,
-    MAX_PROCESSES,
-    Backend,
-    Checked,
-    NoGuard,
-    Probe,
-    Result,
-    Run,
-    Variant,
-    Violation,
-    amount,
-    assume_long_enough,
-    declare,
-    invariant,
-    jitter_width,
-    names,
-    param,
-    positive_int,
-    processes,
-)
+import sut
 
 # How long the first people in wait for the others to join them, beyond the
 # jitter (they arrive at most a quarter of it apart). It only detects a guard
@@ -61,7 +41,7 @@ ENTER, LEAVE, ALONE = "enter", "leave", "alone"
 
 
 @dataclass(frozen=True)
-class Params(Checked):
+class Params(sut.Checked):
     """The tutorial's evening: 5 people, 4 rooms.
 
     Limits (docs/LIMITS.md): ``people`` 1 to 1024 (``MAX_PROCESSES``: each is
@@ -69,13 +49,13 @@ class Params(Checked):
     from as many).
     """
 
-    people: int = processes(5)
-    rooms: int = param(4, positive_int, at_most=MAX_PROCESSES,
-                       why="as many as the most people one run starts")
-    jitter: float = param(0.05, jitter_width)
+    people: int = sut.processes(5)
+    rooms: int = sut.param(4, sut.positive_int, at_most=sut.MAX_PROCESSES,
+                           why="as many as the most people one run starts")
+    jitter: float = sut.param(0.05, sut.jitter_width)
 
 
-def person(probe: Probe, guard: Any, start: Any, first_wave_seats: Any, first_wave: Any,
+def person(probe: sut.Probe, guard: Any, start: Any, first_wave_seats: Any, first_wave: Any,
            fill_timeout: float, start_timeout: float) -> None:
     start.wait(start_timeout)  # everyone arrives together
     probe.point(ARRIVE)
@@ -96,23 +76,23 @@ class Wiring:
 
 
 VARIANTS = (
-    Variant("semaphore", "Semaphore(rooms) at the door, the tutorial's program", "holds",
-            Wiring("semaphore")),
-    Variant("unguarded", "no guard at the door", "violates", Wiring("none")),
-    Variant("lock", "a Lock where Semaphore(rooms) belongs: one room used at a time",
-            "violates", Wiring("lock")),
+    sut.Variant("semaphore", "Semaphore(rooms) at the door, the tutorial's program", "holds",
+                Wiring("semaphore")),
+    sut.Variant("unguarded", "no guard at the door", "violates", Wiring("none")),
+    sut.Variant("lock", "a Lock where Semaphore(rooms) belongs: one room used at a time",
+                "violates", Wiring("lock")),
 )
 
 
-def _make_guard(kind: str, backend: Backend, rooms: int) -> Any:
+def _make_guard(kind: str, backend: sut.Backend, rooms: int) -> Any:
     if kind == "semaphore":
         return backend.Semaphore(rooms, "rooms")
     if kind == "lock":
         return backend.Lock("door")
-    return NoGuard()
+    return sut.NoGuard()
 
 
-def evening(run: Run, params: Params, wiring: Wiring) -> None:
+def evening(run: sut.Run, params: Params, wiring: Wiring) -> None:
     """One evening at the KTV: the guard at the door, and everyone let in to sing."""
     backend = run.backend
     guard = _make_guard(wiring.guard, backend, params.rooms)
@@ -121,7 +101,7 @@ def evening(run: Run, params: Params, wiring: Wiring) -> None:
     seats = backend.Semaphore(first_wave, "first-wave seats")
     meeting = backend.Barrier(first_wave, "first wave")
     fill = FILL_GRACE + params.jitter
-    fill_timeout = assume_long_enough(
+    fill_timeout = sut.assume_long_enough(
         fill, f"the first {first_wave} people let in all meet within {fill:g} s of "
               "the first")
     for i in range(params.people):
@@ -131,8 +111,8 @@ def evening(run: Run, params: Params, wiring: Wiring) -> None:
 
 # --- invariants ------------------------------------------------------------
 
-@invariant("capacity")
-def capacity(result: Result) -> list[Violation]:
+@sut.invariant("capacity")
+def capacity(result: sut.Result) -> list[sut.Violation]:
     """Never more people inside at once than there are rooms."""
     rooms: int = result.params["rooms"]
     inside: list[str] = []
@@ -150,26 +130,26 @@ def capacity(result: Result) -> list[Violation]:
             inside.remove(event.worker)
     if len(crowd) <= rooms:
         return []
-    return [Violation(
+    return [sut.Violation(
         "capacity",
-        f"{len(crowd)} people inside {amount(rooms, 'room')} at once: {names(crowd)}")]
+        f"{len(crowd)} people inside {sut.amount(rooms, 'room')} at once: {sut.names(crowd)}")]
 
 
-@invariant("enter-and-leave")
-def enter_and_leave(result: Result) -> list[Violation]:
+@sut.invariant("enter-and-leave")
+def enter_and_leave(result: sut.Result) -> list[sut.Violation]:
     """Everyone who exits cleanly entered once and left once."""
     violations = []
     for outcome in result.exited_cleanly():
         labels = [event.label for event in result.events_by(outcome.name)]
         if labels.count(ENTER) != 1 or labels.count(LEAVE) != 1:
-            violations.append(Violation(
+            violations.append(sut.Violation(
                 "enter-and-leave", f"{outcome.name} entered {labels.count(ENTER)} and left "
                                    f"{labels.count(LEAVE)} times, not once each"))
     return violations
 
 
-@invariant("rooms-fill-up")
-def rooms_fill_up(result: Result) -> list[Violation]:
+@sut.invariant("rooms-fill-up")
+def rooms_fill_up(result: sut.Result) -> list[sut.Violation]:
     """With people waiting, every room fills: nobody sings alone while others wait outside."""
     rooms: int = result.params["rooms"]
     alone = result.events_of(ALONE)
@@ -178,7 +158,7 @@ def rooms_fill_up(result: Result) -> list[Violation]:
     first = alone[0]
     waiting = [e.worker for e in result.events_of(ENTER)
                if e.t_ns > first.t_ns and e.worker != first.worker]
-    return [Violation(
+    return [sut.Violation(
         "rooms-fill-up",
         f"{first.worker} gave up waiting in a room for company while "
         f"{len(waiting) or 'no'} other {'person' if len(waiting) == 1 else 'people'} "
@@ -187,12 +167,12 @@ def rooms_fill_up(result: Result) -> list[Violation]:
 
 
 # The KTV: its invariants judge the enter/leave events alone.
-SCENARIO = declare(
+SCENARIO = sut.declare(
     "ktv", "people share a limited number of KTV rooms (Semaphore)",
     params=Params, program=evening, variants=VARIANTS,
     invariants=[capacity, enter_and_leave, rooms_fill_up],
     small={"people": (1, 4), "rooms": (1, 3)},
-    space={"people": (1, 5), "rooms": (1, 4), "jitter": JITTER},
+    space={"people": (1, 5), "rooms": (1, 4), "jitter": sut.JITTER},
     # What the tutorial's own programs get wrong, and why the fix works.
     lesson=(
         "``Semaphore(rooms)`` is the tutorial's program, and it holds. Without a guard "

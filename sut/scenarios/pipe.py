@@ -26,26 +26,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import ClassVar
 
-from sut import (
-    CLEAN_EXIT,
-    JITTER,
-    NO_HANG,
-    Checked,
-    Probe,
-    Result,
-    Run,
-    Variant,
-    Violation,
-    amount,
-    clean_exit,
-    declare,
-    invariant,
-    jitter_width,
-    listing,
-    numbers,
-    param,
-    rounds,
-)
+import sut
 from sut.engine.spans import is_count_up, told
 
 # The receiver's events: ready to receive, a message received, the end of the
@@ -55,7 +36,7 @@ SENT, SEND_FAILED, CLOSED = "sent", "send-failed", "closed"
 
 
 @dataclass(frozen=True)
-class Params(Checked):
+class Params(sut.Checked):
     """Parameters of one stream. ``messages=0`` is an empty stream: EOF must still end it.
 
     Limits (docs/LIMITS.md): ``messages`` 0 to 10,000 (``MAX_ROUNDS``). A run
@@ -64,13 +45,13 @@ class Params(Checked):
 
     fixed_processes: ClassVar[tuple[str, ...]] = ("the receiver",)
 
-    messages: int = rounds(3, at_least=0)
-    jitter: float = param(0.05, jitter_width)
+    messages: int = sut.rounds(3, at_least=0)
+    jitter: float = sut.param(0.05, sut.jitter_width)
 
 
 # --- the program -----------------------------------------------------------
 
-def receiver(probe: Probe, send_end: Connection, receive_end: Connection,
+def receiver(probe: sut.Probe, send_end: Connection, receive_end: Connection,
              close_unused: bool) -> None:
     """Receive until EOF, having closed (or not) the send end this process never uses.
 
@@ -90,7 +71,7 @@ def receiver(probe: Probe, send_end: Connection, receive_end: Connection,
     receive_end.close()
 
 
-def sender(probe: Probe, send_end: Connection, receive_end: Connection, messages: int) -> None:
+def sender(probe: sut.Probe, send_end: Connection, receive_end: Connection, messages: int) -> None:
     """Main's side: send the messages, then close the send end - EOF needs that too.
 
     ``send`` never blocks for long: the receiver reads all the while, whether
@@ -116,14 +97,14 @@ class Wiring:
 
 
 VARIANTS = (
-    Variant("closed-ends", "each process closes the pipe ends it does not use, main its send "
-            "end once done: the receiver reads until EOF", "holds", Wiring(True)),
-    Variant("leaked-end", "the receiver leaves its copy of the send end open, so EOF never "
-            "comes", "violates", Wiring(False)),
+    sut.Variant("closed-ends", "each process closes the pipe ends it does not use, main its send "
+                "end once done: the receiver reads until EOF", "holds", Wiring(True)),
+    sut.Variant("leaked-end", "the receiver leaves its copy of the send end open, so EOF never "
+                "comes", "violates", Wiring(False)),
 )
 
 
-def stream(run: Run, params: Params, wiring: Wiring) -> None:
+def stream(run: sut.Run, params: Params, wiring: Wiring) -> None:
     """Main streams the messages through one pipe to the receiver."""
     main = run.probe("main")
     left, right = run.backend.Pipe(name="pipe")
@@ -136,31 +117,31 @@ def stream(run: Run, params: Params, wiring: Wiring) -> None:
 
 # --- invariants ------------------------------------------------------------
 
-def _progress(result: Result, received: list[int]) -> str:
+def _progress(result: sut.Result, received: list[int]) -> str:
     """``after message 0 (1 of 1 message received; main had closed its send end)``."""
     messages: int = result.params["messages"]
     closed = "had closed" if result.events_of(CLOSED) else "had not closed"
     if not received:
-        return (f"with nothing received (main had sent {amount(messages, 'message')} "
+        return (f"with nothing received (main had sent {sut.amount(messages, 'message')} "
                 f"and {closed} its send end)")
     return (f"after message {received[-1]} ({len(received)} of "
-            f"{amount(messages, 'message')} received; main {closed} its send end)")
+            f"{sut.amount(messages, 'message')} received; main {closed} its send end)")
 
 
-def _received(result: Result) -> list[int]:
+def _received(result: sut.Result) -> list[int]:
     return [event.data["message"] for event in result.events_of(RECEIVED)]
 
 
-@invariant(CLEAN_EXIT, NO_HANG)
-def exits_cleanly(result: Result) -> list[Violation]:
+@sut.invariant(sut.CLEAN_EXIT, sut.NO_HANG)
+def exits_cleanly(result: sut.Result) -> list[sut.Violation]:
     """Every process exits cleanly; a receiver that waits forever says for what."""
     received = _received(result)
-    return clean_exit(
+    return sut.clean_exit(
         result, waiting_for=lambda outcome: f", waiting for EOF {_progress(result, received)}")
 
 
-@invariant("in-order")
-def in_order(result: Result) -> list[Violation]:
+@sut.invariant("in-order")
+def in_order(result: sut.Result) -> list[sut.Violation]:
     """Every message sent arrives, once, in the order sent."""
     messages: int = result.params["messages"]
     received = _received(result)
@@ -168,28 +149,28 @@ def in_order(result: Result) -> list[Violation]:
         return []
     failed = [event.describe() for event in result.events_of(SEND_FAILED)]
     # What main was to send, told as a span if long: never a list as long as ``messages``.
-    sent = listing(told(range(messages))) or "none"
-    return [Violation(
+    sent = sut.listing(told(range(messages))) or "none"
+    return [sut.Violation(
         "in-order", f"main sent {sent}, the receiver got "
-                    f"{numbers(received)}" + "".join(f"; {what}" for what in failed))]
+                    f"{sut.numbers(received)}" + "".join(f"; {what}" for what in failed))]
 
 
-@invariant("sees-eof")
-def sees_eof(result: Result) -> list[Violation]:
+@sut.invariant("sees-eof")
+def sees_eof(result: sut.Result) -> list[sut.Violation]:
     """The receiver sees the stream end: EOF, once every copy of the send end is closed."""
     if result.events_of(EOF):
         return []
-    return [Violation(
+    return [sut.Violation(
         "sees-eof", f"the receiver never saw EOF {_progress(result, _received(result))}")]
 
 
 # The pipe invariants, from the sent/received/eof events alone.
-SCENARIO = declare(
+SCENARIO = sut.declare(
     "pipe", "main streams messages through a Pipe to a receiver that reads until EOF",
     params=Params, program=stream, variants=VARIANTS,
     invariants=[exits_cleanly, in_order, sees_eof],
     small={"messages": (0, 3)},
-    space={"messages": (0, 4), "jitter": JITTER},
+    space={"messages": (0, 4), "jitter": sut.JITTER},
     # What the tutorial's own programs get wrong, and why the fix works.
     lesson=(
         "A receiver sees end of file only once every copy of the send end is closed, its "

@@ -36,30 +36,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from sut import (
-    DEFAULT_TIMEOUT,
-    JITTER,
-    Backend,
-    Checked,
-    Invariants,
-    NoGuard,
-    Probe,
-    Result,
-    Run,
-    Scenario,
-    ScheduleLike,
-    Schedules,
-    Variant,
-    Violation,
-    amount,
-    exits_cleanly,
-    invariant,
-    jitter_width,
-    names,
-    param,
-    processes,
-    shaking,
-)
+import sut
 
 # A line as work(n) prints it: "0 : 4242 is running".
 LINE = re.compile(r"(?P<n>\d+) : (?P<pid>\d+) is (?P<what>running|done)")
@@ -68,15 +45,15 @@ RUNNING, DONE = "running", "done"
 
 
 @dataclass(frozen=True)
-class Params(Checked):
+class Params(sut.Checked):
     """The tutorial's program: 3 workers.
 
     Limits (docs/LIMITS.md): ``workers`` 1 to 1024 (``MAX_PROCESSES``: each is
     a process).
     """
 
-    workers: int = processes(3)
-    jitter: float = param(0.05, jitter_width)
+    workers: int = sut.processes(3)
+    jitter: float = sut.param(0.05, sut.jitter_width)
 
 
 # --- the program -----------------------------------------------------------
@@ -86,7 +63,7 @@ def say(terminal: int, line: str) -> None:
     os.write(terminal, f"{line}\n".encode())
 
 
-def work(probe: Probe, n: int, guard: Any, start: Any, terminal: Path,
+def work(probe: sut.Probe, n: int, guard: Any, start: Any, terminal: Path,
          start_timeout: float) -> None:
     """The tutorial's ``work(n)``, with ``time.sleep(random.random())`` as the probe's pause."""
     fd = os.open(terminal, os.O_WRONLY | os.O_APPEND)
@@ -115,25 +92,26 @@ class Wiring:
 
 
 VARIANTS = (
-    Variant("unlocked", "the tutorial's first program: workers print whenever they like",
-            "violates", Wiring("none", joined=False)),
-    Variant("locked", "a Lock around both prints, the tutorial's fix", "holds",
-            Wiring("lock", joined=False)),
-    Variant("joined", "no lock; main starts each worker and joins it before the next",
-            "holds", Wiring("none", joined=True)),
+    sut.Variant("unlocked", "the tutorial's first program: workers print whenever they like",
+                "violates", Wiring("none", joined=False)),
+    sut.Variant("locked", "a Lock around both prints, the tutorial's fix", "holds",
+                Wiring("lock", joined=False)),
+    sut.Variant("joined", "no lock; main starts each worker and joins it before the next",
+                "holds", Wiring("none", joined=True)),
 )
 
 
-def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: int = 0,
-        timeout: float = DEFAULT_TIMEOUT, schedule: ScheduleLike | None = None) -> Result:
+def run(params: Params, variant: sut.Variant[Wiring], *, start_method: str, seed: int = 0,
+        timeout: float = sut.DEFAULT_TIMEOUT,
+        schedule: sut.ScheduleLike | None = None) -> sut.Result:
     """Run the workers once and return what they printed."""
     wiring = variant.wiring
-    backend = Backend(start_method)
-    with Run(backend, "printing", variant.name, asdict(params),
-             mode=shaking(params.jitter, schedule), seed=seed, timeout=timeout) as printing:
+    backend = sut.Backend(start_method)
+    with sut.Run(backend, "printing", variant.name, asdict(params),
+                 mode=sut.shaking(params.jitter, schedule), seed=seed, timeout=timeout) as printing:
         terminal = printing.workdir / "terminal.txt"
         terminal.touch()
-        guard = backend.Lock("lock") if wiring.guard == "lock" else NoGuard()
+        guard = backend.Lock("lock") if wiring.guard == "lock" else sut.NoGuard()
         # A joined worker has no one to wait for: main runs them one at a time.
         start = backend.Barrier(1 if wiring.joined else params.workers, "start")
         for n in range(params.workers):
@@ -163,25 +141,25 @@ def _parse(line: str, workers: int) -> _Line | None:
     return _Line(int(match["n"]), int(match["pid"]), match["what"])
 
 
-def _parsed(result: Result) -> list[_Line | None]:
+def _parsed(result: sut.Result) -> list[_Line | None]:
     """The terminal's lines, each as work(n) printed it (None: not a line it prints)."""
     workers: int = result.params["workers"]
     return [_parse(line, workers) for line in result.final["lines"]]
 
 
-@invariant("whole-lines")
-def whole_lines(result: Result) -> list[Violation]:
+@sut.invariant("whole-lines")
+def whole_lines(result: sut.Result) -> list[sut.Violation]:
     """Every line on the terminal is one that work(n) prints, whole."""
     lines: list[str] = result.final["lines"]
-    return [Violation("whole-lines", f"line {number} of the terminal is not a line work(n) "
+    return [sut.Violation("whole-lines", f"line {number} of the terminal is not a line work(n) "
                                      f"prints: {line!r}")
             for number, (line, seen) in enumerate(zip(lines, _parsed(result), strict=True),
                                                   start=1)
             if seen is None]
 
 
-@invariant("prints-once")
-def prints_once(result: Result) -> list[Violation]:
+@sut.invariant("prints-once")
+def prints_once(result: sut.Result) -> list[sut.Violation]:
     """Every worker that exits cleanly prints its running line once and its done line once."""
     workers: int = result.params["workers"]
     printed = Counter((seen.n, seen.what) for seen in _parsed(result) if seen is not None)
@@ -192,14 +170,14 @@ def prints_once(result: Result) -> list[Violation]:
             continue  # clean-exit already says what became of it
         running, done = printed[n, RUNNING], printed[n, DONE]
         if (running, done) != (1, 1):
-            violations.append(Violation(
+            violations.append(sut.Violation(
                 "prints-once", f"worker {n} printed {running} 'running' and {done} 'done' "
                                f"lines, not one of each"))
     return violations
 
 
-@invariant("adjacent-lines")
-def adjacent_lines(result: Result) -> list[Violation]:
+@sut.invariant("adjacent-lines")
+def adjacent_lines(result: sut.Result) -> list[sut.Violation]:
     """Each worker's running and done lines are adjacent, in that order."""
     lines: list[str] = result.final["lines"]
     parsed = _parsed(result)
@@ -212,43 +190,43 @@ def adjacent_lines(result: Result) -> list[Violation]:
         if done_at is None or done_at == i + 1:
             continue  # a missing line is prints-once's to report
         if done_at < i:
-            violations.append(Violation(
+            violations.append(sut.Violation(
                 "adjacent-lines", f"worker {seen.n} printed 'done' before 'running': "
                                   f"{lines[done_at]!r} came before {lines[i]!r}"))
             continue
         between = lines[i + 1:done_at]
         intruders = list(dict.fromkeys(f"worker {other.n}" for other in parsed[i + 1:done_at]
                                        if other is not None))
-        by = names(intruders) if intruders else amount(len(between), "garbled line")
-        violations.append(Violation(
+        by = sut.names(intruders) if intruders else sut.amount(len(between), "garbled line")
+        violations.append(sut.Violation(
             "adjacent-lines", f"worker {seen.n}'s lines were split by {by}: "
                               + " / ".join(repr(line) for line in lines[i:done_at + 1])))
     return violations
 
 
-@invariant("in-order")
-def in_order(result: Result) -> list[Violation]:
+@sut.invariant("in-order")
+def in_order(result: sut.Result) -> list[sut.Violation]:
     """Where the program promises an order (joined), the workers print in order 0..n-1."""
     if not result.final.get("promises_order"):
         return []
     order = [seen.n for seen in _parsed(result) if seen and seen.what == RUNNING]
     if order == sorted(order):
         return []
-    return [Violation(
+    return [sut.Violation(
         "in-order", f"the workers printed in the order {', '.join(map(str, order))}, "
                     f"although each was joined before the next one started")]
 
 
 # The printing invariants, from the terminal's lines alone (and the exits).
-check = Invariants(exits_cleanly, whole_lines, prints_once, adjacent_lines, in_order)
+check = sut.Invariants(sut.exits_cleanly, whole_lines, prints_once, adjacent_lines, in_order)
 
 
-SCENARIO = Scenario(
+SCENARIO = sut.Scenario(
     name="printing",
     description="workers print two lines each on a shared terminal (Lock or join)",
     params=Params, variants=VARIANTS, run=run, check=check,
-    search=Schedules(small={"workers": (1, 3)}),
-    space={"workers": (1, 4), "jitter": JITTER},
+    search=sut.Schedules(small={"workers": (1, 3)}),
+    space={"workers": (1, 4), "jitter": sut.JITTER},
     # What the tutorial's own programs get wrong, and why the fix works.
     lesson=(
         "Without the lock (``unlocked``) a worker's two lines are split by another's. "

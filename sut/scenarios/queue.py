@@ -36,34 +36,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar, Literal
 
-from sut import (
-    CLEAN_EXIT,
-    DEFAULT_TIMEOUT,
-    JITTER,
-    NO_HANG,
-    Backend,
-    Checked,
-    Invariants,
-    Probe,
-    Result,
-    Run,
-    Scenario,
-    ScheduleLike,
-    Schedules,
-    Variant,
-    Violation,
-    WorkerOutcome,
-    amount,
-    clean_exit,
-    drain,
-    invariant,
-    jitter_width,
-    numbers,
-    param,
-    rounds,
-    seconds,
-    shaking,
-)
+import sut
 
 # The tutorial's time.sleep(0.5) between main's put and its get, scaled down like
 # every pause here. It is all that orders main's get after the child's: a child
@@ -89,7 +62,7 @@ Queue = multiprocessing.queues.Queue
 
 
 @dataclass(frozen=True)
-class Params(Checked):
+class Params(sut.Checked):
     """Parameters of one exchange. ``delay`` is the child's start-up time, in seconds.
 
     Limits (docs/LIMITS.md): ``messages`` 1 to 10,000 (``MAX_ROUNDS``);
@@ -98,14 +71,14 @@ class Params(Checked):
 
     fixed_processes: ClassVar[tuple[str, ...]] = ("the child",)
 
-    messages: int = rounds(3)
-    jitter: float = param(0.05, jitter_width)
-    delay: float = param(0.0, seconds, at_most=MAX_DELAY)
+    messages: int = sut.rounds(3)
+    jitter: float = sut.param(0.05, sut.jitter_width)
+    delay: float = sut.param(0.0, sut.seconds, at_most=MAX_DELAY)
 
 
 # --- the program -----------------------------------------------------------
 
-def child(probe: Probe, inbox: Queue[Any], outbox: Queue[Any] | None, messages: int,
+def child(probe: sut.Probe, inbox: Queue[Any], outbox: Queue[Any] | None, messages: int,
           delay: float, start: Any, start_timeout: float) -> None:
     """Get ``messages`` messages; answer each on ``outbox`` if there is one.
 
@@ -126,7 +99,7 @@ def child(probe: Probe, inbox: Queue[Any], outbox: Queue[Any] | None, messages: 
             probe.record(PUT, message=number)
 
 
-def parent(probe: Probe, run: Run, outbox: Queue[Any], inbox: Queue[Any] | None,
+def parent(probe: sut.Probe, run: sut.Run, outbox: Queue[Any], inbox: Queue[Any] | None,
            messages: int, start: Any) -> None:
     """Main's side: put the messages, sleep, get the replies - every wait bounded.
 
@@ -164,22 +137,23 @@ class Wiring:
 
 
 VARIANTS = (
-    Variant("one-way", "main puts the messages, the child gets them (the tutorial's first "
-            "example)", "holds", Wiring("none")),
-    Variant("two-way-two-queues", "the child replies on a second queue: no process gets from "
-            "the queue it puts on", "holds", Wiring("second-queue")),
-    Variant("two-way-single-queue", "the tutorial's two-way example: both directions share "
-            "one queue, and only main's sleep keeps main from getting its own message",
-            "violates", Wiring("same-queue")),
+    sut.Variant("one-way", "main puts the messages, the child gets them (the tutorial's first "
+                "example)", "holds", Wiring("none")),
+    sut.Variant("two-way-two-queues", "the child replies on a second queue: no process gets from "
+                "the queue it puts on", "holds", Wiring("second-queue")),
+    sut.Variant("two-way-single-queue", "the tutorial's two-way example: both directions share "
+                "one queue, and only main's sleep keeps main from getting its own message",
+                "violates", Wiring("same-queue")),
 )
 
 
-def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: int = 0,
-        timeout: float = DEFAULT_TIMEOUT, schedule: ScheduleLike | None = None) -> Result:
+def run(params: Params, variant: sut.Variant[Wiring], *, start_method: str, seed: int = 0,
+        timeout: float = sut.DEFAULT_TIMEOUT,
+        schedule: sut.ScheduleLike | None = None) -> sut.Result:
     """Run one exchange and return what happened, with what was left in the queues."""
-    backend = Backend(start_method)
-    with Run(backend, "queue", variant.name, asdict(params),
-             mode=shaking(params.jitter, schedule), seed=seed, timeout=timeout) as exchange:
+    backend = sut.Backend(start_method)
+    with sut.Run(backend, "queue", variant.name, asdict(params),
+                 mode=sut.shaking(params.jitter, schedule), seed=seed, timeout=timeout) as exchange:
         main = exchange.probe("main")
         to_child = backend.Queue(name="to child")
         replies = {"none": None, "second-queue": backend.Queue(name="replies"),
@@ -190,36 +164,36 @@ def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: in
         parent(main, exchange, to_child, replies, params.messages, start)
         result = exchange.result()
         # The child is gone and main done: what is still queued was never taken.
-        left = drain(to_child, DRAIN_SETTLE)
+        left = sut.drain(to_child, DRAIN_SETTLE)
         if replies is not None and replies is not to_child:
-            left += drain(replies, DRAIN_SETTLE)
+            left += sut.drain(replies, DRAIN_SETTLE)
     return result.with_final({"left": [list(item) for item in left]})
 
 
 # --- invariants ------------------------------------------------------------
 
-@invariant(CLEAN_EXIT, NO_HANG)
-def exits_cleanly(result: Result) -> list[Violation]:
+@sut.invariant(sut.CLEAN_EXIT, sut.NO_HANG)
+def exits_cleanly(result: sut.Result) -> list[sut.Violation]:
     """Every process exits cleanly, and nobody waits for a message that never comes."""
     messages: int = result.params["messages"]
 
-    def waiting_for(outcome: WorkerOutcome) -> str:
+    def waiting_for(outcome: sut.WorkerOutcome) -> str:
         got = sum(1 for event in result.events_of(GOT) if event.worker == outcome.name)
         return (f", waiting for a message that never came (it had got {got} of "
-                f"{amount(messages, 'message')})" if got < messages else "")
+                f"{sut.amount(messages, 'message')})" if got < messages else "")
 
-    violations = clean_exit(result, waiting_for=waiting_for)
+    violations = sut.clean_exit(result, waiting_for=waiting_for)
     for event in result.events_of(NO_REPLY):
-        violations.append(Violation(
-            NO_HANG, f"main waited for a reply that never came (it had got {event.data['got']} "
+        violations.append(sut.Violation(
+            sut.NO_HANG, f"main waited for a reply that never came (it had got {event.data['got']} "
                      f"of {messages} {'reply' if messages == 1 else 'replies'})"))
     if result.events_of(NO_CHILD):
-        violations.append(Violation(NO_HANG, "main waited for the child to start, in vain"))
+        violations.append(sut.Violation(sut.NO_HANG, "main waited for the child to start, in vain"))
     return violations
 
 
-@invariant("exactly-once")
-def exactly_once(result: Result) -> list[Violation]:
+@sut.invariant("exactly-once")
+def exactly_once(result: sut.Result) -> list[sut.Violation]:
     """Every message put on a queue is taken off it exactly once."""
     violations = []
     sent = [(event.worker, event.data["message"]) for event in result.events_of(PUT)]
@@ -229,31 +203,32 @@ def exactly_once(result: Result) -> list[Violation]:
     for sender, number in sent:
         times = taken[sender, number]
         if times > 1:
-            violations.append(Violation(
+            violations.append(sut.Violation(
                 "exactly-once", f"{sender}'s message {number} was taken {times} times"))
         elif times == 0:
             where = ("it was still in the queue at the end" if left[sender, number]
                      else "nobody got it and it was not in the queue either")
-            violations.append(Violation(
+            violations.append(sut.Violation(
                 "exactly-once", f"{sender}'s message {number} was never taken: {where}"))
     for sender, number in sorted(set(taken) - set(sent)):
-        violations.append(Violation(
+        violations.append(sut.Violation(
             "exactly-once", f"{sender}'s message {number} was taken, but never put"))
     return violations
 
 
-@invariant("fifo")
-def fifo(result: Result) -> list[Violation]:
+@sut.invariant("fifo")
+def fifo(result: sut.Result) -> list[sut.Violation]:
     """Each receiver gets a sender's messages in the order they were sent."""
     order: dict[tuple[str, str], list[int]] = defaultdict(list)
     for event in result.events_of(GOT):
         order[event.worker, event.data["sender"]].append(event.data["message"])
-    return [Violation("fifo", f"{receiver} got {sender}'s messages in the order {numbers(got)}")
+    return [sut.Violation("fifo",
+                          f"{receiver} got {sender}'s messages in the order {sut.numbers(got)}")
             for (receiver, sender), got in order.items() if got != sorted(got)]
 
 
-@invariant("not-to-sender")
-def not_to_sender(result: Result) -> list[Violation]:
+@sut.invariant("not-to-sender")
+def not_to_sender(result: sut.Result) -> list[sut.Violation]:
     """No message goes back to the process that sent it."""
     received = result.events_of(GOT)
     violations = []
@@ -261,24 +236,24 @@ def not_to_sender(result: Result) -> list[Violation]:
         own = [event.data["message"] for event in received
                if event.worker == receiver and event.data["sender"] == receiver]
         if own:
-            violations.append(Violation(
+            violations.append(sut.Violation(
                 "not-to-sender", f"{receiver} got its own message{'s' if len(own) > 1 else ''} "
-                                 f"{numbers(own)} back"))
+                                 f"{sut.numbers(own)} back"))
     return violations
 
 
 # The queue invariants, from the put/got events and what was left in the queues.
-check = Invariants(exits_cleanly, exactly_once, fifo, not_to_sender)
+check = sut.Invariants(exits_cleanly, exactly_once, fifo, not_to_sender)
 
 
-SCENARIO = Scenario(
+SCENARIO = sut.Scenario(
     name="queue",
     description="main and a child exchange messages through Queues, one way or two",
     params=Params, variants=VARIANTS, run=run, check=check,
-    search=Schedules(small={"messages": (1, 3)}),
+    search=sut.Schedules(small={"messages": (1, 3)}),
     # The delay first: a search settles it before the message count, and so
     # replays one hanging run fewer for the late child.
-    space={"delay": (0.0, LATE), "messages": (1, 4), "jitter": JITTER},
+    space={"delay": (0.0, LATE), "messages": (1, 4), "jitter": sut.JITTER},
     # What the tutorial's own programs get wrong, and why the fix works.
     lesson=(
         "One queue for both directions (the tutorial's two-way example) works only if the "

@@ -36,34 +36,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from sut import (
-    DEFAULT_TIMEOUT,
-    JITTER,
-    Backend,
-    Checked,
-    Invariants,
-    Kill,
-    NoGuard,
-    OneOf,
-    Probe,
-    Result,
-    Run,
-    Scenario,
-    ScheduleLike,
-    Schedules,
-    Variant,
-    Violation,
-    amount,
-    exits_cleanly,
-    invariant,
-    items,
-    jitter_width,
-    names,
-    one_of,
-    param,
-    processes,
-    shaking,
-)
+import sut
 from sut.engine.strict import check_json
 
 # The points of a buyer, in order; ``kill_at`` names one of them.
@@ -78,7 +51,7 @@ READER_INTERVAL = 0.001
 
 
 @dataclass(frozen=True)
-class Params(Checked):
+class Params(sut.Checked):
     """Parameters of one sale. ``tickets=0`` is a sold-out office.
 
     Limits (docs/LIMITS.md): ``buyers`` 1 to 1024 and ``readers`` 0 to 1024, at
@@ -86,11 +59,11 @@ class Params(Checked):
     100,000 (``MAX_ITEMS``).
     """
 
-    buyers: int = processes(5)
-    tickets: int = items(3)
-    jitter: float = param(0.05, jitter_width)
-    readers: int = processes(0, at_least=0)
-    kill_at: str = param("", one_of, ("", *BUYER_POINTS))
+    buyers: int = sut.processes(5)
+    tickets: int = sut.items(3)
+    jitter: float = sut.param(0.05, sut.jitter_width)
+    readers: int = sut.processes(0, at_least=0)
+    kill_at: str = sut.param("", sut.one_of, ("", *BUYER_POINTS))
 
 
 def parse_database(text: str, source: str) -> int:
@@ -153,7 +126,7 @@ def _read_bounded(path: str | Path, source: str) -> str:
 
 # --- the program -----------------------------------------------------------
 
-def read_count(db: Path, probe: Probe) -> int:
+def read_count(db: Path, probe: sut.Probe) -> int:
     """Read the count; a torn document is recorded as evidence, then raised."""
     text = db.read_text(encoding="utf-8")
     try:
@@ -163,14 +136,14 @@ def read_count(db: Path, probe: Probe) -> int:
         raise
 
 
-def write_truncating(db: Path, count: int, probe: Probe) -> None:
+def write_truncating(db: Path, count: int, probe: sut.Probe) -> None:
     """The tutorial's write: ``open(..., 'w')`` empties the file before the dump."""
     with open(db, "w", encoding="utf-8") as file:
         probe.point(WRITING, count=count)  # the file is empty right now
         json.dump({"count": count}, file)
 
 
-def write_atomic(db: Path, count: int, probe: Probe) -> None:
+def write_atomic(db: Path, count: int, probe: sut.Probe) -> None:
     """Write a temporary file, then rename it over the database in one step.
 
     No fsync: the fault model is a killed process, and the page cache outlives
@@ -182,7 +155,7 @@ def write_atomic(db: Path, count: int, probe: Probe) -> None:
     os.replace(temporary, db)
 
 
-def buyer(probe: Probe, db: Path, lock: Any, write: Callable[[Path, int, Probe], None],
+def buyer(probe: sut.Probe, db: Path, lock: Any, write: Callable[[Path, int, sut.Probe], None],
           start: Any, start_timeout: float) -> None:
     start.wait(start_timeout)  # all contenders start together
     probe.point(QUERY, count=read_count(db, probe))  # check_ticket: outside the lock
@@ -196,7 +169,7 @@ def buyer(probe: Probe, db: Path, lock: Any, write: Callable[[Path, int, Probe],
             probe.record(SOLD_OUT)
 
 
-def reader(probe: Probe, db: Path, start: Any, sale_over: Any, start_timeout: float) -> None:
+def reader(probe: sut.Probe, db: Path, start: Any, sale_over: Any, start_timeout: float) -> None:
     """Query the count over and over until the sale is over, as a waiting customer would."""
     start.wait(start_timeout)
     queries = 0
@@ -213,36 +186,37 @@ def reader(probe: Probe, db: Path, start: Any, sale_over: Any, start_timeout: fl
 @dataclass(frozen=True)
 class Wiring:
     lock: Literal["none", "process", "file"]
-    write: Callable[[Path, int, Probe], None]
+    write: Callable[[Path, int, sut.Probe], None]
 
 
 VARIANTS = (
-    Variant("tutorial", "the tutorial's program: a Lock around read-sleep-write, and a write "
-            "that truncates the file first", "violates", Wiring("process", write_truncating)),
-    Variant("unlocked", "the tutorial's program without the lock", "violates",
-            Wiring("none", write_truncating), shows=("no-oversell", "consistent-count")),
-    Variant("locked", "an flock the kernel frees if its holder dies, and atomic "
-            "write-then-rename", "holds", Wiring("file", write_atomic)),
+    sut.Variant("tutorial", "the tutorial's program: a Lock around read-sleep-write, and a write "
+                "that truncates the file first", "violates", Wiring("process", write_truncating)),
+    sut.Variant("unlocked", "the tutorial's program without the lock", "violates",
+                Wiring("none", write_truncating), shows=("no-oversell", "consistent-count")),
+    sut.Variant("locked", "an flock the kernel frees if its holder dies, and atomic "
+                "write-then-rename", "holds", Wiring("file", write_atomic)),
 )
 
 
-def _make_lock(kind: str, backend: Backend, workdir: Path) -> Any:
+def _make_lock(kind: str, backend: sut.Backend, workdir: Path) -> Any:
     if kind == "process":
         return backend.Lock("lock")
     if kind == "file":
         return backend.FileLock(workdir / "ticket.lock", "flock")
-    return NoGuard()
+    return sut.NoGuard()
 
 
-def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: int = 0,
-        timeout: float = DEFAULT_TIMEOUT, schedule: ScheduleLike | None = None) -> Result:
+def run(params: Params, variant: sut.Variant[Wiring], *, start_method: str, seed: int = 0,
+        timeout: float = sut.DEFAULT_TIMEOUT,
+        schedule: sut.ScheduleLike | None = None) -> sut.Result:
     """Run one sale (by ``schedule``, if given) and return what happened."""
     wiring = variant.wiring
-    backend = Backend(start_method)
-    kill = Kill(params.kill_at) if params.kill_at else None
-    with Run(backend, "ticket", variant.name, asdict(params),
-             mode=shaking(params.jitter, schedule), seed=seed, timeout=timeout,
-             kill=kill) as sale:
+    backend = sut.Backend(start_method)
+    kill = sut.Kill(params.kill_at) if params.kill_at else None
+    with sut.Run(backend, "ticket", variant.name, asdict(params),
+                 mode=sut.shaking(params.jitter, schedule), seed=seed, timeout=timeout,
+                 kill=kill) as sale:
         db = sale.workdir / "ticket.json"
         db.write_text(json.dumps({"count": params.tickets}), encoding="utf-8")
         lock = _make_lock(wiring.lock, backend, sale.workdir)
@@ -272,76 +246,76 @@ def _left_behind(db: Path) -> dict[str, Any]:
 
 # --- invariants ------------------------------------------------------------
 
-def _sold(result: Result) -> int:
+def _sold(result: sut.Result) -> int:
     return len(result.events_of(BOUGHT))
 
 
-def _shared_reads(result: Result) -> str:
+def _shared_reads(result: sut.Result) -> str:
     """Evidence of a lost update: ``buyer 0 and buyer 1 both read count=1``."""
     readers_of: dict[int, list[str]] = defaultdict(list)
     for event in result.events_of(READ):
         readers_of[event.data["count"]].append(event.worker)
-    shared = [f"{names(who)} {'both' if len(who) == 2 else 'all'} read count={count}"
+    shared = [f"{sut.names(who)} {'both' if len(who) == 2 else 'all'} read count={count}"
               for count, who in sorted(readers_of.items(), reverse=True) if len(who) > 1]
     return "; ".join(shared) if shared else "no two buyers read the same count"
 
 
-@invariant("buyer-reports")
-def buyer_reports(result: Result) -> list[Violation]:
+@sut.invariant("buyer-reports")
+def buyer_reports(result: sut.Result) -> list[sut.Violation]:
     """Every buyer that exits cleanly reports one outcome: bought, or sold out."""
     violations = []
     for outcome in result.exited_cleanly("buyer"):
         reports = [event for event in result.events_by(outcome.name)
                    if event.label in (BOUGHT, SOLD_OUT)]
         if len(reports) != 1:
-            violations.append(Violation(
+            violations.append(sut.Violation(
                 "buyer-reports", f"{outcome.name} reported {len(reports)} outcomes, not one"))
     return violations
 
 
-@invariant("no-oversell")
-def no_oversell(result: Result) -> list[Violation]:
+@sut.invariant("no-oversell")
+def no_oversell(result: sut.Result) -> list[sut.Violation]:
     """No more tickets are sold than there were: sold <= tickets."""
     tickets: int = result.params["tickets"]
     sold = _sold(result)
     if sold <= tickets:
         return []
-    return [Violation(
-        "no-oversell", f"sold {sold} of {amount(tickets, 'ticket')}: {_shared_reads(result)}")]
+    return [sut.Violation(
+        "no-oversell", f"sold {sold} of {sut.amount(tickets, 'ticket')}: {_shared_reads(result)}")]
 
 
-@invariant("consistent-count")
-def consistent_count(result: Result) -> list[Violation]:
+@sut.invariant("consistent-count")
+def consistent_count(result: sut.Result) -> list[sut.Violation]:
     """The count the sale leaves in a valid file is tickets - sold: no update was lost."""
     tickets: int = result.params["tickets"]
     sold = _sold(result)
     final = result.final.get("count")
     if final is None or final == tickets - sold:
         return []  # an invalid file is valid-file's to report
-    return [Violation(
+    return [sut.Violation(
         "consistent-count",
-        f"final count is {final}, but {amount(tickets, 'ticket')} - {sold} sold "
+        f"final count is {final}, but {sut.amount(tickets, 'ticket')} - {sold} sold "
         f"= {tickets - sold}: {_shared_reads(result)}")]
 
 
-@invariant("count-not-negative")
-def count_not_negative(result: Result) -> list[Violation]:
+@sut.invariant("count-not-negative")
+def count_not_negative(result: sut.Result) -> list[sut.Violation]:
     """No buyer reads a count below zero, and the sale leaves none."""
     counts = [event.data["count"] for event in result.events_of(READ)]
     final = result.final.get("count")
     if final is not None:
         counts.append(final)
     if any(count < 0 for count in counts):
-        return [Violation("count-not-negative", f"the count went to {min(counts)}")]
+        return [sut.Violation("count-not-negative", f"the count went to {min(counts)}")]
     return []
 
 
-@invariant("valid-file")
-def valid_file(result: Result) -> list[Violation]:
+@sut.invariant("valid-file")
+def valid_file(result: sut.Result) -> list[sut.Violation]:
     """The file is a valid document after the sale, and to every reader at every moment."""
     violations = []
     if result.final.get("count") is None:
-        violations.append(Violation(
+        violations.append(sut.Violation(
             "valid-file", f"after the run the database holds {result.final.get('text')!r}, "
                           "not a valid document"))
     torn: dict[str, list[str]] = defaultdict(list)
@@ -349,23 +323,23 @@ def valid_file(result: Result) -> list[Violation]:
         torn[event.worker].append(event.data["text"])
     for worker, texts in torn.items():
         times = f" ({len(texts)} reads)" if len(texts) > 1 else ""
-        violations.append(Violation(
+        violations.append(sut.Violation(
             "valid-file", f"{worker} read {texts[0]!r}{times} while the file was being rewritten"))
     return violations
 
 
 # The ticket invariants, from the events and the final file alone.
-check = Invariants(exits_cleanly, buyer_reports, no_oversell, consistent_count,
-                   count_not_negative, valid_file)
+check = sut.Invariants(sut.exits_cleanly, buyer_reports, no_oversell, consistent_count,
+                       count_not_negative, valid_file)
 
 
-SCENARIO = Scenario(
+SCENARIO = sut.Scenario(
     name="ticket",
     description="buyers race for tickets in a JSON file guarded by a lock (the 12306 example)",
     params=Params, variants=VARIANTS, run=run, check=check,
-    search=Schedules(small={"buyers": (1, 3), "tickets": (0, 3), "readers": (0, 1)}),
-    space={"buyers": (1, 4), "tickets": (0, 4), "jitter": JITTER, "readers": (0, 1),
-           "kill_at": OneOf("", *BUYER_POINTS)},
+    search=sut.Schedules(small={"buyers": (1, 3), "tickets": (0, 3), "readers": (0, 1)}),
+    space={"buyers": (1, 4), "tickets": (0, 4), "jitter": sut.JITTER, "readers": (0, 1),
+           "kill_at": sut.OneOf("", *BUYER_POINTS)},
     # What the tutorial's own programs get wrong, and why the fix works.
     lesson=(
         "The tutorial's program locks the purchase, but its query (``check_ticket``) "

@@ -52,26 +52,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from sut import (
-    JITTER,
-    MAX_PROCESSES,
-    Checked,
-    Event,
-    OneOf,
-    Probe,
-    Result,
-    Run,
-    Variant,
-    Violation,
-    declare,
-    harness_deadline,
-    invariant,
-    jitter_width,
-    param,
-    processes,
-    rounds,
-    seconds,
-)
+import sut
 from sut.engine.spans import SPELLED_OUT
 
 # The tutorial's light stays 2 s in each colour.
@@ -87,7 +68,7 @@ CROSSED = "crossed"
 
 
 @dataclass(frozen=True)
-class Params(Checked):
+class Params(sut.Checked):
     """Three cars; a light that goes red and green twice, 50 ms each.
 
     Limits (docs/LIMITS.md): ``cars`` 1 to 1023 (``MAX_PROCESSES`` less the
@@ -98,17 +79,17 @@ class Params(Checked):
     # The light is a process of its own.
     fixed_processes: ClassVar[tuple[str, ...]] = ("the light",)
 
-    cars: int = processes(3, at_most=MAX_PROCESSES - 1,
-                          why=f"{MAX_PROCESSES} processes at most, the light among them")
-    cycles: int = rounds(2)
-    green: float = param(0.05, seconds, at_most=MAX_PHASE)
-    red: float = param(0.05, seconds, at_most=MAX_PHASE)
-    jitter: float = param(0.05, jitter_width)
+    cars: int = sut.processes(3, at_most=sut.MAX_PROCESSES - 1,
+                              why=f"{sut.MAX_PROCESSES} processes at most, the light among them")
+    cycles: int = sut.rounds(2)
+    green: float = sut.param(0.05, sut.seconds, at_most=MAX_PHASE)
+    red: float = sut.param(0.05, sut.seconds, at_most=MAX_PHASE)
+    jitter: float = sut.param(0.05, sut.jitter_width)
 
 
 # --- the program -----------------------------------------------------------
 
-def traffic_light(probe: Probe, light: Any, crossing: Any, cycles: int, red: float,
+def traffic_light(probe: sut.Probe, light: Any, crossing: Any, cycles: int, red: float,
                   green: float, locks: bool, start: Any, start_timeout: float) -> None:
     """The tutorial's ``traffic_light``, bounded to ``cycles`` cycles.
 
@@ -152,7 +133,7 @@ class Wiring:
     light_locks: bool = True  # the light changes colour under the crossing lock
 
 
-def car(probe: Probe, light: Any, crossing: Any, wiring: Wiring, start: Any,
+def car(probe: sut.Probe, light: Any, crossing: Any, wiring: Wiring, start: Any,
         timeout: float) -> None:
     """The tutorial's ``car``: look at the light as ``wiring`` says, then pass, once.
 
@@ -169,7 +150,7 @@ def car(probe: Probe, light: Any, crossing: Any, wiring: Wiring, start: Any,
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError(f"the light stayed red for {timeout:g} s")
-            if not light.wait(harness_deadline(remaining)):  # e.wait(), bounded by the run
+            if not light.wait(sut.harness_deadline(remaining)):  # e.wait(), bounded by the run
                 # Timed out (the check above ends it), or woken by a green that
                 # was gone before this car looked: Event.wait returns False then.
                 continue
@@ -185,19 +166,19 @@ def car(probe: Probe, light: Any, crossing: Any, wiring: Wiring, start: Any,
 
 
 VARIANTS = (
-    Variant("event", "waits for the Event, then re-checks green under the crossing lock",
-            "holds", Wiring(looks=True, waits=True)),
-    Variant("ignores-light", "a car that never looks at the light and just drives",
-            "violates", Wiring(looks=False, waits=False)),
-    Variant("checks-once", "a car that sees red on arrival, says it waits, but never "
-            "calls wait() and drives on", "violates", Wiring(looks=True, waits=False)),
-    Variant("unlocked-light", "the event car, but a light that changes colour before it "
-            "takes the crossing lock to record the change", "violates",
-            Wiring(looks=True, waits=True, light_locks=False)),
+    sut.Variant("event", "waits for the Event, then re-checks green under the crossing lock",
+                "holds", Wiring(looks=True, waits=True)),
+    sut.Variant("ignores-light", "a car that never looks at the light and just drives",
+                "violates", Wiring(looks=False, waits=False)),
+    sut.Variant("checks-once", "a car that sees red on arrival, says it waits, but never "
+                "calls wait() and drives on", "violates", Wiring(looks=True, waits=False)),
+    sut.Variant("unlocked-light", "the event car, but a light that changes colour before it "
+                "takes the crossing lock to record the change", "violates",
+                Wiring(looks=True, waits=True, light_locks=False)),
 )
 
 
-def road(run: Run, params: Params, wiring: Wiring) -> None:
+def road(run: sut.Run, params: Params, wiring: Wiring) -> None:
     """The light through its cycles, and the cars waiting for green."""
     backend = run.backend
     light = backend.Event("light")  # clear = red, set = green
@@ -211,7 +192,7 @@ def road(run: Run, params: Params, wiring: Wiring) -> None:
 
 # --- invariants ------------------------------------------------------------
 
-def _at(result: Result, event: Event) -> str:
+def _at(result: sut.Result, event: sut.Event) -> str:
     """When ``event`` happened: ``101 ms`` into the run, or by a schedule - which
     has no clock - its place in the run's order of events (``#4``)."""
     if result.schedule is not None:
@@ -219,15 +200,15 @@ def _at(result: Result, event: Event) -> str:
     return f"{(event.t_ns - result.events[0].t_ns) / 1e6:.0f} ms"
 
 
-def _red_span(result: Result, since: Event | None, until: Event | None) -> str:
+def _red_span(result: sut.Result, since: sut.Event | None, until: sut.Event | None) -> str:
     """``red from 0 ms until 101 ms``: the red phase a pass fell in."""
     began = "from the start" if since is None else f"from {_at(result, since)}"
     ended = f"until {_at(result, until)}" if until is not None else "and never green again"
     return f"red {began} {ended}"
 
 
-@invariant("green-only")
-def green_only(result: Result) -> list[Violation]:
+@sut.invariant("green-only")
+def green_only(result: sut.Result) -> list[sut.Violation]:
     """A car passes only on green, and the light stays green while it is in the crossing.
 
     The colour at a pass is the light's last recorded change before it; the car
@@ -254,7 +235,7 @@ def green_only(result: Result) -> list[Violation]:
         span = _red_span(result, since, until)
         crossed = _crossed(result, passed)
         if crossed is not None and crossed.data.get("green"):
-            violations.append(Violation("green-only", (
+            violations.append(sut.Violation("green-only", (
                 f"{passed.worker} passed at {_at(result, passed)} while the light's records "
                 f"said red ({span}), but saw green at {_at(result, crossed)}, still in the "
                 "crossing: the light changed colour without the crossing lock")))
@@ -268,23 +249,23 @@ def green_only(result: Result) -> list[Violation]:
         else:
             detail = (f"{passed.worker} passed at {_at(result, passed)} "
                       f"while the light was red ({span})")
-        violations.append(Violation("green-only", detail))
+        violations.append(sut.Violation("green-only", detail))
     return violations
 
 
-def _turned_red_mid_pass(result: Result, passed: Event) -> list[Violation]:
+def _turned_red_mid_pass(result: sut.Result, passed: sut.Event) -> list[sut.Violation]:
     """A pass on green by the light's records, whose car saw red still in the crossing:
     the light changed colour while the car was there, before it recorded the change."""
     crossed = _crossed(result, passed)
     if crossed is None or crossed.data.get("green", True):
         return []
-    return [Violation("green-only", (
+    return [sut.Violation("green-only", (
         f"{passed.worker} passed at {_at(result, passed)} on green, but the light was red "
         f"at {_at(result, crossed)}, the car still in the crossing: the light changed "
         "colour without the crossing lock"))]
 
 
-def _crossed(result: Result, passed: Event) -> Event | None:
+def _crossed(result: sut.Result, passed: sut.Event) -> sut.Event | None:
     """What the car of ``passed`` saw of the light, still in the crossing."""
     return next((event for event in result.events_by(passed.worker)
                  if event.label == CROSSED and event.t_ns >= passed.t_ns), None)
@@ -304,8 +285,8 @@ def _cycles_told(cycles: int) -> str:
     return f"{', '.join(COLOURS)} ({cycles} times)"
 
 
-@invariant("every-car-passes")
-def every_car_passes(result: Result) -> list[Violation]:
+@sut.invariant("every-car-passes")
+def every_car_passes(result: sut.Result) -> list[sut.Violation]:
     """Every car passes the crossing exactly once."""
     passes_of = Counter(event.worker for event in result.events_of(PASS))
     violations = []
@@ -313,14 +294,14 @@ def every_car_passes(result: Result) -> list[Violation]:
         name = f"car {i}"
         passes = passes_of[name]
         if passes != 1:
-            violations.append(Violation(
+            violations.append(sut.Violation(
                 "every-car-passes",
                 f"{name} never passed" if passes == 0 else f"{name} passed {passes} times"))
     return violations
 
 
-@invariant("light-stops")
-def light_stops(result: Result) -> list[Violation]:
+@sut.invariant("light-stops")
+def light_stops(result: sut.Result) -> list[sut.Violation]:
     """The light shows its cycles - red, green, each time - then stops, on green."""
     cycles: int = result.params["cycles"]
     shown = [event.label for event in result.events
@@ -330,22 +311,22 @@ def light_stops(result: Result) -> list[Violation]:
     colours = ", ".join(label for label in shown if label != STOP) or "nothing"
     stopped = "and stopped" if STOP in shown else "and never stopped"
     asked = _cycles_told(cycles)
-    return [Violation(
+    return [sut.Violation(
         "light-stops",
         f"the light showed {colours} {stopped}; {cycles} "
         f"{'cycle is' if cycles == 1 else 'cycles are'} {asked}, then stop on green")]
 
 
 # The traffic invariants, from the light's changes and the cars' passes alone.
-SCENARIO = declare(
+SCENARIO = sut.declare(
     "traffic", "cars wait at a traffic light driven by an Event (red = clear, green = set)",
     params=Params, program=road, variants=VARIANTS,
     invariants=[green_only, every_car_passes, light_stops],
     small={"cars": (1, 3), "cycles": (1, 2)},
     # How long the light stays in one colour: long enough to arrive in, short
     # enough to keep runs cheap; one of a few, so a search shrinks to the shortest.
-    space={"cars": (1, 3), "cycles": (1, 2), "green": OneOf(0.02, 0.05, 0.1),
-           "red": OneOf(0.02, 0.05, 0.1), "jitter": JITTER},
+    space={"cars": (1, 3), "cycles": (1, 2), "green": sut.OneOf(0.02, 0.05, 0.1),
+           "red": sut.OneOf(0.02, 0.05, 0.1), "jitter": sut.JITTER},
     # What the tutorial's own programs get wrong, and why the fix works.
     lesson=(
         "The tutorial's light never stops; this one stops on green after its cycles. A "

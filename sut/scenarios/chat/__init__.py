@@ -42,26 +42,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sut import (
-    CLEAN_EXIT,
-    DEFAULT_TIMEOUT,
-    NO_HANG,
-    Backend,
-    Event,
-    Invariants,
-    Result,
-    Run,
-    Scenario,
-    Scripts,
-    Status,
-    Variant,
-    Violation,
-    WorkerOutcome,
-    amount,
-    clean_exit,
-    invariant,
-    names,
-)
+import sut
 from sut.chat import eventlog
 from sut.chat.handlers import Handler, framed, tutorial
 from sut.chat.protocol import NEWLINE, display, expected_replies
@@ -90,25 +71,25 @@ class Wiring:
 
 
 VARIANTS = (
-    Variant("framed", "reassembles UTF-8 lines across recv calls, answers each once, ends "
-            "cleanly when its client leaves", "holds", Wiring(framed)),
-    Variant("tutorial", "the tutorial's handler: recv(1024).decode('utf-8'), reply, loop forever",
-            "violates", Wiring(tutorial)),
+    sut.Variant("framed", "reassembles UTF-8 lines across recv calls, answers each once, ends "
+                "cleanly when its client leaves", "holds", Wiring(framed)),
+    sut.Variant("tutorial", "the tutorial's handler: recv(1024).decode('utf-8'), reply, "
+                "loop forever", "violates", Wiring(tutorial)),
 )
 
 
-def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: int = 0,
-        timeout: float = DEFAULT_TIMEOUT) -> Result:
+def run(params: Params, variant: sut.Variant[Wiring], *, start_method: str, seed: int = 0,
+        timeout: float = sut.DEFAULT_TIMEOUT) -> sut.Result:
     """Start the server, play every client's script at once, stop the server, gather the facts.
 
     ``tutorial`` is recorded only: the cuts are given, and made to arrive as cuts
     by the clients themselves, so nothing here is left to chance.
     """
-    backend = Backend(start_method)
+    backend = sut.Backend(start_method)
     config = ServerConfig(handler=variant.wiring.handler, suffix=params.suffix,
                           max_clients=params.max_clients, max_line=params.max_line)
-    with (Run(backend, "chat", variant.name, params.shown(), seed=seed,
-              timeout=timeout) as session,
+    with (sut.Run(backend, "chat", variant.name, params.shown(), seed=seed,
+                  timeout=timeout) as session,
           ServerProcess(backend, config, session.workdir) as server):
         records = _play(params, session, server)
         stopped = server.stop()
@@ -117,7 +98,7 @@ def run(params: Params, variant: Variant[Wiring], *, start_method: str, seed: in
     return _as_logged(result, records, entries, stopped)
 
 
-def _play(params: Params, session: Run, server: ServerProcess) -> list[ClientRecord]:
+def _play(params: Params, session: sut.Run, server: ServerProcess) -> list[ClientRecord]:
     """Play every client's script at once, a thread each, and wait until the server has
     reaped their handlers; what each client sent and got."""
     deadline = time.monotonic() + session.remaining()
@@ -143,8 +124,8 @@ def _play(params: Params, session: Run, server: ServerProcess) -> list[ClientRec
     return records
 
 
-def _as_logged(result: Result, records: list[ClientRecord], entries: list[dict[str, Any]],
-               stopped: ServerExit) -> Result:
+def _as_logged(result: sut.Result, records: list[ClientRecord], entries: list[dict[str, Any]],
+               stopped: ServerExit) -> sut.Result:
     """The run with the server's log in it: its events among the clients', the server
     and a handler per client as its workers, and what every client sent and got."""
     workers = {record.port: f"handler {i}" for i, record in enumerate(records)
@@ -173,7 +154,7 @@ def _handler_name(entry: dict[str, Any], workers: dict[int, str]) -> str:
     return workers.get(entry.get("peer", -1), f"handler #{entry.get('handler')}")
 
 
-def _server_events(entries: list[dict[str, Any]], workers: dict[int, str]) -> list[Event]:
+def _server_events(entries: list[dict[str, Any]], workers: dict[int, str]) -> list[sut.Event]:
     """The log as events: the server's own, and each handler's under its client's number."""
     events = []
     for entry in entries:
@@ -185,28 +166,28 @@ def _server_events(entries: list[dict[str, Any]], workers: dict[int, str]) -> li
                 data = {"handler": _handler_name(entry, workers), **data}
         else:
             worker = _handler_name(entry, workers)
-        events.append(Event(t_ns=entry["t_ns"], worker=worker, label=entry["event"], data=data))
+        events.append(sut.Event(t_ns=entry["t_ns"], worker=worker, label=entry["event"], data=data))
     return events
 
 
-def _server_outcome(entries: list[dict[str, Any]], stopped: ServerExit) -> WorkerOutcome:
+def _server_outcome(entries: list[dict[str, Any]], stopped: ServerExit) -> sut.WorkerOutcome:
     own = [entry for entry in entries if entry["who"] == SERVER]
     crash = next((entry for entry in own if entry["event"] == CRASH), None)
     points = [entry["event"] for entry in own if entry["event"] != CRASH]
-    status: Status
+    status: sut.Status
     if crash is not None:
         status = "crashed"
     elif stopped.alive_at_stop and stopped.stopped_in is None:
         status = "hung"
     else:
         status = _status(stopped.exitcode)
-    return WorkerOutcome(name=SERVER, status=status, exitcode=stopped.exitcode,
-                         last_point=points[-1] if points else None,
-                         error=crash["error"] if crash else None,
-                         traceback=crash["traceback"] if crash else None)
+    return sut.WorkerOutcome(name=SERVER, status=status, exitcode=stopped.exitcode,
+                             last_point=points[-1] if points else None,
+                             error=crash["error"] if crash else None,
+                             traceback=crash["traceback"] if crash else None)
 
 
-def _status(exitcode: int | None) -> Status:
+def _status(exitcode: int | None) -> sut.Status:
     if exitcode == 0:
         return "ok"
     if exitcode is not None and exitcode < 0:
@@ -215,7 +196,7 @@ def _status(exitcode: int | None) -> Status:
 
 
 def _handler_outcomes(entries: list[dict[str, Any]],
-                      workers: dict[int, str]) -> list[WorkerOutcome]:
+                      workers: dict[int, str]) -> list[sut.WorkerOutcome]:
     """How every handler the server started ended, from the log."""
     terminated = {number for entry in entries if entry["event"] == TERMINATE
                   for number in entry["handlers"]}
@@ -230,7 +211,7 @@ def _handler_outcomes(entries: list[dict[str, Any]],
         reap = next((e for e in own if e["event"] == REAP), None)
         points = [e["event"] for e in own if e["who"] == "handler" and e["event"] != CRASH]
         exitcode = reap["exitcode"] if reap else None
-        status: Status
+        status: sut.Status
         if failed is not None or crash is not None:
             status = "crashed"
         elif number in terminated or reap is None:
@@ -239,7 +220,7 @@ def _handler_outcomes(entries: list[dict[str, Any]],
             status = _status(exitcode)
         error = (f"could not start: {failed['error']}" if failed
                  else crash["error"] if crash else None)
-        outcomes.append(WorkerOutcome(
+        outcomes.append(sut.WorkerOutcome(
             name=_handler_name(accept, workers), status=status, exitcode=exitcode,
             last_point=points[-1] if points else None, error=error,
             traceback=crash["traceback"] if crash else None))
@@ -257,16 +238,16 @@ def _replies_count(count: int) -> str:
     return f"{count} {'reply' if count == 1 else 'replies'}"
 
 
-def _waiting_for(outcome: WorkerOutcome) -> str:
+def _waiting_for(outcome: sut.WorkerOutcome) -> str:
     if outcome.name == SERVER:
         return f", still running {STOP_TIMEOUT:g} s after SIGTERM"
     return ": it was still running when the server shut its connection down"
 
 
-@invariant(CLEAN_EXIT, NO_HANG)
-def exits_cleanly(result: Result) -> list[Violation]:
+@sut.invariant(sut.CLEAN_EXIT, sut.NO_HANG)
+def exits_cleanly(result: sut.Result) -> list[sut.Violation]:
     """The server and every handler exit cleanly, however their clients left."""
-    return clean_exit(result, waiting_for=_waiting_for)
+    return sut.clean_exit(result, waiting_for=_waiting_for)
 
 
 @dataclass(frozen=True)
@@ -278,7 +259,7 @@ class _Owed:
     reply_to: dict[bytes, tuple[int, int]]  # reply -> (client, line)
 
 
-def _owed(result: Result) -> _Owed:
+def _owed(result: sut.Result) -> _Owed:
     suffix, max_line = result.params["suffix"], result.params["max_line"]
     lines: list[list[bytes]] = []
     owed: list[list[bytes]] = []
@@ -290,15 +271,15 @@ def _owed(result: Result) -> _Owed:
     return _Owed(lines, owed, reply_to)
 
 
-@invariant("one-reply-per-line", "intact-replies", "no-cross-talk", "clean-close")
-def replies(result: Result) -> list[Violation]:
+@sut.invariant("one-reply-per-line", "intact-replies", "no-cross-talk", "clean-close")
+def replies(result: sut.Result) -> list[sut.Violation]:
     """Each line gets one intact reply, in order, none another's; then the connection closes.
 
     Once a client is done sending, the server sends nothing more than the
     replies it owes, and closes the connection.
     """
     owed = _owed(result)
-    violations: list[Violation] = []
+    violations: list[sut.Violation] = []
     for i, client in enumerate(result.final["clients"]):
         if client["end"] == "hung-up" or client["end"].startswith("could not connect"):
             continue  # it read nothing: only its handler and the others are judged
@@ -306,26 +287,26 @@ def replies(result: Result) -> list[Violation]:
         violations += _reply_count(i, client["end"], got, owed)
         violations += _reply_contents(i, got, owed)
         if unfinished or client["end"] != "eof":
-            violations.append(Violation("clean-close", _unclean_close(i, client["end"],
-                                                                      unfinished)))
+            violations.append(sut.Violation("clean-close", _unclean_close(i, client["end"],
+                                                                          unfinished)))
     return violations
 
 
-def _reply_count(i: int, end: str, got: list[bytes], owed: _Owed) -> list[Violation]:
+def _reply_count(i: int, end: str, got: list[bytes], owed: _Owed) -> list[sut.Violation]:
     """As many replies as client ``i`` was owed (one per line, but after a line too long)."""
     lines, replies = owed.lines[i], owed.replies[i]
     if len(got) == len(replies):
         return []
-    owing = (f"sent {amount(len(lines), 'line')}" if len(replies) == len(lines) else
-             f"sent {amount(len(lines), 'line')}, was owed {_replies_count(len(replies))},")
+    owing = (f"sent {sut.amount(len(lines), 'line')}" if len(replies) == len(lines) else
+             f"sent {sut.amount(len(lines), 'line')}, was owed {_replies_count(len(replies))},")
     missing = (f": no reply to line {len(got)} {display(lines[len(got)])!r}"
                if len(got) < len(replies) and len(got) < len(lines) else "")
     late = " by the deadline" if end == "timeout" else ""
-    return [Violation("one-reply-per-line",
-                      f"client {i} {owing} and got {_replies_count(len(got))}{late}{missing}")]
+    return [sut.Violation("one-reply-per-line",
+                          f"client {i} {owing} and got {_replies_count(len(got))}{late}{missing}")]
 
 
-def _reply_contents(i: int, got: list[bytes], owed: _Owed) -> list[Violation]:
+def _reply_contents(i: int, got: list[bytes], owed: _Owed) -> list[sut.Violation]:
     """Each reply client ``i`` got is the one it was owed there, not another client's."""
     lines, replies = owed.lines[i], owed.replies[i]
     violations = []
@@ -335,12 +316,12 @@ def _reply_contents(i: int, got: list[bytes], owed: _Owed) -> list[Violation]:
         origin = owed.reply_to.get(reply)
         if origin is not None and origin[0] != i and reply not in replies:
             j, line = origin
-            violations.append(Violation(
+            violations.append(sut.Violation(
                 "no-cross-talk", f"client {i} got {display(reply)!r}, the reply to client "
                                  f"{j}'s line {line} {display(owed.lines[j][line])!r}"))
         elif k < len(replies):
             line_text = display(lines[k]) if k < len(lines) else ""
-            violations.append(Violation(
+            violations.append(sut.Violation(
                 "intact-replies", f"client {i}'s reply to line {k} {line_text!r} was "
                                   f"{display(reply)!r}, not {display(replies[k])!r}"))
             break  # the first wrong reply is the evidence; the rest often follow from it
@@ -348,7 +329,7 @@ def _reply_contents(i: int, got: list[bytes], owed: _Owed) -> list[Violation]:
 
 
 def _unclean_close(client: int, end: str, unfinished: bytes) -> str:
-    stray = (f"{amount(len(unfinished), 'byte')} with no line end ({_quote(unfinished)})"
+    stray = (f"{sut.amount(len(unfinished), 'byte')} with no line end ({_quote(unfinished)})"
              if unfinished else "")
     if end == "gave-up":
         return (f"client {client} was done sending, but the server went on sending "
@@ -361,23 +342,23 @@ def _unclean_close(client: int, end: str, unfinished: bytes) -> str:
     return f"client {client} was done sending, but {how}" + (f", after {stray}" if stray else "")
 
 
-@invariant("served")
-def served(result: Result) -> list[Violation]:
+@sut.invariant("served")
+def served(result: sut.Result) -> list[sut.Violation]:
     """Every client is served: it connects, and a handler takes its connection."""
     violations = []
     accepted = {event.data.get("handler") for event in result.events
                 if event.worker == SERVER and event.label == ACCEPT}
     for i, client in enumerate(result.final["clients"]):
         if client["end"].startswith("could not connect"):
-            violations.append(Violation("served", f"client {i} {client['end']}"))
+            violations.append(sut.Violation("served", f"client {i} {client['end']}"))
         elif f"handler {i}" not in accepted:
-            violations.append(Violation("served", f"client {i} connected but no handler ever "
+            violations.append(sut.Violation("served", f"client {i} connected but no handler ever "
                                                   f"took its connection"))
     return violations
 
 
-@invariant("max-clients")
-def max_clients(result: Result) -> list[Violation]:
+@sut.invariant("max-clients")
+def max_clients(result: sut.Result) -> list[sut.Violation]:
     """Never more handlers alive at once than ``max_clients``, by the handlers' own events."""
     limit: int = result.params["max_clients"]
     moves = []
@@ -400,49 +381,50 @@ def max_clients(result: Result) -> list[Violation]:
             alive.remove(worker)
     if len(crowd) <= limit:
         return []
-    return [Violation(
+    return [sut.Violation(
         "max-clients", f"{len(crowd)} handlers alive at once with max_clients={limit}: "
-                       f"{names(crowd)}")]
+                       f"{sut.names(crowd)}")]
 
 
-@invariant("server-alive")
-def server_alive(result: Result) -> list[Violation]:
+@sut.invariant("server-alive")
+def server_alive(result: sut.Result) -> list[sut.Violation]:
     """The server keeps serving until it is told to stop: malformed input never kills it."""
     server = result.final["server"]
     if server["alive_at_stop"]:
         return []
-    return [Violation(
+    return [sut.Violation(
         "server-alive", f"the server had exited (code {server['exitcode']}) before it was "
                         f"told to stop")]
 
 
-@invariant("clean-shutdown")
-def clean_shutdown(result: Result) -> list[Violation]:
+@sut.invariant("clean-shutdown")
+def clean_shutdown(result: sut.Result) -> list[sut.Violation]:
     """On SIGTERM the server says it stopped, leaving no child and no open file behind."""
     if not result.final["server"]["alive_at_stop"]:
         return []  # server-alive's to report: it was never told to stop
     stopped = result.final.get("stopped")
     if stopped is None:
-        return [Violation(
+        return [sut.Violation(
             "clean-shutdown", "the server never reported that it had stopped after SIGTERM")]
-    return [Violation("clean-shutdown", f"after SIGTERM the server left {amount(len(left), kind)} "
-                                        f"behind: {'; '.join(left)}")
+    return [sut.Violation("clean-shutdown",
+                          f"after SIGTERM the server left {sut.amount(len(left), kind)} "
+                          f"behind: {'; '.join(left)}")
             for kind, left in (("child process", stopped["children"]),
                                ("open file descriptor", stopped["fds"]))
             if left]
 
 
 # The chat invariants, from what the clients sent and got and what the server logged.
-check = Invariants(exits_cleanly, replies, served, max_clients, server_alive, clean_shutdown)
+check = sut.Invariants(exits_cleanly, replies, served, max_clients, server_alive, clean_shutdown)
 
 
-SCENARIO = Scenario(
+SCENARIO = sut.Scenario(
     name="chat",
     description="a TCP chat server with a process per connection (the tutorial's socket example)",
     params=Params, variants=VARIANTS, run=run, check=check,
     # The searches import Hypothesis: the drive imports their module by name, where they run.
-    search=Scripts(module="sut.scenarios.chat.search",
-                   why="its bugs live in byte streams, not in an interleaving of processes: "
+    search=sut.Scripts(module="sut.scenarios.chat.search",
+                       why="its bugs live in byte streams, not in an interleaving of processes: "
                        "they are found by generated splits of the stream instead"),
     # What the tutorial's own programs get wrong, and why the fix works.
     lesson=(

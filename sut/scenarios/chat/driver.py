@@ -25,7 +25,7 @@ import struct
 import time
 from dataclasses import dataclass, field
 
-from sut import Probe
+import sut
 from sut.chat.protocol import NEWLINE, display, expected_replies
 from sut.scenarios.chat.harness import LogWatcher
 
@@ -79,7 +79,7 @@ class ClientRecord:
     end: str = ""
 
 
-def drive(script: Script, address: tuple[str, int], watcher: LogWatcher, probe: Probe,
+def drive(script: Script, address: tuple[str, int], watcher: LogWatcher, probe: sut.Probe,
           deadline: float, suffix: str, max_line: int, record: ClientRecord) -> None:
     """Play ``script`` against the server at ``address``; fill in ``record``.
 
@@ -124,7 +124,7 @@ def drive(script: Script, address: tuple[str, int], watcher: LogWatcher, probe: 
         record.end = _read_to_end(sock, probe, record.received, owed + STRAY_LIMIT, deadline)
 
 
-def _read_to_end(sock: socket.socket, probe: Probe, received: bytearray, limit: int,
+def _read_to_end(sock: socket.socket, probe: sut.Probe, received: bytearray, limit: int,
                  deadline: float) -> str:
     line_start = 0
     try:

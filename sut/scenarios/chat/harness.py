@@ -32,7 +32,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from types import TracebackType
 
-from sut import Backend
+import sut
 from sut.chat import eventlog
 from sut.chat.eventlog import LogTail
 from sut.chat.server import LOOPBACK, ServerConfig, bind, serve_logged
@@ -76,7 +76,7 @@ def _serve_here(listener: socket.socket, config: ServerConfig, output: str) -> N
 class ServerProcess:
     """Bind on loopback, start the server with ``config`` in a child process, stop it later."""
 
-    def __init__(self, backend: Backend, config: ServerConfig, workdir: Path) -> None:
+    def __init__(self, backend: sut.Backend, config: ServerConfig, workdir: Path) -> None:
         self.log_path = workdir / "server.jsonl"
         self.output_path = workdir / "server.out"
         self.config = replace(config, log=str(self.log_path),

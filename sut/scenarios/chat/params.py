@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sut import MAX_PROCESSES, amount, positive_int
+import sut
 from sut.chat.protocol import (
     DEFAULT_SUFFIX,
     MAX_LINE,
@@ -47,7 +47,7 @@ def _per_client(name: str, value: Any, clients: int, item: Any) -> tuple[Any, ..
         raise ValueError(f"{name} must list one entry per client, got {value!r}")
     if len(value) > clients:
         raise ValueError(f"{name} has {len(value)} entries, but there are only "
-                         f"{amount(clients, 'client')}")
+                         f"{sut.amount(clients, 'client')}")
     return tuple(item(i, entry) for i, entry in enumerate(value))
 
 
@@ -75,9 +75,9 @@ class Params:
         if not isinstance(messages, list | tuple) or not messages:
             raise ValueError(f"messages must list, for one client or more, the lines it sends, "
                              f"got {messages!r}")
-        if len(messages) > MAX_PROCESSES:
+        if len(messages) > sut.MAX_PROCESSES:
             raise ValueError(f"messages lists {len(messages)} clients, but at most "
-                             f"{MAX_PROCESSES} are allowed (a process each)")
+                             f"{sut.MAX_PROCESSES} are allowed (a process each)")
         self._set("messages", tuple(self._lines(i, lines) for i, lines in enumerate(messages)))
         clients = len(self.messages)
         self._set("chunking", self._trim(_per_client(
@@ -86,8 +86,8 @@ class Params:
             "disconnects", self.disconnects, clients, self._stop), None))
         self._set("resets", self._trim(_per_client(
             "resets", self.resets, clients, self._reset), False))
-        positive_int("max_clients", self.max_clients)
-        positive_int("max_line", self.max_line)
+        sut.positive_int("max_clients", self.max_clients)
+        sut.positive_int("max_line", self.max_line)
         if self.max_line > MAX_LINE_LIMIT:
             raise ValueError(f"max_line must be at most {MAX_LINE_LIMIT}, got {self.max_line}")
         check_suffix(self.suffix)
@@ -142,7 +142,7 @@ class Params:
             return None
         length = len(stream_of(self.messages[client]))
         if isinstance(stop, bool) or not isinstance(stop, int) or not 0 <= stop <= length:
-            raise ValueError(f"disconnects: client {client} sends {amount(length, 'byte')}, "
+            raise ValueError(f"disconnects: client {client} sends {sut.amount(length, 'byte')}, "
                              f"so it can stop after 0 to {length} of them (or null), "
                              f"got {stop!r}")
         return stop

@@ -18,7 +18,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from sut import Search, Searches
+import sut
 from sut.chat.protocol import MAX_LINE, encode_line, stream_of
 from sut.scenarios.chat.params import Params
 
@@ -152,21 +152,21 @@ LOOPS_FOREVER = ("Its loop is `while True`: once the client is done, recv() retu
                  "for ever, and the handler answers each b'' with the suffix until a send "
                  "fails.")
 WHOLE_LINES = scripts(chunked=st.just(False), **ONE_CLIENT)
-SEARCHES = Searches(
+SEARCHES = sut.Searches(
     breaking=(
-        Search("intact-replies", WHOLE_LINES,
-               "The handler replies msg + '_ok', and msg still ends in its line break: the "
-               "suffix lands at the start of the next line."),
-        Search("clean-close", WHOLE_LINES, LOOPS_FOREVER),
-        Search("clean-exit", WHOLE_LINES, LOOPS_FOREVER),
-        Search("one-reply-per-line",
-               scripts(texts=TEXT, lines=st.just(1), chunked=st.just(True), **ONE_CLIENT),
-               "A recv(1024) gave half a character, and decode('utf-8') of it raised: the "
-               "handler died, the line was never answered."),
-        Search("one-reply-per-line",
-               scripts(texts=GARBAGE, lines=st.just(1), chunked=st.just(False), **ONE_CLIENT),
-               "A byte that is not UTF-8 at all: decode('utf-8') raised, the handler died, "
-               "the line was never answered."),
+        sut.Search("intact-replies", WHOLE_LINES,
+                   "The handler replies msg + '_ok', and msg still ends in its line break: the "
+                   "suffix lands at the start of the next line."),
+        sut.Search("clean-close", WHOLE_LINES, LOOPS_FOREVER),
+        sut.Search("clean-exit", WHOLE_LINES, LOOPS_FOREVER),
+        sut.Search("one-reply-per-line",
+                   scripts(texts=TEXT, lines=st.just(1), chunked=st.just(True), **ONE_CLIENT),
+                   "A recv(1024) gave half a character, and decode('utf-8') of it raised: the "
+                   "handler died, the line was never answered."),
+        sut.Search("one-reply-per-line",
+                   scripts(texts=GARBAGE, lines=st.just(1), chunked=st.just(False), **ONE_CLIENT),
+                   "A byte that is not UTF-8 at all: decode('utf-8') raised, the handler died, "
+                   "the line was never answered."),
     ),
     # The whole space, and its edges as often.
     anything=st.one_of(scripts(), EDGES),
