@@ -10,9 +10,10 @@ from typing import Any
 from sut.cli.common import EXIT_HELD, Command, emit, json_option
 from sut.drive import catalogue
 from sut.drive.hunt import scheduled
+from sut.engine.scenario import Scenario
 
 
-def _entries() -> list[dict[str, Any]]:
+def _entries(scenarios: list[Scenario]) -> list[dict[str, Any]]:
     return [{
         "name": scenario.name,
         "description": scenario.description,
@@ -20,7 +21,7 @@ def _entries() -> list[dict[str, Any]]:
         "variants": [{"name": v.name, "description": v.description, "expected": v.expected}
                      for v in scenario.variants],
         "schedule_mode": scheduled(scenario),
-    } for scenario in catalogue.catalogue()]
+    } for scenario in scenarios]
 
 
 def _table(entries: list[dict[str, Any]]) -> str:
@@ -30,15 +31,23 @@ def _table(entries: list[dict[str, Any]]) -> str:
         defaults = " ".join(f"{key}={json.dumps(value)}" for key, value in entry["params"].items())
         lines += [f"{entry['name']}: {entry['description']}", f"  params: {defaults}"
                   + ("" if entry["schedule_mode"] else "  (no schedule mode)")]
-        lines += [f"  {variant['name']:<{width}}  {variant['expected']:<9} {variant['description']}"
-                  for variant in entry["variants"]]
+        lines += [f"  {variant['name']:<{width}}  {variant['expected']:<9} "
+                  f"{variant['description']}".rstrip() for variant in entry["variants"]]
     return "\n".join(lines)
 
 
+def _options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("scenarios", nargs="*", metavar="SCENARIO",
+                         help="scenarios to list: names, module:NAME or path/to/file.py:NAME "
+                              "(default: the catalogue)")
+    json_option(command)
+
+
 def _list(args: argparse.Namespace) -> int:
-    entries = _entries()
+    chosen = [catalogue.get(name) for name in dict.fromkeys(args.scenarios)]
+    entries = _entries(chosen or catalogue.catalogue())
     emit(json.dumps({"scenarios": entries}, indent=2) if args.json else _table(entries))
     return EXIT_HELD
 
 
-LIST = Command("list", "the scenarios, their variants and verdicts", json_option, _list)
+LIST = Command("list", "the scenarios, their variants and verdicts", _options, _list)

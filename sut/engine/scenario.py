@@ -26,6 +26,7 @@ are found:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import sys
@@ -151,8 +152,8 @@ class Scenario(Generic[P, W]):
     module's ``anything`` instead.
 
     Raises:
-        ValueError: a variant ``shows`` an invariant the scenario does not
-            declare; ``search`` and ``run`` disagree on whether the run takes
+        ValueError: a parameter has no default; a variant ``shows`` an invariant
+            the scenario does not declare; ``search`` and ``run`` disagree on whether the run takes
             a schedule; ``small`` or ``space`` names no parameter.
     """
 
@@ -175,6 +176,12 @@ class Scenario(Generic[P, W]):
                 raise ValueError(f"variant {variant.name!r} of {self.name} shows unknown "
                                  f"invariant {', '.join(map(repr, unknown))} "
                                  f"(known: {', '.join(known)})")
+        fields = dataclasses.fields(self.params)  # type: ignore[arg-type]
+        undefaulted = [field.name for field in fields if field.default is dataclasses.MISSING
+                       and field.default_factory is dataclasses.MISSING]
+        if undefaulted:
+            raise ValueError(f"{self.name}'s params {', '.join(map(repr, undefaulted))} have no "
+                             "default: a run names only the params it changes")
         scheduled = isinstance(self.search, Schedules)
         if scheduled != takes_schedule(self.run):
             raise ValueError(f"{self.name} is searched by {'schedule' if scheduled else 'script'}"

@@ -46,7 +46,7 @@ def test_list_names_every_variant_with_its_verdict(capsys) -> None:
     (["run", "ticket", "--variant", "locked", "--frobnicate"], "unrecognized arguments"),
     (["run", "ticket", "--variant", "locked", "--timeout", "-1"], "--timeout must be > 0"),
     (["run", "ktv", "--variant", "lock", "--db", "x.json"], "--db only applies to the ticket"),
-    (["list", "extra"], "unrecognized arguments: extra"),
+    (["list", "extra"], "unknown scenario 'extra'"),
     ([], "the following arguments are required: command"),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys, args, message) -> None:

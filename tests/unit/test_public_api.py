@@ -229,3 +229,22 @@ def test_a_module_that_fails_to_import_says_why(tmp_path: Path) -> None:
                        match=r"^module 'broken_scenario' does not import: No module named "
                              r"'no_such_dependency'$"):
         catalogue.get(f"{tmp_path}/broken_scenario.py:SCENARIO")
+
+
+def test_params_without_a_default_are_refused() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Bare:
+        workers: int
+
+    with pytest.raises(ValueError, match=r"^tiny's params 'workers' have no default"):
+        sut.declare("tiny", "", params=Bare, program=_lambda_worker, variants=[],
+                    invariants=[_fine], small={"workers": (1, 1)})
+
+
+@pytest.mark.usefixtures("leave_no_trace")
+def test_list_tells_a_scenario_named_by_where_it_is(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "mine_listed.py").write_text(USER_MODULE, encoding="utf-8")
+    assert main(["list", f"{tmp_path}/mine_listed.py:SCENARIO"]) == 0
+    assert capsys.readouterr().out == ("mine: nothing at all\n  params: workers=1\n"
+                                       "  only  holds\n")
