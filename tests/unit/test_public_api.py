@@ -248,3 +248,14 @@ def test_list_tells_a_scenario_named_by_where_it_is(tmp_path: Path,
     assert main(["list", f"{tmp_path}/mine_listed.py:SCENARIO"]) == 0
     assert capsys.readouterr().out == ("mine: nothing at all\n  params: workers=1\n"
                                        "  only  holds\n")
+
+
+@pytest.mark.usefixtures("leave_no_trace")
+def test_a_scenario_whose_invariant_raises_is_one_line_and_exit_2_on_the_command_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    raising = USER_MODULE.replace('    return []\n\nSCENARIO',
+                                  '    return result.final["gone"]\n\nSCENARIO')
+    (tmp_path / "mine_raising.py").write_text(raising, encoding="utf-8")
+    assert main(["run", f"{tmp_path}/mine_raising.py:SCENARIO", "--variant", "only"]) == 2
+    assert capsys.readouterr() == ("", "sut: error: invariant 'fine' (fine) raised KeyError: "
+                                       "'gone'\n")
