@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from hypothesis import settings
+from hypothesis import is_hypothesis_test, settings
 
 from sut.engine import START_METHODS, backend
 from sut.pytest_plugin import start_long_lived_helpers
@@ -42,3 +42,20 @@ def _sut_long_lived_helpers() -> None:
     if "forkserver" in START_METHODS:
         backend.preload_forkserver(*MODULES)
     start_long_lived_helpers()
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The property tests under spawn are the gate's (``slow``), not the default run's.
+
+    A run under spawn starts a fresh interpreter per process - about ten times
+    what fork costs - and a property test makes a run per example: together they
+    took a third of the default run's time. Under spawn the default run keeps
+    every other test (each pinned minimum replayed, each regression, the
+    runtime's); the gate (`.ci/run`) runs the property tests under spawn too.
+    """
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if (callspec is not None and callspec.params.get("start_method") == "spawn"
+                and is_hypothesis_test(getattr(item, "obj", None))):
+            item.add_marker(pytest.mark.slow)
