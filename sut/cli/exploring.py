@@ -10,15 +10,7 @@ import sys
 import time
 from typing import Any
 
-from sut.cli.common import (
-    Command,
-    UsageError,
-    configuration_options,
-    emit,
-    exit_code,
-    json_option,
-    whole,
-)
+from sut.cli import common
 from sut.cli.running import chosen, report, result_json
 from sut.drive.explore import MAX_RUNS, Exploration, explore
 from sut.drive.hunt import unscheduled
@@ -48,19 +40,19 @@ class _Progress:
 
 
 def _options(command: argparse.ArgumentParser) -> None:
-    configuration_options(command, params="scenario parameters; keep them small "
-                                          "(2-3 workers)")
-    command.add_argument("--max-runs", type=whole("--max-runs", low=1, high=MOST_RUNS),
+    common.configuration_options(
+        command, params="scenario parameters; keep them small (2-3 workers)")
+    command.add_argument("--max-runs", type=common.whole("--max-runs", low=1, high=MOST_RUNS),
                          default=MAX_RUNS, help=f"stop after this many interleavings, at most "
                                                 f"{MOST_RUNS} (default: %(default)s)")
-    json_option(command)
+    common.json_option(command)
 
 
 def _explore(args: argparse.Namespace) -> int:
     scenario, variant, params = chosen(args)
     why_not = unscheduled(scenario)
     if why_not is not None:
-        raise UsageError(f"{scenario.name} cannot be explored: {why_not}")
+        raise common.UsageError(f"{scenario.name} cannot be explored: {why_not}")
     progress = _Progress()
     began = time.monotonic()
     exploration = explore(
@@ -77,11 +69,11 @@ def _explore(args: argparse.Namespace) -> int:
             "complete": exploration.complete, "seconds": round(took, 3),
             "unpruned": exploration.unpruned, "assumed": list(exploration.assumed),
             "first": result_json(*exploration.first) if exploration.first else None}
-        emit(json.dumps(document, ensure_ascii=False))
+        common.emit(json.dumps(document, ensure_ascii=False))
     else:
-        emit(_exploration_report(exploration, args.scenario, variant.name, params,
-                                 args.start_method, took))
-    return exit_code(bool(exploration.violating))
+        common.emit(_exploration_report(exploration, args.scenario, variant.name, params,
+                                        args.start_method, took))
+    return common.exit_code(bool(exploration.violating))
 
 
 def _exploration_report(exploration: Exploration, spelled: str, variant: str, params: Any,
@@ -103,5 +95,5 @@ def _exploration_report(exploration: Exploration, spelled: str, variant: str, pa
     return "\n".join(lines)
 
 
-EXPLORE = Command("explore", "run every interleaving of a small configuration and count "
-                             "violations", _options, _explore, takes_params=True)
+EXPLORE = common.Command("explore", "run every interleaving of a small configuration and "
+                                    "count violations", _options, _explore, takes_params=True)

@@ -9,15 +9,7 @@ import dataclasses
 import json
 from typing import Any
 
-from sut.cli.common import (
-    Command,
-    UsageError,
-    configuration_options,
-    emit,
-    exit_code,
-    json_option,
-    seed_option,
-)
+from sut.cli import common
 from sut.drive import catalogue
 from sut.engine import Result, Violation
 from sut.engine.coordinator import format_schedule, parse_schedule
@@ -43,9 +35,9 @@ def chosen(args: argparse.Namespace) -> tuple[Scenario, Variant, Any]:
 def _params(scenario: Scenario, pairs: list[str], db: str | None) -> Any:
     if db is not None:
         if scenario.name != "ticket":
-            raise UsageError("--db only applies to the ticket scenario")
+            raise common.UsageError("--db only applies to the ticket scenario")
         if any(pair.startswith("tickets=") for pair in pairs):
-            raise UsageError("give tickets=N or --db PATH, not both")
+            raise common.UsageError("give tickets=N or --db PATH, not both")
         pairs = [*pairs, f"tickets={ticket.read_database(db)}"]
     return parse_params(scenario.params, pairs)
 
@@ -99,8 +91,8 @@ def result_json(result: Result, violations: list[Violation]) -> dict[str, Any]:
 
 
 def _options(command: argparse.ArgumentParser) -> None:
-    configuration_options(command)
-    seed_option(command, "seed of the jitter")
+    common.configuration_options(command)
+    common.seed_option(command, "seed of the jitter")
     command.add_argument("--db", metavar="PATH",
                          help="ticket only: take the starting count from this database file "
                               "(it is read, never written)")
@@ -108,7 +100,7 @@ def _options(command: argparse.ArgumentParser) -> None:
                          help="run by this schedule instead of jitter: worker indices like "
                               "0,1,0, one per decision (as a report prints it); '' is the "
                               "default order")
-    json_option(command)
+    common.json_option(command)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -118,14 +110,14 @@ def _run(args: argparse.Namespace) -> int:
                                            seed=args.seed, timeout=args.timeout,
                                            schedule=schedule)
     if schedule and max(schedule) >= len(result.workers):
-        raise UsageError(f"the schedule names worker {max(schedule)}, but this run has "
-                         f"{len(result.workers)} (0 to {len(result.workers) - 1})")
+        raise common.UsageError(f"the schedule names worker {max(schedule)}, but this run has "
+                                f"{len(result.workers)} (0 to {len(result.workers) - 1})")
     if args.json:
-        emit(json.dumps(result_json(result, violations), ensure_ascii=False))
+        common.emit(json.dumps(result_json(result, violations), ensure_ascii=False))
     else:
-        emit(report(result, violations, params, args.scenario))
-    return exit_code(bool(violations))
+        common.emit(report(result, violations, params, args.scenario))
+    return common.exit_code(bool(violations))
 
 
-RUN = Command("run", "run one variant of a scenario and check it", _options, _run,
-              takes_params=True)
+RUN = common.Command("run", "run one variant of a scenario and check it", _options, _run,
+                     takes_params=True)

@@ -10,17 +10,7 @@ import sys
 import time
 from typing import Any
 
-from sut.cli.common import (
-    MAX_SEED,
-    Command,
-    UsageError,
-    configuration_options,
-    emit,
-    exit_code,
-    json_option,
-    seed_option,
-    whole,
-)
+from sut.cli import common
 from sut.cli.running import chosen
 from sut.drive.stress import Histogram, report, stress
 from sut.engine.params import describe_params
@@ -56,12 +46,12 @@ class _Bar:
 
 
 def _options(command: argparse.ArgumentParser) -> None:
-    configuration_options(command)
-    command.add_argument("--runs", type=whole("--runs", low=1, high=MOST_RUNS),
+    common.configuration_options(command)
+    command.add_argument("--runs", type=common.whole("--runs", low=1, high=MOST_RUNS),
                          default=STRESS_RUNS,
                          help=f"how many runs, at most {MOST_RUNS} (default: %(default)s)")
-    seed_option(command, "the first run's jitter seed; each run takes the next")
-    json_option(command)
+    common.seed_option(command, "the first run's jitter seed; each run takes the next")
+    common.json_option(command)
 
 
 def _histogram_json(histogram: Histogram) -> dict[str, Any]:
@@ -76,9 +66,9 @@ def _histogram_json(histogram: Histogram) -> dict[str, Any]:
 
 def _stress(args: argparse.Namespace) -> int:
     scenario, variant, params = chosen(args)
-    if args.seed + args.runs - 1 > MAX_SEED:  # the last run's seed is printed as --seed
-        raise UsageError(f"--seed {args.seed} with --runs {args.runs} goes past the last "
-                         f"seed, {MAX_SEED}")
+    if args.seed + args.runs - 1 > common.MAX_SEED:  # the last run's seed is printed as --seed
+        raise common.UsageError(f"--seed {args.seed} with --runs {args.runs} goes past the last "
+                                f"seed, {common.MAX_SEED}")
     bar = _Bar(args.runs)
     histogram = stress(
         lambda seed: scenario.evaluate(params, variant.name, start_method=args.start_method,
@@ -86,18 +76,18 @@ def _stress(args: argparse.Namespace) -> int:
         runs=args.runs, first_seed=args.seed, progress=bar)
     bar.done()
     if args.json:
-        emit(json.dumps({
+        common.emit(json.dumps({
             "scenario": scenario.name, "variant": variant.name,
             "params": dataclasses.asdict(params), "start_method": args.start_method,
             **_histogram_json(histogram)}, ensure_ascii=False))
     else:
         what = (f"{scenario.name} --variant {variant.name} {describe_params(params)}".rstrip()
                 + f" [{args.start_method}]")
-        emit(report(histogram, what=what, replay=run_command(
+        common.emit(report(histogram, what=what, replay=run_command(
             args.scenario, variant.name, params, args.start_method)))
-    return exit_code(bool(histogram.forbidden), interrupted=histogram.interrupted)
+    return common.exit_code(bool(histogram.forbidden), interrupted=histogram.interrupted)
 
 
-STRESS = Command("stress", "rerun one configuration many times under the real scheduler and "
-                           "count each outcome (the tutorial's way to look for a race)",
-                 _options, _stress, takes_params=True)
+STRESS = common.Command("stress", "rerun one configuration many times under the real scheduler "
+                                  "and count each outcome (the tutorial's way to look for a race)",
+                        _options, _stress, takes_params=True)

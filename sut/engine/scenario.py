@@ -153,8 +153,9 @@ class Scenario(Generic[P, W]):
 
     Raises:
         ValueError: a parameter has no default; a variant ``shows`` an invariant
-            the scenario does not declare; ``search`` and ``run`` disagree on whether the run takes
-            a schedule; ``small`` or ``space`` names no parameter.
+            the scenario does not declare; ``search`` and ``run`` disagree on
+            whether the run takes a schedule; ``small`` or ``space`` names no
+            parameter.
     """
 
     name: str

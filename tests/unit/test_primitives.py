@@ -12,7 +12,7 @@ from unittest import mock
 
 import pytest
 
-from sut.engine import gate
+from sut.engine import gate, primitives
 from sut.engine.gate import (
     Check,
     Granted,
@@ -20,16 +20,6 @@ from sut.engine.gate import (
     Timed,
     assume_long_enough,
     harness_deadline,
-)
-from sut.engine.primitives import (
-    ScheduledArray,
-    ScheduledBarrier,
-    ScheduledCondition,
-    ScheduledConnection,
-    ScheduledEvent,
-    ScheduledLock,
-    ScheduledQueue,
-    ScheduledValue,
 )
 
 GATED, EXACT, REFUSED = "gated", "exact", "refused"
@@ -50,8 +40,8 @@ class _Gate:
         return Granted("go", 1)
 
 
-def _lock() -> ScheduledLock:
-    return ScheduledLock(mock.MagicMock(), "lock")
+def _lock() -> primitives.ScheduledLock:
+    return primitives.ScheduledLock(mock.MagicMock(), "lock")
 
 
 # Per primitive: how to make its wrapper (around a stand-in for the real one),
@@ -68,14 +58,14 @@ PRIMITIVES: dict[str, tuple[Callable[[], Any], dict[str, tuple[str, Call]]]] = {
     "Lock": (_lock, LOCKING),
     "RLock": (_lock, LOCKING),
     "Semaphore": (_lock, {**LOCKING, "get_value": (EXACT, lambda p: p.get_value())}),
-    "Event": (lambda: ScheduledEvent(mock.MagicMock(), "e"), {
+    "Event": (lambda: primitives.ScheduledEvent(mock.MagicMock(), "e"), {
         "set": (GATED, lambda p: p.set()), "clear": (GATED, lambda p: p.clear()),
         "wait": (GATED, lambda p: p.wait()), "is_set": (EXACT, lambda p: p.is_set())}),
-    "Barrier": (lambda: ScheduledBarrier(mock.MagicMock(), "b"), {
+    "Barrier": (lambda: primitives.ScheduledBarrier(mock.MagicMock(), "b"), {
         "wait": (GATED, lambda p: p.wait()), "abort": (GATED, lambda p: p.abort()),
         "n_waiting": (GATED, lambda p: p.n_waiting), "reset": (REFUSED, lambda p: p.reset()),
         "broken": (EXACT, lambda p: p.broken), "parties": (EXACT, lambda p: p.parties)}),
-    "JoinableQueue": (lambda: ScheduledQueue(mock.MagicMock(), "q", 2), {
+    "JoinableQueue": (lambda: primitives.ScheduledQueue(mock.MagicMock(), "q", 2), {
         "put": (GATED, lambda p: p.put(1)), "put_nowait": (GATED, lambda p: p.put_nowait(1)),
         "get": (GATED, lambda p: p.get()), "get_nowait": (GATED, lambda p: p.get_nowait()),
         "qsize": (GATED, lambda p: p.qsize()), "empty": (GATED, lambda p: p.empty()),
@@ -83,17 +73,18 @@ PRIMITIVES: dict[str, tuple[Callable[[], Any], dict[str, tuple[str, Call]]]] = {
         "join": (GATED, lambda p: p.join()), "close": (EXACT, lambda p: p.close()),
         "join_thread": (EXACT, lambda p: p.join_thread()),
         "cancel_join_thread": (EXACT, lambda p: p.cancel_join_thread())}),
-    "Condition": (lambda: ScheduledCondition(mock.MagicMock(), "c", _lock()), {
+    "Condition": (lambda: primitives.ScheduledCondition(mock.MagicMock(), "c", _lock()), {
         **LOCKING, "wait": (GATED, lambda p: p.wait()),
         "wait_for": (GATED, lambda p: p.wait_for(iter([False, True]).__next__)),
         "notify": (GATED, lambda p: p.notify()), "notify_all": (GATED, lambda p: p.notify_all())}),
-    "Value": (lambda: ScheduledValue(mock.MagicMock(), "v", _lock()), {
+    "Value": (lambda: primitives.ScheduledValue(mock.MagicMock(), "v", _lock()), {
         **SHARED, "value": (GATED, lambda p: p.value)}),
-    "Array": (lambda: ScheduledArray(mock.MagicMock(), "a", _lock()), {
+    "Array": (lambda: primitives.ScheduledArray(mock.MagicMock(), "a", _lock()), {
         **SHARED, "__getitem__": (GATED, lambda p: p[0]),
         "__setitem__": (GATED, lambda p: p.__setitem__(0, 1)),
         "__len__": (EXACT, lambda p: len(p))}),
-    "Connection": (lambda: ScheduledConnection(mock.MagicMock(closed=False), "to", "from"), {
+    "Connection": (lambda: primitives.ScheduledConnection(mock.MagicMock(closed=False), "to",
+                                                          "from"), {
         "send": (GATED, lambda p: p.send(1)), "send_bytes": (GATED, lambda p: p.send_bytes(b"")),
         "recv": (GATED, lambda p: p.recv()), "recv_bytes": (GATED, lambda p: p.recv_bytes()),
         "poll": (GATED, lambda p: p.poll()), "close": (GATED, lambda p: p.close()),
@@ -145,12 +136,12 @@ def test_each_method_is_gated_exact_or_refused_in_schedule_mode(name: str, metho
     assert bool(fake.steps) == (kind == GATED), fake.steps
 
 
-def _timed_of(wait: Callable[[ScheduledQueue], object]) -> Timed:
+def _timed_of(wait: Callable[[primitives.ScheduledQueue], object]) -> Timed:
     """What the gate is told of the timeout of ``wait`` on a queue."""
     fake = _Gate()
     gate.install(fake)
     try:
-        wait(ScheduledQueue(mock.MagicMock(), "q"))
+        wait(primitives.ScheduledQueue(mock.MagicMock(), "q"))
     finally:
         gate.install(None)
     return fake.timed[0]
