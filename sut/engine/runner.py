@@ -220,6 +220,12 @@ class Run:
                 shutil.rmtree(self.workdir, ignore_errors=True)  # no `with` to close it
                 raise
 
+    @property
+    def scheduled(self) -> bool:
+        """Whether a schedule decides this run's interleaving (else the OS does, shaken by
+        jitter)."""
+        return isinstance(self.mode, Schedule)
+
     def _coordinate(self, mode: Schedule) -> None:
         from sut.engine.coordinator import Coordinator
 

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import sut
@@ -168,28 +168,21 @@ VARIANTS = (
 )
 
 
-def run(params: Params, variant: sut.Variant[Wiring], *, start_method: str, seed: int = 0,
-        timeout: float = sut.DEFAULT_TIMEOUT,
-        schedule: sut.ScheduleLike | None = None) -> sut.Result:
-    """Set and clear an event under the waiters' eyes once, and return what they saw."""
-    backend = sut.Backend(start_method)
-    with sut.Run(backend, "event", variant.name, asdict(params),
-                 mode=sut.shaking(params.jitter, schedule), seed=seed, timeout=timeout) as watch:
-        event = (backend.Event("event") if variant.wiring.event == "process"
-                 else threading.Event())
-        meeting = params.waiters + 1  # main meets the waiters at every phase
-        phases = Phases(backend.Barrier(meeting, "started"), backend.Barrier(meeting, "woken"),
-                        backend.Barrier(meeting, "cleared"),
-                        backend.Semaphore(0, "set was called"))
-        main = watch.probe("main")
-        # The slice is a real-time margin for main's pause; by a schedule, whether
-        # the wait gives up is the schedule's choice, and giving up need not last.
-        wake_slice = 0.0 if schedule is not None else params.jitter + WAKE_GRACE
-        for i in range(params.waiters):
-            watch.spawn(f"waiter {i}", waiter, event, phases, params.timeout, wake_slice,
-                        watch.patience())
-        drive(watch, main, event, phases, params.waiters)
-        return watch.result()
+def watch(run: sut.Run, params: Params, wiring: Wiring) -> None:
+    """Set and clear an event under the waiters' eyes once."""
+    backend = run.backend
+    event = backend.Event("event") if wiring.event == "process" else threading.Event()
+    meeting = params.waiters + 1  # main meets the waiters at every phase
+    phases = Phases(backend.Barrier(meeting, "started"), backend.Barrier(meeting, "woken"),
+                    backend.Barrier(meeting, "cleared"), backend.Semaphore(0, "set was called"))
+    main = run.probe("main")
+    # The slice is a real-time margin for main's pause; by a schedule, whether
+    # the wait gives up is the schedule's choice, and giving up need not last.
+    wake_slice = 0.0 if run.scheduled else params.jitter + WAKE_GRACE
+    for i in range(params.waiters):
+        run.spawn(f"waiter {i}", waiter, event, phases, params.timeout, wake_slice,
+                  run.patience())
+    drive(run, main, event, phases, params.waiters)
 
 
 # --- invariants ------------------------------------------------------------
@@ -270,15 +263,11 @@ def reports(result: sut.Result) -> list[sut.Violation]:
 
 
 # The Event invariants, from what main and the waiters recorded.
-check = sut.Invariants(exits_cleanly, starts_clear, set_wakes, is_set_agrees, clear_times_out,
-                       reports)
-
-
-SCENARIO = sut.Scenario(
-    name="event",
-    description="main sets and clears an Event while other processes wait on it",
-    params=Params, variants=VARIANTS, run=run, check=check,
-    search=sut.Schedules(small={"waiters": (1, 3), "timeout": 0.01}),
+SCENARIO = sut.declare(
+    "event", "main sets and clears an Event while other processes wait on it",
+    params=Params, program=watch, variants=VARIANTS,
+    invariants=[exits_cleanly, starts_clear, set_wakes, is_set_agrees, clear_times_out, reports],
+    small={"waiters": (1, 3), "timeout": 0.01},
     space={"waiters": (1, 4), "timeout": (0.0, 0.2), "jitter": sut.JITTER},
     # What the tutorial's own programs get wrong, and why the fix works.
     lesson=(

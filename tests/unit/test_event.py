@@ -6,8 +6,10 @@ from typing import Any
 
 import pytest
 
-from sut.scenarios.event import Params, check
+from sut.scenarios.event import SCENARIO, Params
 from tests import handmade
+
+check = SCENARIO.check
 
 # --- the checker, on hand-made results -------------------------------------
 
