@@ -4,9 +4,14 @@ A scenario declares each invariant with :func:`invariant`, the way
 Hypothesis' ``@invariant`` names what a rule-based machine checks::
 
     @invariant("no-oversell")
-    def no_oversell(result: Result) -> list[Violation]:
+    def no_oversell(result: Result) -> Iterator[str]:
         '''No more tickets are sold than there were.'''
-        ...
+        if sold(result) > result.params["tickets"]:
+            yield f"sold {sold(result)} of {result.params['tickets']}"
+
+Each sentence it yields is the evidence of one violation, reported under its
+name; a judge may also return (or yield) ``Violation``s, which an invariant
+reporting under more than one name does.
 
 and its check is the union of them, in the order given::
 
@@ -21,13 +26,15 @@ phrasing of evidence is :mod:`sut.engine.words`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from sut.engine.result import DeclarationError, Result, Violation, WorkerOutcome
 
-# Judges a run: the violations of one invariant found in it, in a stable order.
-Judge = Callable[[Result], list[Violation]]
+# Judges a run: the violations of one invariant found in it, in a stable order -
+# each a Violation, or just its evidence (a sentence), which is reported under the
+# invariant's name. A judge may return a list of them, or yield them one by one.
+Judge = Callable[[Result], Iterable[Violation | str]]
 
 # The names the shared exit invariant reports under: a worker that ended badly,
 # and one that never ended (still running at the deadline, or deadlocked).
@@ -57,15 +64,17 @@ class Invariant:
         return (self.judge.__doc__ or "").strip().splitlines()[0]
 
     def __call__(self, result: Result) -> list[Violation]:
-        try:
-            violations = self.judge(result)
+        try:  # a generator runs as it is read: its errors come out here
+            violations = [found if isinstance(found, Violation) else Violation(self.name, found)
+                          for found in self.judge(result)]
         except Exception as exc:  # the invariant's bug, not the program's: no verdict
             raise DeclarationError(f"invariant {self.name!r} ({self.judge.__qualname__}) "
                                    f"raised {type(exc).__name__}: {exc}") from exc
         stray = sorted({v.invariant for v in violations} - set(self.names))
         if stray:
-            raise DeclarationError(f"invariant {self.name!r} ({self.judge.__qualname__}) reported "
-                             f"{', '.join(map(repr, stray))}, which it does not declare")
+            raise DeclarationError(f"invariant {self.name!r} ({self.judge.__qualname__}) "
+                                   f"reported {', '.join(map(repr, stray))}, which it does "
+                                   "not declare")
         return violations
 
 

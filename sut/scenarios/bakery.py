@@ -46,7 +46,7 @@ exits.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -298,11 +298,10 @@ def producer_order(result: sut.Result) -> list[sut.Violation]:
 
 
 @sut.invariant("ends-by-sentinel")
-def ends_by_sentinel(result: sut.Result) -> list[sut.Violation]:
+def ends_by_sentinel(result: sut.Result) -> Iterator[str]:
     """Every consumer ends through a None it got itself."""
     consumers: int = result.params["consumers"]
     sent = _nones_sent(result)
-    violations = []
     for outcome in result.workers:
         if not outcome.name.startswith("consumer"):
             continue
@@ -318,10 +317,8 @@ def ends_by_sentinel(result: sut.Result) -> list[sut.Violation]:
             state = f"waits in get() {after}, and nobody can put anything"
         else:
             state = f"ended ({outcome.status}) {after}"
-        violations.append(sut.Violation(
-            "ends-by-sentinel", f"{outcome.name} never got a None: it {state} "
-                                f"({_nones(sent)} sent for {sut.amount(consumers, 'consumer')})"))
-    return violations
+        yield (f"{outcome.name} never got a None: it {state} "
+               f"({_nones(sent)} sent for {sut.amount(consumers, 'consumer')})")
 
 
 @sut.invariant("done-means-eaten")

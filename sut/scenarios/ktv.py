@@ -25,6 +25,7 @@ the rooms do fill up; every person exits cleanly.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -112,7 +113,7 @@ def evening(run: sut.Run, params: Params, wiring: Wiring) -> None:
 # --- invariants ------------------------------------------------------------
 
 @sut.invariant("capacity")
-def capacity(result: sut.Result) -> list[sut.Violation]:
+def capacity(result: sut.Result) -> Iterator[str]:
     """Never more people inside at once than there are rooms."""
     rooms: int = result.params["rooms"]
     inside: list[str] = []
@@ -128,42 +129,35 @@ def capacity(result: sut.Result) -> list[sut.Violation]:
                 crowd = list(inside)
         elif event.worker in inside:
             inside.remove(event.worker)
-    if len(crowd) <= rooms:
-        return []
-    return [sut.Violation(
-        "capacity",
-        f"{len(crowd)} people inside {sut.amount(rooms, 'room')} at once: {sut.names(crowd)}")]
+    if len(crowd) > rooms:
+        yield (f"{len(crowd)} people inside {sut.amount(rooms, 'room')} at once: "
+               f"{sut.names(crowd)}")
 
 
 @sut.invariant("enter-and-leave")
-def enter_and_leave(result: sut.Result) -> list[sut.Violation]:
+def enter_and_leave(result: sut.Result) -> Iterator[str]:
     """Everyone who exits cleanly entered once and left once."""
-    violations = []
     for outcome in result.exited_cleanly():
         labels = [event.label for event in result.events_by(outcome.name)]
         if labels.count(ENTER) != 1 or labels.count(LEAVE) != 1:
-            violations.append(sut.Violation(
-                "enter-and-leave", f"{outcome.name} entered {labels.count(ENTER)} and left "
-                                   f"{labels.count(LEAVE)} times, not once each"))
-    return violations
+            yield (f"{outcome.name} entered {labels.count(ENTER)} and left "
+                   f"{labels.count(LEAVE)} times, not once each")
 
 
 @sut.invariant("rooms-fill-up")
-def rooms_fill_up(result: sut.Result) -> list[sut.Violation]:
+def rooms_fill_up(result: sut.Result) -> Iterator[str]:
     """With people waiting, every room fills: nobody sings alone while others wait outside."""
     rooms: int = result.params["rooms"]
     alone = result.events_of(ALONE)
     if not alone:
-        return []
+        return
     first = alone[0]
     waiting = [e.worker for e in result.events_of(ENTER)
                if e.t_ns > first.t_ns and e.worker != first.worker]
-    return [sut.Violation(
-        "rooms-fill-up",
-        f"{first.worker} gave up waiting in a room for company while "
-        f"{len(waiting) or 'no'} other {'person' if len(waiting) == 1 else 'people'} "
-        f"{'was' if len(waiting) == 1 else 'were'} kept at the door "
-        f"({min(rooms, len(result.workers))} of {rooms} rooms should have filled)")]
+    yield (f"{first.worker} gave up waiting in a room for company while "
+           f"{len(waiting) or 'no'} other {'person' if len(waiting) == 1 else 'people'} "
+           f"{'was' if len(waiting) == 1 else 'were'} kept at the door "
+           f"({min(rooms, len(result.workers))} of {rooms} rooms should have filled)")
 
 
 # The KTV: its invariants judge the enter/leave events alone.

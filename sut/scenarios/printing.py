@@ -32,6 +32,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -159,21 +160,17 @@ def whole_lines(result: sut.Result) -> list[sut.Violation]:
 
 
 @sut.invariant("prints-once")
-def prints_once(result: sut.Result) -> list[sut.Violation]:
+def prints_once(result: sut.Result) -> Iterator[str]:
     """Every worker that exits cleanly prints its running line once and its done line once."""
     workers: int = result.params["workers"]
     printed = Counter((seen.n, seen.what) for seen in _parsed(result) if seen is not None)
     status = {outcome.name: outcome.status for outcome in result.workers}
-    violations = []
     for n in range(workers):  # at most MAX_PROCESSES: each worker is a process
         if status.get(f"worker {n}", "ok") != "ok":
             continue  # clean-exit already says what became of it
         running, done = printed[n, RUNNING], printed[n, DONE]
         if (running, done) != (1, 1):
-            violations.append(sut.Violation(
-                "prints-once", f"worker {n} printed {running} 'running' and {done} 'done' "
-                               f"lines, not one of each"))
-    return violations
+            yield f"worker {n} printed {running} 'running' and {done} 'done' lines, not one of each"
 
 
 @sut.invariant("adjacent-lines")

@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -301,20 +301,18 @@ def every_car_passes(result: sut.Result) -> list[sut.Violation]:
 
 
 @sut.invariant("light-stops")
-def light_stops(result: sut.Result) -> list[sut.Violation]:
+def light_stops(result: sut.Result) -> Iterator[str]:
     """The light shows its cycles - red, green, each time - then stops, on green."""
     cycles: int = result.params["cycles"]
     shown = [event.label for event in result.events
              if event.worker == "light" and event.label in (*COLOURS, STOP)]
     if _shows_its_cycles(shown, cycles):
-        return []
+        return
     colours = ", ".join(label for label in shown if label != STOP) or "nothing"
     stopped = "and stopped" if STOP in shown else "and never stopped"
-    asked = _cycles_told(cycles)
-    return [sut.Violation(
-        "light-stops",
-        f"the light showed {colours} {stopped}; {cycles} "
-        f"{'cycle is' if cycles == 1 else 'cycles are'} {asked}, then stop on green")]
+    yield (f"the light showed {colours} {stopped}; {cycles} "
+           f"{'cycle is' if cycles == 1 else 'cycles are'} {_cycles_told(cycles)}, then stop "
+           "on green")
 
 
 # The traffic invariants, from the light's changes and the cars' passes alone.

@@ -259,3 +259,20 @@ def test_a_scenario_whose_invariant_raises_is_one_line_and_exit_2_on_the_command
     assert main(["run", f"{tmp_path}/mine_raising.py:SCENARIO", "--variant", "only"]) == 2
     assert capsys.readouterr() == ("", "sut: error: invariant 'fine' (fine) raised KeyError: "
                                        "'gone'\n")
+
+
+@sut.invariant("evidence")
+def _yields(result: sut.Result) -> Iterator[str]:
+    """Says what it saw, one sentence per violation."""
+    yield from (f"{outcome.name} was there" for outcome in result.workers)
+    if result.final.get("boom"):
+        raise RuntimeError("read past the end")
+
+
+def test_an_invariant_may_yield_its_evidence_as_sentences() -> None:
+    outcome = sut.WorkerOutcome(name="w", status="ok", exitcode=0)
+    result = sut.Result(scenario="tiny", variant="only", params={}, start_method="fork",
+                        seed=0, workers=(outcome,), events=())
+    assert _yields(result) == [sut.Violation("evidence", "w was there")]
+    with pytest.raises(sut.DeclarationError, match=r"raised RuntimeError: read past the end$"):
+        _yields(result.with_final({"boom": True}))
