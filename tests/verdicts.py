@@ -52,9 +52,11 @@ SHRINK_BUDGET = 10.0
 _FAILED: dict[str, tuple[float, dict[tuple[Any, ...], str | None]]] = {}
 
 
-def assert_holds(scenario: Scenario, variant: str, trial: Trial,
-                 start_method: str) -> None:
-    """Run ``variant`` on ``trial`` and fail with the evidence if any invariant breaks.
+def assert_trial_holds(scenario: Scenario, variant: str, trial: Trial,
+                       start_method: str) -> None:
+    """Run ``variant`` on ``trial`` - drawn params and a jitter seed, by a property test -
+    and fail with the evidence if any invariant breaks (``sut.assert_holds`` is the
+    other way to say a variant holds: in every interleaving, by a schedule).
 
     Once the calling test failed, its shrinking gets SHRINK_BUDGET seconds: after
     that, a trial it ran already gets its verdict again (the failure reported

@@ -10,7 +10,7 @@ from sut.drive.strategies import trials
 from sut.scenarios import bakery
 from sut.scenarios.bakery import Params
 from tests.strategies import RACE_JITTER
-from tests.verdicts import assert_holds, minimal_counterexample
+from tests.verdicts import assert_trial_holds, minimal_counterexample
 
 BAKERY = sut.get("bakery")
 # Broken variants here hang, and every run that hangs costs its whole timeout,
@@ -23,19 +23,19 @@ HANG_TIMEOUT = 1.0
 
 @given(trial=trials(BAKERY))
 def test_sentinel_per_consumer_feeds_everyone_and_stops_everyone(start_method, trial) -> None:
-    assert_holds(BAKERY, "sentinel-per-consumer", trial, start_method)
+    assert_trial_holds(BAKERY, "sentinel-per-consumer", trial, start_method)
 
 
 @given(trial=trials(BAKERY))
 def test_joinable_queue_feeds_everyone_and_stops_everyone(start_method, trial) -> None:
-    assert_holds(BAKERY, "joinable-queue", trial, start_method)
+    assert_trial_holds(BAKERY, "joinable-queue", trial, start_method)
 
 
 def test_one_sentinel_is_right_when_producers_equal_consumers(start_method) -> None:
     # Each consumer takes one None; every bun is ahead of its own producer's
     # None, so all of them are ahead of the last None, which is taken too.
-    assert_holds(BAKERY, "one-sentinel", (Params(producers=2, consumers=2, buns=2), 0),
-                 start_method)
+    assert_trial_holds(BAKERY, "one-sentinel", (Params(producers=2, consumers=2, buns=2), 0),
+                       start_method)
 
 
 # --- the broken programs are caught, with their minimal counterexample -----

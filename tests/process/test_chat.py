@@ -34,7 +34,7 @@ from sut.engine import Backend
 from sut.scenarios.chat import Params
 from sut.scenarios.chat.harness import ServerProcess
 from tests.pinned.minima import TUTORIAL_COUNTEREXAMPLES
-from tests.verdicts import TEST_TIMEOUT, assert_holds
+from tests.verdicts import TEST_TIMEOUT, assert_trial_holds
 
 CHAT = sut.get("chat")
 # Subprocesses of `python -m sut` get this long (they take well under a second).
@@ -54,7 +54,7 @@ SHUTDOWN_BOUND = 2.0
                        chunking=((), (8,), (1,) * 11)), 0))
 def test_framed_answers_every_line_once_whatever_the_text_cuts_and_hang_ups(
         start_method, trial) -> None:
-    assert_holds(CHAT, "framed", trial, start_method)
+    assert_trial_holds(CHAT, "framed", trial, start_method)
 
 
 def test_framed_keeps_serving_everyone_while_others_misbehave(start_method) -> None:

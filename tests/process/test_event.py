@@ -10,7 +10,7 @@ from sut.engine.invariants import CLEAN_EXIT
 from sut.scenarios import event
 from sut.scenarios.event import Params
 from tests.strategies import RACE_JITTER, event_trials
-from tests.verdicts import assert_holds, minimal_counterexample
+from tests.verdicts import assert_trial_holds, minimal_counterexample
 
 EVENT = sut.get("event")
 
@@ -20,7 +20,7 @@ EVENT = sut.get("event")
 @given(trial=event_trials())
 def test_event_starts_clear_wakes_every_waiter_and_times_out_once_cleared(
         start_method, trial) -> None:
-    assert_holds(EVENT, "event", trial, start_method)
+    assert_trial_holds(EVENT, "event", trial, start_method)
 
 
 # --- the broken program is caught, with its minimal counterexample ---------

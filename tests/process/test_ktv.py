@@ -10,7 +10,7 @@ from sut.drive.strategies import trials
 from sut.scenarios import ktv
 from sut.scenarios.ktv import Params
 from tests.strategies import RACE_JITTER, race_jitter
-from tests.verdicts import assert_holds, minimal_counterexample
+from tests.verdicts import assert_trial_holds, minimal_counterexample
 
 KTV = sut.get("ktv")
 
@@ -19,7 +19,7 @@ KTV = sut.get("ktv")
 
 @given(trial=trials(KTV))
 def test_semaphore_admits_at_most_rooms_and_fills_them(start_method, trial) -> None:
-    assert_holds(KTV, "semaphore", trial, start_method)
+    assert_trial_holds(KTV, "semaphore", trial, start_method)
 
 
 # --- the broken programs are caught, with their minimal counterexample -----

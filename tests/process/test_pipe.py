@@ -10,7 +10,7 @@ from sut.drive.strategies import trials
 from sut.engine.invariants import NO_HANG
 from sut.scenarios.pipe import Params
 from tests.strategies import RACE_JITTER
-from tests.verdicts import assert_holds, minimal_counterexample
+from tests.verdicts import assert_trial_holds, minimal_counterexample
 
 PIPE = sut.get("pipe")
 
@@ -24,7 +24,7 @@ HANG_TIMEOUT = 1.0
 
 @given(trial=trials(PIPE))
 def test_closed_ends_deliver_every_message_in_order_then_eof(start_method, trial) -> None:
-    assert_holds(PIPE, "closed-ends", trial, start_method)
+    assert_trial_holds(PIPE, "closed-ends", trial, start_method)
 
 
 # --- the leaked end is caught ----------------------------------------------

@@ -10,7 +10,7 @@ import sut
 from sut.scenarios import printing
 from sut.scenarios.printing import Params
 from tests.strategies import RACE_JITTER, printing_trials, race_jitter
-from tests.verdicts import assert_holds, minimal_counterexample
+from tests.verdicts import assert_trial_holds, minimal_counterexample
 
 PRINTING = sut.get("printing")
 
@@ -19,12 +19,12 @@ PRINTING = sut.get("printing")
 
 @given(trial=printing_trials())
 def test_locked_keeps_each_workers_lines_together(start_method, trial) -> None:
-    assert_holds(PRINTING, "locked", trial, start_method)
+    assert_trial_holds(PRINTING, "locked", trial, start_method)
 
 
 @given(trial=printing_trials())
 def test_joined_keeps_lines_together_and_in_order(start_method, trial) -> None:
-    assert_holds(PRINTING, "joined", trial, start_method)
+    assert_trial_holds(PRINTING, "joined", trial, start_method)
 
 
 # --- the broken program is caught, with its minimal counterexample ---------

@@ -10,7 +10,7 @@ from sut.drive.strategies import trials
 from sut.scenarios import queue
 from sut.scenarios.queue import LATE, Params
 from tests.strategies import RACE_JITTER
-from tests.verdicts import assert_holds, minimal_counterexample
+from tests.verdicts import assert_trial_holds, minimal_counterexample
 
 QUEUE = sut.get("queue")
 
@@ -28,13 +28,13 @@ ON_TIME = 0.0
 
 @given(trial=trials(QUEUE))
 def test_one_way_delivers_every_message_once_and_in_order(start_method, trial) -> None:
-    assert_holds(QUEUE, "one-way", trial, start_method)
+    assert_trial_holds(QUEUE, "one-way", trial, start_method)
 
 
 @given(trial=trials(QUEUE))
 def test_two_queues_answer_every_message_however_late_the_child_starts(
         start_method, trial) -> None:
-    assert_holds(QUEUE, "two-way-two-queues", trial, start_method)
+    assert_trial_holds(QUEUE, "two-way-two-queues", trial, start_method)
 
 
 # --- the tutorial's single two-way queue is caught -------------------------

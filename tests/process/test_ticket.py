@@ -9,7 +9,7 @@ import sut
 from sut.scenarios import ticket
 from sut.scenarios.ticket import Params
 from tests.strategies import RACE_JITTER, race_jitter, ticket_trials
-from tests.verdicts import assert_holds, minimal_counterexample
+from tests.verdicts import assert_trial_holds, minimal_counterexample
 
 TICKET = sut.get("ticket")
 LOST_UPDATE = {ticket.no_oversell.name, ticket.consistent_count.name}
@@ -19,18 +19,18 @@ LOST_UPDATE = {ticket.no_oversell.name, ticket.consistent_count.name}
 
 @given(trial=ticket_trials())
 def test_locked_never_oversells_or_loses_an_update(start_method, trial) -> None:
-    assert_holds(TICKET, "locked", trial, start_method)
+    assert_trial_holds(TICKET, "locked", trial, start_method)
 
 
 @given(trial=ticket_trials(buyers=st.integers(1, 3), readers=st.integers(1, 2)))
 def test_locked_file_is_whole_for_readers_at_every_moment(start_method, trial) -> None:
-    assert_holds(TICKET, "locked", trial, start_method)
+    assert_trial_holds(TICKET, "locked", trial, start_method)
 
 
 @given(trial=ticket_trials(buyers=st.integers(1, 3), readers=st.integers(0, 1),
                            kill_at=st.sampled_from(ticket.BUYER_POINTS)))
 def test_locked_survives_a_buyer_killed_mid_purchase(start_method, trial) -> None:
-    assert_holds(TICKET, "locked", trial, start_method)
+    assert_trial_holds(TICKET, "locked", trial, start_method)
 
 
 # --- the broken programs are caught, with their minimal counterexample -----

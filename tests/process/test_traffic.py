@@ -13,7 +13,7 @@ from sut.drive.strategies import trials
 from sut.scenarios import traffic
 from sut.scenarios.traffic import Params
 from tests.strategies import RACE_JITTER
-from tests.verdicts import assert_holds, minimal_counterexample
+from tests.verdicts import assert_trial_holds, minimal_counterexample
 
 TRAFFIC = sut.get("traffic")
 
@@ -35,7 +35,7 @@ ARRIVING_ON_RED = trials(TRAFFIC, red=st.just(2 * RACE_JITTER), jitter=st.just(R
                 0))
 @given(trial=trials(TRAFFIC))
 def test_event_cars_pass_once_only_on_green_and_the_light_stops(start_method, trial) -> None:
-    assert_holds(TRAFFIC, "event", trial, start_method)
+    assert_trial_holds(TRAFFIC, "event", trial, start_method)
 
 
 # --- the broken programs are caught, with their minimal counterexample -----
