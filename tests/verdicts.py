@@ -74,16 +74,11 @@ def assert_trial_holds(scenario: Scenario, variant: str, trial: Trial,
         return
     if failed is not None and time.monotonic() - failed[0] > SHRINK_BUDGET:
         return
-    result, violations = _run(scenario, variant, start_method, trial)
+    result, violations = _trial_runner(scenario, variant, start_method, TEST_TIMEOUT)(trial)
     told = report(result, violations) if violations else None
     if told is not None or failed is not None:
         _FAILED.setdefault(test, (time.monotonic(), {}))[1][key] = told
     assert told is None, told
-
-
-def _run(scenario: Scenario, variant: str, start_method: str,
-         trial: Trial) -> tuple[Result, list[Violation]]:
-    return _trial_runner(scenario, variant, start_method, TEST_TIMEOUT)(trial)
 
 
 # Searches already done in this process: (scenario, variant, trials, invariants,

@@ -12,10 +12,11 @@ from typing import Any
 
 from sut.cli import common
 from sut.cli.running import chosen, report, result_json
-from sut.drive.explore import MAX_RUNS, Exploration, explore
+from sut.drive.explore import MAX_RUNS, Exploration
 from sut.drive.hunt import unscheduled
 from sut.engine.coordinator import format_schedule
 from sut.engine.params import describe_params
+from sut.report.prove import interleavings
 
 # The most interleavings `--max-runs` may ask for: at a few runs a second, days.
 MOST_RUNS = 1_000_000
@@ -55,10 +56,9 @@ def _explore(args: argparse.Namespace) -> int:
         raise common.UsageError(f"{scenario.name} cannot be explored: {why_not}")
     progress = _Progress()
     began = time.monotonic()
-    exploration = explore(
-        lambda schedule: scenario.evaluate(params, variant.name, start_method=args.start_method,
-                                           timeout=args.timeout, schedule=schedule),
-        max_runs=args.max_runs, progress=progress)
+    exploration = interleavings(scenario, variant.name, params, start_method=args.start_method,
+                                timeout=args.timeout, max_runs=args.max_runs,
+                                progress=progress)
     progress.done()
     took = time.monotonic() - began
     if args.json:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.metadata
-import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -37,7 +36,10 @@ ENTRY_POINTS = "sut.scenarios"
 _SPELLED: dict[int, tuple[Scenario, str]] = {}
 
 
+@functools.cache
 def _built_in() -> dict[str, Scenario]:
+    """The built-in scenarios (imported once per process, with the forkserver told to
+    preload them: every lookup asks for them)."""
     scenarios = [importlib.import_module(name).SCENARIO for name in MODULES]
     backend.preload_forkserver(*MODULES)  # what runs them need: the server's, not each worker's
     return {scenario.name: scenario for scenario in scenarios}
@@ -122,7 +124,7 @@ def spelling(scenario: Scenario) -> str:
 
 
 def _is_path(where: str) -> bool:
-    return where.endswith(".py") or os.sep in where or (os.altsep or os.sep) in where
+    return where.endswith(".py") or "/" in where  # a module's name holds neither
 
 
 def _from_module(name: str) -> ModuleType:

@@ -23,7 +23,6 @@ from typing import Any
 from hypothesis.errors import NoSuchExample
 
 from sut.drive import catalogue
-from sut.drive.explore import explore
 from sut.drive.hunt import Found, Target, hunt, scheduled, targets, unhuntable, whole_space
 from sut.drive.minimal import minimal
 from sut.engine.coordinator import format_schedule
@@ -33,6 +32,7 @@ from sut.engine.scenario import Scenario, Variant
 from sut.engine.words import amount
 from sut.report.lanes import breaking_moment, lanes, side_by_side
 from sut.report.picture import Drawing
+from sut.report.prove import interleavings
 
 # Inputs drawn from a searched scenario's whole space for its correct variants.
 DRAWN_INPUTS = 25
@@ -76,14 +76,6 @@ class _Stage:
         """``run(params)``: ``variant`` run once on ``params`` and checked."""
         return lambda params: scenario.evaluate(params, variant.name,
                                                 start_method=self.start_method)
-
-    def scheduler(self, scenario: Scenario, variant: Variant,
-                  params: Any) -> Callable[[tuple[int, ...]], Run]:
-        """``run(schedule)``: ``variant`` run once with ``params`` by ``schedule`` and
-        checked."""
-        return lambda schedule: scenario.evaluate(params, variant.name,
-                                                  start_method=self.start_method,
-                                                  schedule=schedule)
 
 
 def configuration(params: Any) -> str:
@@ -173,7 +165,8 @@ def _explored(scenario: Scenario, variant: Variant, broke_in: list[Any],
     for params in broke_in:
         stage.progress(f"{scenario.name}: exploring {variant.name} with "
                        f"{configuration(params)}")
-        exploration = explore(stage.scheduler(scenario, variant, params))
+        exploration = interleavings(scenario, variant.name, params,
+                                    start_method=stage.start_method)
         if exploration.first is not None:
             result, violations = exploration.first
             stage.say(f"\n{variant.name} BREAKS with {configuration(params)}, though it "

@@ -15,17 +15,18 @@ tell themselves - the lanes of the run, and the command that replays it::
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sut.drive import catalogue
 from sut.drive.explore import MAX_RUNS, Exploration, explore
-from sut.drive.hunt import Target, scheduled, search
+from sut.drive.hunt import Target, search
 from sut.engine.backend import default_start_method
 from sut.engine.coordinator import format_schedule
 from sut.engine.params import describe_params
 from sut.engine.result import Result, Violation
+from sut.engine.runner import DEFAULT_TIMEOUT
 from sut.engine.scenario import Scenario
 from sut.report.lanes import breaking_moment, lanes
 
@@ -90,8 +91,6 @@ def counterexample(scenario: Scenario, variant: str, *, start_method: str = SEAR
         hypothesis.errors.NoSuchExample: ``variant`` never broke.
     """
     chosen = scenario.variant(variant)
-    if not scheduled(scenario):
-        raise ValueError(f"{scenario.name} has no schedule mode: {scenario.unscheduled}")
     wanted = invariants if invariants is not None else (chosen.shows or None)
     found = search(Target(scenario, chosen, wanted), start_method=start_method)
     return Counterexample(scenario, variant, found.params, found.result, found.violations,
@@ -99,18 +98,20 @@ def counterexample(scenario: Scenario, variant: str, *, start_method: str = SEAR
 
 
 def interleavings(scenario: Scenario, variant: str, params: Any, *,
-                  start_method: str = SEARCH_METHOD, max_runs: int = MAX_RUNS,
-                  until_first: bool = False) -> Exploration:
+                  start_method: str = SEARCH_METHOD, timeout: float = DEFAULT_TIMEOUT,
+                  max_runs: int = MAX_RUNS, until_first: bool = False,
+                  progress: Callable[[int, int], None] | None = None) -> Exploration:
     """Run ``variant`` with ``params`` in every interleaving (each distinct state once);
     ``Exploration.complete`` says whether all were run within ``max_runs``.
+    ``progress(runs, left)`` is called after every run.
 
     Raises:
-        ValueError: an unknown variant, or a scenario with no schedule mode.
+        ValueError: an unknown variant, or a scenario with no schedule mode (from
+            the first run).
     """
-    scenario.variant(variant)
     return explore(lambda schedule: scenario.evaluate(params, variant, start_method=start_method,
-                                                      schedule=schedule),
-                   max_runs=max_runs, until_first=until_first)
+                                                      timeout=timeout, schedule=schedule),
+                   max_runs=max_runs, until_first=until_first, progress=progress)
 
 
 def replay(scenario: Scenario, variant: str, params: Any, schedule: Sequence[int], *,
