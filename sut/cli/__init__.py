@@ -62,8 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     stops its workers and removes its files on the way out; the exit code is
     then 128 + the signal's number (130 for Ctrl-C).
     """
-    lifetime.stopping_on_signals()
     try:
+        lifetime.stopping_on_signals()
         args = _parse(argv)
         perform: Callable[[argparse.Namespace], int] = args.perform
         code = perform(args)

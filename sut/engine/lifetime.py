@@ -13,7 +13,10 @@ group once the worker itself is gone, and :func:`signals_held` defers SIGINT,
 SIGTERM and SIGHUP while a run cleans up (a second Ctrl-C must not leave
 half the workers running). :func:`stopping_on_signals` makes SIGTERM and
 SIGHUP stop a command the way Ctrl-C does, by an exception that runs every
-cleanup on its way out.
+cleanup on its way out. A stop that comes while a finalizer runs (one of
+multiprocessing's, as a semaphore is collected) is not raised there - Python
+would print it as "Exception ignored" and go on, the command with it - but
+owed, and :func:`pay_owed_stop` raises it where the run takes its next step.
 
 Linux-specific calls are made where they exist and skipped elsewhere: there
 the run's deadline and ``daemon`` processes remain the guards.
@@ -132,13 +135,48 @@ class Stopped(KeyboardInterrupt):
 stopped_by: int | None = None
 
 
+# A stop that came inside a finalizer, not raised yet (see _stop).
+_owed: int | None = None
+
+
 def _stop(signum: int, frame: FrameType | None) -> None:
-    global stopped_by
-    stopped_by = signum
-    raise Stopped(signum)
+    global stopped_by, _owed
+    if signum != signal.SIGINT:
+        stopped_by = signum
+    if _in_finalizer(frame):
+        _owed = signum  # raised here, it would be lost, and the cleanup cut short
+        return
+    _raise_stop(signum)
+
+
+def _raise_stop(signum: int) -> None:
+    raise KeyboardInterrupt if signum == signal.SIGINT else Stopped(signum)
+
+
+def _in_finalizer(frame: FrameType | None) -> bool:
+    """Whether ``frame`` runs inside a ``__del__`` or a finalizer callback, where an
+    exception is printed as "Exception ignored" and dropped."""
+    while frame is not None:
+        name = frame.f_code.co_name
+        if name == "__del__" or (name == "__call__" and frame.f_globals.get("__name__")
+                                 in ("multiprocessing.util", "weakref")):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def pay_owed_stop() -> None:
+    """Raise the stop a finalizer had to leave owed, if one did (a run calls this
+    wherever it takes a next step)."""
+    global _owed
+    if _owed is not None:
+        signum, _owed = _owed, None
+        _raise_stop(signum)
 
 
 def stopping_on_signals() -> None:
-    """Make SIGTERM and SIGHUP raise :class:`Stopped` in this (main) process."""
-    for signum in (signal.SIGTERM, signal.SIGHUP):
+    """Make SIGTERM and SIGHUP raise :class:`Stopped` in this (main) process, and
+    SIGINT :class:`KeyboardInterrupt` - each at once, or owed if it came in a
+    finalizer."""
+    for signum in DEFERRED:
         signal.signal(signum, _stop)

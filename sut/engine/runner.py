@@ -189,6 +189,7 @@ class Run:
                  mode: Mode | None = None, seed: int = 0, timeout: float = DEFAULT_TIMEOUT,
                  kill: Kill | None = None, unseen: str = "") -> None:
         strict.check_timeout(timeout)
+        lifetime.pay_owed_stop()
         self.backend = backend
         self.scenario = scenario
         self.variant = variant
@@ -249,6 +250,7 @@ class Run:
         from sut.engine.coordinator import MAIN
 
         assert self._coordinator is not None
+        lifetime.pay_owed_stop()
         return self._coordinator.parent_step(Op(MAIN, kind, target), timed, detail, real,
                                              self._deadline)
 
@@ -297,6 +299,7 @@ class Run:
         """Start a worker running ``target(probe, *args)``; ``target`` must be a module-level
         function (else DeclarationError, under every start method: what runs under fork
         must not break under spawn)."""
+        lifetime.pay_owed_stop()
         self._check_new_name(name, target)
         if time.monotonic() - self._began > max(self.timeout, START_LIMIT):
             raise HarnessFailure(
@@ -367,6 +370,7 @@ class Run:
         Returns whether all of them ended. Those still alive will be reported
         as hung by :meth:`result`.
         """
+        lifetime.pay_owed_stop()
         wanted = set(names) if names is not None else None
         if self._coordinator is not None:
             self._drive(wanted)
@@ -385,6 +389,7 @@ class Run:
             # worker block (then it stops moving).
             while worker.process.is_alive() and (left := self._deadline - time.monotonic()) > 0:
                 worker.process.join(min(left, _LOOK_AGAIN))
+                lifetime.pay_owed_stop()
                 if worker.process.is_alive() and self._all_stuck():
                     self._expired = True  # waiting longer can change nothing
                     break
