@@ -39,6 +39,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,20 +66,16 @@ SERVER = "server"
 
 # --- variants and run ----------------------------------------------------------
 
-@dataclass(frozen=True)
-class Wiring:
-    handler: Handler
-
-
+# A variant's wiring is the handler the server runs for each connection.
 VARIANTS = (
     sut.Variant("framed", "reassembles UTF-8 lines across recv calls, answers each once, ends "
-                "cleanly when its client leaves", "holds", Wiring(framed)),
+                "cleanly when its client leaves", "holds", framed),
     sut.Variant("tutorial", "the tutorial's handler: recv(1024).decode('utf-8'), reply, "
-                "loop forever", "violates", Wiring(tutorial)),
+                "loop forever", "violates", tutorial),
 )
 
 
-def run(params: Params, variant: sut.Variant[Wiring], *, start_method: str, seed: int = 0,
+def run(params: Params, variant: sut.Variant[Handler], *, start_method: str, seed: int = 0,
         timeout: float = sut.DEFAULT_TIMEOUT) -> sut.Result:
     """Start the server, play every client's script at once, stop the server, gather the facts.
 
@@ -86,7 +83,7 @@ def run(params: Params, variant: sut.Variant[Wiring], *, start_method: str, seed
     by the clients themselves, so nothing here is left to chance.
     """
     backend = sut.Backend(start_method)
-    config = ServerConfig(handler=variant.wiring.handler, suffix=params.suffix,
+    config = ServerConfig(handler=variant.wiring, suffix=params.suffix,
                           max_clients=params.max_clients, max_line=params.max_line)
     with (sut.Run(backend, "chat", variant.name, params.shown(), seed=seed,
                   timeout=timeout) as session,
@@ -358,7 +355,7 @@ def served(result: sut.Result) -> list[sut.Violation]:
 
 
 @sut.invariant("max-clients")
-def max_clients(result: sut.Result) -> list[sut.Violation]:
+def max_clients(result: sut.Result) -> Iterator[str]:
     """Never more handlers alive at once than ``max_clients``, by the handlers' own events."""
     limit: int = result.params["max_clients"]
     moves = []
@@ -379,39 +376,32 @@ def max_clients(result: sut.Result) -> list[sut.Violation]:
                 crowd = list(alive)
         elif worker in alive:
             alive.remove(worker)
-    if len(crowd) <= limit:
-        return []
-    return [sut.Violation(
-        "max-clients", f"{len(crowd)} handlers alive at once with max_clients={limit}: "
-                       f"{sut.names(crowd)}")]
+    if len(crowd) > limit:
+        yield f"{len(crowd)} handlers alive at once with max_clients={limit}: {sut.names(crowd)}"
 
 
 @sut.invariant("server-alive")
-def server_alive(result: sut.Result) -> list[sut.Violation]:
+def server_alive(result: sut.Result) -> Iterator[str]:
     """The server keeps serving until it is told to stop: malformed input never kills it."""
     server = result.final["server"]
-    if server["alive_at_stop"]:
-        return []
-    return [sut.Violation(
-        "server-alive", f"the server had exited (code {server['exitcode']}) before it was "
-                        f"told to stop")]
+    if not server["alive_at_stop"]:
+        yield f"the server had exited (code {server['exitcode']}) before it was told to stop"
 
 
 @sut.invariant("clean-shutdown")
-def clean_shutdown(result: sut.Result) -> list[sut.Violation]:
+def clean_shutdown(result: sut.Result) -> Iterator[str]:
     """On SIGTERM the server says it stopped, leaving no child and no open file behind."""
     if not result.final["server"]["alive_at_stop"]:
-        return []  # server-alive's to report: it was never told to stop
+        return  # server-alive's to report: it was never told to stop
     stopped = result.final.get("stopped")
     if stopped is None:
-        return [sut.Violation(
-            "clean-shutdown", "the server never reported that it had stopped after SIGTERM")]
-    return [sut.Violation("clean-shutdown",
-                          f"after SIGTERM the server left {sut.amount(len(left), kind)} "
-                          f"behind: {'; '.join(left)}")
-            for kind, left in (("child process", stopped["children"]),
-                               ("open file descriptor", stopped["fds"]))
-            if left]
+        yield "the server never reported that it had stopped after SIGTERM"
+        return
+    for kind, left in (("child process", stopped["children"]),
+                       ("open file descriptor", stopped["fds"])):
+        if left:
+            yield (f"after SIGTERM the server left {sut.amount(len(left), kind)} behind: "
+                   f"{'; '.join(left)}")
 
 
 # The chat invariants, from what the clients sent and got and what the server logged.
