@@ -142,34 +142,40 @@ MINIMA: list[Minimum] = [
 ]
 
 
+def _counted(scenario: str, variant: str, *configurations: tuple[Any, int]) -> list[Explored]:
+    """A correct variant's explored configurations: (its params, how many interleavings)."""
+    return [Explored(scenario, variant, params, interleavings)
+            for params, interleavings in configurations]
+
+
 # A variant's configurations of 2 participants, then of 3 (main counts when it takes part).
 EXPLORED: list[Explored] = [
-    Explored("ticket", "locked", ticket.Params(buyers=2, tickets=1), 25),
-    Explored("ticket", "locked", ticket.Params(buyers=3, tickets=2), 414),
-    Explored("ticket", "locked", ticket.Params(buyers=1, tickets=1, readers=1), 20),
-    Explored("ticket", "locked", ticket.Params(buyers=2, tickets=1, readers=1), 382),
-    Explored("ticket", "locked", ticket.Params(buyers=2, tickets=1, kill_at="read"), 11),
-    Explored("ktv", "semaphore", ktv.Params(people=2, rooms=1), 31),
-    Explored("ktv", "semaphore", ktv.Params(people=2, rooms=2), 28),
-    Explored("ktv", "semaphore", ktv.Params(people=3, rooms=2), 423),
-    Explored("printing", "locked", printing.Params(workers=2), 10),
-    Explored("printing", "locked", printing.Params(workers=3), 193),
-    Explored("printing", "joined", printing.Params(workers=3), 1),
-    Explored("bakery", "sentinel-per-consumer", bakery.Params(producers=1, consumers=1, buns=2),
-             16),
-    Explored("bakery", "sentinel-per-consumer", bakery.Params(producers=1, consumers=2, buns=1),
-             71),
-    Explored("bakery", "joinable-queue", bakery.Params(producers=1, consumers=1, buns=1), 5),
-    Explored("bakery", "joinable-queue", bakery.Params(producers=2, consumers=1, buns=1), 54),
-    Explored("pipe", "closed-ends", pipe.Params(messages=2), 19),
-    Explored("traffic", "event", traffic.Params(cars=1, cycles=1), 16),
-    Explored("traffic", "event", traffic.Params(cars=1, cycles=2), 74),
-    Explored("traffic", "event", traffic.Params(cars=2, cycles=1), 259),
-    Explored("queue", "one-way", queue.Params(messages=2), 10),
-    Explored("queue", "one-way", queue.Params(messages=3), 16),
-    Explored("queue", "two-way-two-queues", queue.Params(messages=2), 22),
-    Explored("event", "event", event.Params(waiters=1, timeout=0.01), 23),
-    Explored("event", "event", event.Params(waiters=2, timeout=0.01), 308),
+    *_counted("ticket", "locked",
+              (ticket.Params(buyers=2, tickets=1), 25), (ticket.Params(buyers=3, tickets=2), 414),
+              (ticket.Params(buyers=1, tickets=1, readers=1), 20),
+              (ticket.Params(buyers=2, tickets=1, readers=1), 382),
+              (ticket.Params(buyers=2, tickets=1, kill_at="read"), 11)),
+    *_counted("ktv", "semaphore",
+              (ktv.Params(people=2, rooms=1), 31), (ktv.Params(people=2, rooms=2), 28),
+              (ktv.Params(people=3, rooms=2), 423)),
+    *_counted("printing", "locked",
+              (printing.Params(workers=2), 10), (printing.Params(workers=3), 193)),
+    *_counted("printing", "joined", (printing.Params(workers=3), 1)),
+    *_counted("bakery", "sentinel-per-consumer",
+              (bakery.Params(producers=1, consumers=1, buns=2), 16),
+              (bakery.Params(producers=1, consumers=2, buns=1), 71)),
+    *_counted("bakery", "joinable-queue",
+              (bakery.Params(producers=1, consumers=1, buns=1), 5),
+              (bakery.Params(producers=2, consumers=1, buns=1), 54)),
+    *_counted("pipe", "closed-ends", (pipe.Params(messages=2), 19)),
+    *_counted("traffic", "event",
+              (traffic.Params(cars=1, cycles=1), 16), (traffic.Params(cars=1, cycles=2), 74),
+              (traffic.Params(cars=2, cycles=1), 259)),
+    *_counted("queue", "one-way", (queue.Params(messages=2), 10), (queue.Params(messages=3), 16)),
+    *_counted("queue", "two-way-two-queues", (queue.Params(messages=2), 22)),
+    *_counted("event", "event",
+              (event.Params(waiters=1, timeout=0.01), 23),
+              (event.Params(waiters=2, timeout=0.01), 308)),
 ]
 
 

@@ -111,24 +111,33 @@ def test_a_child_let_go_is_no_longer_blocked() -> None:
             lock.release()
 
 
-def test_a_child_reading_an_empty_pipe_is_blocked_in_a_read() -> None:
+@contextlib.contextmanager
+def _empty_pipe() -> Iterator[multiprocessing.connection.Connection]:
+    """The reading end of a pipe nobody writes to; both ends closed after."""
     reader, writer = CONTEXT.Pipe(duplex=False)
-    try:
-        with _child(_recv, reader) as pid:
-            assert _watch(StallWatch(), pid, NAMED_WITHIN)[0] == READ
-    finally:
-        reader.close()
-        writer.close()
+    with reader, writer:
+        yield reader
 
 
-def test_a_child_getting_from_an_empty_queue_is_blocked_in_a_read() -> None:
+@contextlib.contextmanager
+def _empty_queue() -> Iterator[multiprocessing.queues.Queue[Any]]:
+    """A queue nobody puts to; closed after."""
     queue: multiprocessing.queues.Queue[Any] = CONTEXT.Queue()
     try:
-        with _child(_get, queue) as pid:
-            assert _watch(StallWatch(), pid, NAMED_WITHIN)[0] == READ
+        yield queue
     finally:
         queue.close()
         queue.join_thread()
+
+
+# Both wait in a read(2) of a pipe: a Queue's get() reads the pipe under it.
+@pytest.mark.parametrize(("empty", "read"), [
+    pytest.param(_empty_pipe, _recv, id="pipe"),
+    pytest.param(_empty_queue, _get, id="queue"),
+])
+def test_a_child_reading_an_empty_pipe_or_queue_is_blocked_in_a_read(empty, read) -> None:
+    with empty() as channel, _child(read, channel) as pid:
+        assert _watch(StallWatch(), pid, NAMED_WITHIN)[0] == READ
 
 
 def test_a_sleeping_child_is_never_blocked() -> None:

@@ -217,25 +217,32 @@ def test_the_searches_found_each_pinned_counterexample(bug) -> None:
 # --- the command line ------------------------------------------------------------
 
 
+# Each option's bad values, each with the start of the one line that refuses it.
+BAD_OPTIONS: dict[str, dict[str, str]] = {
+    "--port": {"70000": "--port must be at most 65535, got 70000",
+               "x": "--port must be a whole number from 0 to 65535 in digits 0-9, got 'x'",
+               "٣": "--port must be a whole number from 0 to 65535 in digits 0-9"},
+    "--max-clients": {"0": "--max-clients must be >= 1, got 0",
+                      "1_0": "--max-clients must be a whole number from 1 to 1024",
+                      "100000": "--max-clients must be at most 1024, got 100000"},
+    "--max-line": {"0": "--max-line must be >= 1, got 0",
+                   "99999999": "--max-line must be at most 16777216, got 99999999"},
+    "--idle-timeout": {"0": "--idle-timeout must be > 0 seconds, got 0",
+                       "inf": "--idle-timeout must be > 0 seconds and at most 86400"},
+    "--line-timeout": {"1e9": "--line-timeout must be > 0 seconds and at most 86400",
+                       "90000": "--line-timeout must be at most 86400 seconds, got 90000"},
+    "--suffix": {"x" * 1025: "--suffix must be at most 1024 bytes, got 1025",
+                 "a\nb": "--suffix must not hold a line break, got 'a\\nb'",
+                 "\udcff": "--suffix must be UTF-8 text, got '\\udcff'"},
+    "--variant": {"nosuch": "argument --variant: invalid choice: 'nosuch'"},
+    "--log": {"/nonexistent/dir/log": "cannot write the log '/nonexistent/dir/log'"},
+    "--host": {"192.0.2.1": "cannot listen on 192.0.2.1:9595: "},
+}
+
+
 @pytest.mark.parametrize(("args", "message"), [
-    (["--port", "70000"], "--port must be at most 65535, got 70000"),
-    (["--port", "x"], "--port must be a whole number from 0 to 65535 in digits 0-9, got 'x'"),
-    (["--port", "٣"], "--port must be a whole number from 0 to 65535 in digits 0-9"),
-    (["--max-clients", "0"], "--max-clients must be >= 1, got 0"),
-    (["--max-clients", "1_0"], "--max-clients must be a whole number from 1 to 1024"),
-    (["--max-clients", "100000"], "--max-clients must be at most 1024, got 100000"),
-    (["--max-line", "0"], "--max-line must be >= 1, got 0"),
-    (["--max-line", "99999999"], "--max-line must be at most 16777216, got 99999999"),
-    (["--idle-timeout", "0"], "--idle-timeout must be > 0 seconds, got 0"),
-    (["--idle-timeout", "inf"], "--idle-timeout must be > 0 seconds and at most 86400"),
-    (["--line-timeout", "1e9"], "--line-timeout must be > 0 seconds and at most 86400"),
-    (["--line-timeout", "90000"], "--line-timeout must be at most 86400 seconds, got 90000"),
-    (["--suffix", "x" * 1025], "--suffix must be at most 1024 bytes, got 1025"),
-    (["--suffix", "a\nb"], "--suffix must not hold a line break, got 'a\\nb'"),
-    (["--suffix", "\udcff"], "--suffix must be UTF-8 text, got '\\udcff'"),
-    (["--variant", "nosuch"], "argument --variant: invalid choice: 'nosuch'"),
-    (["--log", "/nonexistent/dir/log"], "cannot write the log '/nonexistent/dir/log'"),
-    (["--host", "192.0.2.1"], "cannot listen on 192.0.2.1:9595: "),
+    *(([option, value], message) for option, refused in BAD_OPTIONS.items()
+      for value, message in refused.items()),
     (["extra"], "unrecognized arguments: extra"),
 ])
 def test_serve_rejects_bad_input_in_one_line_with_exit_2(capsys, args, message) -> None:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from sut.scenarios.event import SCENARIO, Params
 from tests import handmade
+from tests.checked import assert_refused
 
 check = SCENARIO.check
 
@@ -84,7 +83,5 @@ def test_check_reports_a_waiter_that_never_started_and_main_giving_up() -> None:
 
 
 def test_params_name_the_bad_value() -> None:
-    with pytest.raises(ValueError, match="waiters must be a whole number >= 1, got 0"):
-        Params(waiters=0)
-    with pytest.raises(ValueError, match=r"timeout must be a number of seconds from 0 to 1\.0"):
-        Params(timeout=2)
+    assert_refused(Params, waiters=(0, "waiters must be a whole number >= 1, got 0"),
+                   timeout=(2, "timeout must be a number of seconds from 0 to 1.0"))

@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from sut.engine.model import Deadlock, Op, World
+
+
+def _held_until(world: World, waiter: Op, reason: str, *, freed_by: Op,
+                after: Sequence[Op] = ()) -> None:
+    """Once ``after`` is applied, ``waiter`` waits for ``reason`` until ``freed_by`` is,
+    and may go then."""
+    for op in after:
+        world.apply(op)
+    assert world.waits_for(waiter) == reason
+    world.apply(freed_by)
+    assert world.enabled(waiter)
+
+
+def _with_condition(*, recursive: bool = False) -> World:
+    """A world with the condition ``ready`` on the lock (an RLock if ``recursive``) ``lock``."""
+    world = World()
+    world.lock("lock", recursive=recursive)
+    world.condition("ready", "lock")
+    return world
 
 
 def test_a_lock_admits_one_holder_and_only_the_holder_releases_it() -> None:
@@ -21,19 +42,16 @@ def test_a_lock_admits_one_holder_and_only_the_holder_releases_it() -> None:
 def test_a_semaphore_admits_its_value_then_blocks() -> None:
     world = World()
     world.semaphore("rooms", 2)
-    world.apply(Op("person 0", "acquire", "rooms"))
-    world.apply(Op("person 1", "acquire", "rooms"))
-    assert world.waits_for(Op("person 2", "acquire", "rooms")) == "rooms (value 0)"
-    world.apply(Op("person 0", "release", "rooms"))
-    assert world.enabled(Op("person 2", "acquire", "rooms"))
+    _held_until(world, Op("person 2", "acquire", "rooms"), "rooms (value 0)",
+                after=[Op("person 0", "acquire", "rooms"), Op("person 1", "acquire", "rooms")],
+                freed_by=Op("person 0", "release", "rooms"))
 
 
 def test_an_event_starts_clear_and_wait_follows_set_and_clear() -> None:
     world = World()
     world.event("light")
-    assert world.waits_for(Op("car 0", "wait", "light")) == "light to be set"
-    world.apply(Op("light", "set", "light"))
-    assert world.enabled(Op("car 0", "wait", "light"))
+    _held_until(world, Op("car 0", "wait", "light"), "light to be set",
+                freed_by=Op("light", "set", "light"))
     world.apply(Op("light", "clear", "light"))
     assert not world.enabled(Op("car 0", "wait", "light"))
 
@@ -196,12 +214,10 @@ def test_a_lock_where_a_semaphore_belongs_is_a_deadlock_at_the_first_wave() -> N
 def test_an_rlock_lets_its_holder_take_it_again_and_frees_it_at_the_last_release() -> None:
     world = World()
     world.lock("rlock", recursive=True)
-    world.apply(Op("a", "acquire", "rlock"))
-    world.apply(Op("a", "acquire", "rlock"))
-    world.apply(Op("a", "release", "rlock"))
-    assert world.waits_for(Op("b", "acquire", "rlock")) == "rlock held by a"
-    world.apply(Op("a", "release", "rlock"))
-    assert world.enabled(Op("b", "acquire", "rlock"))
+    _held_until(world, Op("b", "acquire", "rlock"), "rlock held by a",
+                after=[Op("a", "acquire", "rlock"), Op("a", "acquire", "rlock"),
+                       Op("a", "release", "rlock")],  # the first release keeps it
+                freed_by=Op("a", "release", "rlock"))
 
 
 def test_a_plain_lock_taken_again_by_its_holder_is_a_deadlock_named_at_once() -> None:
@@ -235,9 +251,7 @@ def test_a_pipe_is_readable_with_a_message_or_at_end_of_file_only() -> None:
 
 
 def test_a_condition_releases_its_lock_to_sleep_and_wakes_only_when_notified() -> None:
-    world = World()
-    world.lock("lock", recursive=True)
-    world.condition("ready", "lock")
+    world = _with_condition(recursive=True)
     world.apply(Op("c", "acquire", "lock"))
     world.apply(Op("c", "acquire", "lock"))
     assert world.apply(Op("c", "sleep", "ready")) == 2  # how deep to take it again
@@ -250,9 +264,7 @@ def test_a_condition_releases_its_lock_to_sleep_and_wakes_only_when_notified() -
 
 
 def test_notify_wakes_the_longest_sleeper_and_notify_all_wakes_everyone() -> None:
-    world = World()
-    world.lock("lock")
-    world.condition("ready", "lock")
+    world = _with_condition()
     for worker in ("a", "b", "c"):
         world.apply(Op(worker, "acquire", "lock"))
         world.apply(Op(worker, "sleep", "ready"))
@@ -264,9 +276,7 @@ def test_notify_wakes_the_longest_sleeper_and_notify_all_wakes_everyone() -> Non
 
 
 def test_a_wait_on_a_condition_without_its_lock_is_an_error() -> None:
-    world = World()
-    world.lock("lock")
-    world.condition("ready", "lock")
+    world = _with_condition()
     with pytest.raises(ValueError, match="without holding lock"):
         world.apply(Op("c", "sleep", "ready"))
     with pytest.raises(ValueError, match="without holding lock"):
@@ -274,9 +284,7 @@ def test_a_wait_on_a_condition_without_its_lock_is_an_error() -> None:
 
 
 def test_a_timed_out_condition_wait_leaves_the_sleepers() -> None:
-    world = World()
-    world.lock("lock")
-    world.condition("ready", "lock")
+    world = _with_condition()
     world.apply(Op("c", "acquire", "lock"))
     world.apply(Op("c", "sleep", "ready"))
     world.time_out(Op("c", "wake", "ready"))

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 from sut.engine.invariants import NO_HANG
 from sut.scenarios.queue import Params, check
 from tests import handmade
+from tests.checked import assert_refused
 
 # --- the checker, on hand-made results -------------------------------------
 
@@ -75,7 +74,5 @@ def test_check_finds_a_child_that_never_started_and_one_that_crashed() -> None:
 
 
 def test_params_name_the_bad_value() -> None:
-    with pytest.raises(ValueError, match="messages must be a whole number >= 1, got 0"):
-        Params(messages=0)
-    with pytest.raises(ValueError, match=r"delay must be a number of seconds from 0 to 1\.0"):
-        Params(delay=-0.1)
+    assert_refused(Params, messages=(0, "messages must be a whole number >= 1, got 0"),
+                   delay=(-0.1, "delay must be a number of seconds from 0 to 1.0"))

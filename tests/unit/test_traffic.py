@@ -26,16 +26,32 @@ def test_check_accepts_a_car_that_waits_for_green() -> None:
     assert check(road) == []
 
 
-def test_check_finds_cars_passing_on_red_and_says_when() -> None:
-    road = _road(("light", "red", {"cycle": 1}), ("car 0", "pass", {}),
-                 ("light", "green", {"cycle": 1}), ("light", "red", {"cycle": 2}),
-                 ("car 1", "waiting", {}), ("car 1", "pass", {}),
-                 ("light", "green", {"cycle": 2}), ("light", "stop", {"cycles": 2}),
-                 cars=2, cycles=2)
-    assert _found(road) == [
-        ("green-only", "car 0 passed at 1 ms while the light was red (red from 0 ms until 2 ms)"),
-        ("green-only", "car 1 saw red at 4 ms, then passed at 5 ms while the light was still "
-                       "red (red from 3 ms until 6 ms)")]
+# Two cars and two cycles of the light: each car's pass on red, told with when that red
+# began and ended.
+@pytest.mark.parametrize(("steps", "details"), [
+    pytest.param([("light", "red", {"cycle": 1}), ("car 0", "pass", {}),
+                  ("light", "green", {"cycle": 1}), ("light", "red", {"cycle": 2}),
+                  ("car 1", "waiting", {}), ("car 1", "pass", {}),
+                  ("light", "green", {"cycle": 2}), ("light", "stop", {"cycles": 2})],
+                 ["car 0 passed at 1 ms while the light was red (red from 0 ms until 2 ms)",
+                  "car 1 saw red at 4 ms, then passed at 5 ms while the light was still red "
+                  "(red from 3 ms until 6 ms)"],
+                 id="on-red-or-still-on-the-red-it-saw"),
+    # The Event starts clear: a pass before the light records anything is on
+    # red. A car that saw red, let a green go by and passed on the next red
+    # passed on a red, not "still" on the one it saw.
+    pytest.param([("car 0", "pass", {}), ("light", "red", {"cycle": 1}),
+                  ("car 1", "waiting", {}), ("light", "green", {"cycle": 1}),
+                  ("light", "red", {"cycle": 2}), ("car 1", "pass", {}),
+                  ("light", "green", {"cycle": 2}), ("light", "stop", {"cycles": 2})],
+                 ["car 0 passed at 0 ms while the light was red (red from the start until 3 ms)",
+                  "car 1 saw red at 2 ms, then passed at 5 ms while the light was red "
+                  "(red from 4 ms until 6 ms)"],
+                 id="red-before-the-light-s-first-change-and-after-a-green"),
+])
+def test_check_finds_cars_passing_on_red_and_says_when(steps, details) -> None:
+    road = _road(*steps, cars=2, cycles=2)
+    assert _found(road) == [("green-only", detail) for detail in details]
 
 
 def test_check_is_not_fooled_when_the_light_changes_colour_beside_its_record() -> None:
@@ -56,22 +72,6 @@ def test_check_is_not_fooled_when_the_light_changes_colour_beside_its_record() -
         ("green-only", "car 0 passed at 1 ms while the light's records said red (red from 0 ms "
                        "until 3 ms), but saw green at 2 ms, still in the crossing: the light "
                        "changed colour without the crossing lock")]
-
-
-def test_check_judges_the_light_red_before_its_first_change_and_after_a_green() -> None:
-    # The Event starts clear: a pass before the light records anything is on
-    # red. A car that saw red, let a green go by and passed on the next red
-    # passed on a red, not "still" on the one it saw.
-    road = _road(("car 0", "pass", {}), ("light", "red", {"cycle": 1}),
-                 ("car 1", "waiting", {}), ("light", "green", {"cycle": 1}),
-                 ("light", "red", {"cycle": 2}), ("car 1", "pass", {}),
-                 ("light", "green", {"cycle": 2}), ("light", "stop", {"cycles": 2}),
-                 cars=2, cycles=2)
-    assert _found(road) == [
-        ("green-only", "car 0 passed at 0 ms while the light was red "
-                       "(red from the start until 3 ms)"),
-        ("green-only", "car 1 saw red at 2 ms, then passed at 5 ms while the light was red "
-                       "(red from 4 ms until 6 ms)")]
 
 
 def test_check_wants_every_car_to_pass_exactly_once() -> None:
