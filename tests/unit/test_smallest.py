@@ -84,6 +84,9 @@ def test_fewer_processes_come_first_then_values_nearer_the_simple_end_then_decla
 # --- a made-up program with a local minimum ------------------------------------------
 
 LINES = 4  # each writer writes this many lines, one per step
+# A drawn schedule covers every decision of a run of three writers (longer lists only
+# give the shrinker more to cut).
+DECISIONS = 3 * LINES
 
 
 @dataclass(frozen=True)
@@ -161,7 +164,7 @@ def test_the_made_up_program_breaks_two_writers_in_one_interleaving_only() -> No
 
 
 def test_the_shrinker_alone_stops_at_three_writers() -> None:
-    params, _, _ = minimal_schedule(_write, configs(Writers, SPACE), workers=3, decisions=20)
+    params, _, _ = minimal_schedule(_write, configs(Writers, SPACE), workers=3, decisions=DECISIONS)
     assert params == Writers(3)  # the bug of issue 13: two writers break too
 
 
@@ -175,7 +178,7 @@ def test_a_smaller_configuration_that_breaks_is_found_and_said_to_be_the_smalles
         return result
 
     params, result, violations, smallest = smallest_schedule(
-        counted, Writers, SPACE, workers=3, decisions=20)
+        counted, Writers, SPACE, workers=3, decisions=DECISIONS)
     # The search ran two writers by the default schedule, without fingerprints; the
     # check of that smaller configuration explores it, and runs it again with them.
     assert {(2, False), (2, True)} <= set(made)
@@ -191,7 +194,7 @@ def test_a_smaller_configuration_that_breaks_is_found_and_said_to_be_the_smalles
 
 def test_a_smaller_configuration_too_big_to_explore_is_searched_and_said_so() -> None:
     params, _, _, smallest = smallest_schedule(_write, Writers, SPACE, workers=3,
-                                               decisions=20, budget=10)
+                                               decisions=DECISIONS, budget=10)
     assert params == Writers(3)  # two writers' one interleaving: not in 10 runs, nor drawn
     assert smallest == Smallest(smaller=2, explored=1, searched=1, runs=1, budget=10)
     assert not smallest.proved
@@ -202,11 +205,11 @@ def test_a_smaller_configuration_too_big_to_explore_is_searched_and_said_so() ->
 
 def test_with_nothing_smaller_or_a_continuous_parameter_the_answer_says_so() -> None:
     *_, alone = smallest_schedule(_write, Writers, {"writers": (3, 3)}, workers=3,
-                                  decisions=20)
+                                  decisions=DECISIONS)
     assert alone.describe() == "smallest: no smaller configuration exists"
     assert alone.proved
     *_, unlisted = smallest_schedule(_write, Writers, {**SPACE, "pause": (0.0, 0.1)},
-                                     workers=3, decisions=20)
+                                     workers=3, decisions=DECISIONS)
     assert unlisted.describe() == "smallest not checked: pause is continuous"
     assert not unlisted.proved
 
