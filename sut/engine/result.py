@@ -31,9 +31,12 @@ class Event:
     data: dict[str, Any] = field(default_factory=dict)
 
     def describe(self) -> str:
-        """``buyer 0 read count=1``: the worker, the point and its payload."""
+        """``buyer 0 read count=1``: the worker, the point and its payload (a crash's
+        traceback is the outcome's to show: it is many lines, and names this machine's
+        files)."""
         payload = " ".join(f"{key}={value!r}" if isinstance(value, str) else f"{key}={value}"
-                           for key, value in self.data.items())
+                           for key, value in self.data.items()
+                           if not (self.label == "crash" and key == "traceback"))
         return f"{self.worker} {self.label}" + (f" {payload}" if payload else "")
 
 
