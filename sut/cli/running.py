@@ -17,8 +17,10 @@ from sut.engine.params import describe_params, parse_params
 from sut.engine.scenario import Scenario, Variant
 from sut.report.prove import run_command
 from sut.report.story import story
-from sut.scenarios import ticket
+from sut.scenarios import sqlite, ticket
 
+# What reads the starting count of a scenario's ``--db``: a JSON document, a SQLite file.
+DATABASE_READERS = {"ticket": ticket.read_database, "sqlite": sqlite.read_database}
 # The timeline printed under a verdict stops after this many events.
 TIMELINE_LIMIT = 40
 
@@ -34,11 +36,11 @@ def chosen(args: argparse.Namespace) -> tuple[Scenario, Variant, Any]:
 
 def _params(scenario: Scenario, pairs: list[str], db: str | None) -> Any:
     if db is not None:
-        if scenario.name != "ticket":
-            raise common.UsageError("--db only applies to the ticket scenario")
+        if scenario.name not in DATABASE_READERS:
+            raise common.UsageError("--db only applies to the ticket and sqlite scenarios")
         if any(pair.startswith("tickets=") for pair in pairs):
             raise common.UsageError("give tickets=N or --db PATH, not both")
-        pairs = [*pairs, f"tickets={ticket.read_database(db)}"]
+        pairs = [*pairs, f"tickets={DATABASE_READERS[scenario.name](db)}"]
     return parse_params(scenario.params, pairs)
 
 
@@ -94,8 +96,9 @@ def _options(command: argparse.ArgumentParser) -> None:
     common.configuration_options(command)
     common.seed_option(command, "seed of the jitter")
     command.add_argument("--db", metavar="PATH",
-                         help="ticket only: take the starting count from this database file "
-                              "(it is read, never written)")
+                         help="ticket and sqlite only: take the starting count from this "
+                              "database file - a JSON document, or a SQLite database with a "
+                              "table tickets(count) - which is read, never written")
     command.add_argument("--schedule", metavar="S",
                          help="run by this schedule instead of jitter: worker indices like "
                               "0,1,0, one per decision (as a report prints it); '' is the "

@@ -29,6 +29,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+from sut.engine.databases import Database, read_shape
 from sut.engine.guards import FileLock
 from sut.engine.model import World
 from sut.engine.primitives import (
@@ -116,7 +117,7 @@ def preload_forkserver(*modules: str) -> None:
 
 # What a Backend makes: each is ``multiprocessing``'s own, or its gated twin in schedule mode.
 PRIMITIVES = ("Lock", "RLock", "Condition", "Semaphore", "Event", "Barrier", "Value", "Array",
-              "Queue", "JoinableQueue", "Pipe", "FileLock")
+              "Queue", "JoinableQueue", "Pipe", "FileLock", "Sqlite")
 
 
 class Backend:
@@ -263,6 +264,17 @@ class Backend:
         return self._gated(FileLock(path), "file lock", name,
                            lambda world, name: world.lock(name, freed_on_exit=True),
                            ScheduledLock)
+
+    def Sqlite(self, path: Path, name: str | None = None) -> Database:
+        """The SQLite database file at ``path``, which the scenario made: one table
+        ``tickets`` holding one ``count`` (see :mod:`sut.engine.databases`). In schedule
+        mode it is declared in the model with the journal mode and count it holds."""
+        if self.world is None:
+            return Database(Path(path))
+        journal, count = read_shape(Path(path))
+        name = self._name(name, "database")
+        self.world.database(name, journal, count)
+        return Database(Path(path), name)
 
     def Semaphore(self, value: int, name: str | None = None) -> Any:
         return self._gated(self.context.Semaphore(value), "semaphore", name,

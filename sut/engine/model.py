@@ -31,6 +31,8 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, Literal, TypeVar
 
+from sut.engine.sqlite_model import STATEMENTS, Database, Journal, Statement
+
 T = TypeVar("T")
 
 # A Barrier's wait is three operations: ``arrive`` never blocks, ``pass``
@@ -47,10 +49,12 @@ T = TypeVar("T")
 # ``size``, ``peek`` and ``waiting`` are questions the model answers (how many
 # items a queue holds, whether a pipe has something to read, how many wait
 # at a barrier): decisions like the others, as the answer depends on when.
+# A statement on a SQLite database is an operation of its own kind
+# (:mod:`.sqlite_model`): it waits where SQLite's busy handler would.
 Kind = Literal["point", "poll", "acquire", "try-acquire", "release", "set", "clear", "wait",
                "put", "try-put", "get", "try-get", "task-done", "join", "close", "readable",
                "arrive", "pass", "resume", "abort", "read", "write", "sleep", "wake", "notify",
-               "notify-all", "size", "peek", "waiting"]
+               "notify-all", "size", "peek", "waiting", Statement]
 
 # Operations that never block.
 _ALWAYS_ENABLED = frozenset({"point", "poll", "try-acquire", "release", "set", "clear",
@@ -138,6 +142,7 @@ class World:
         self._barriers: dict[str, _Barrier] = {}
         self._conditions: dict[str, _Condition] = {}
         self._shared: dict[str, str | None] = {}  # a Value or Array: the lock guarding it
+        self._databases: dict[str, Database] = {}
 
     # --- declarations ----------------------------------------------------
 
@@ -191,6 +196,11 @@ class World:
         self._declare(name)
         self._shared[name] = lock
 
+    def database(self, name: str, journal: Journal, count: int) -> None:
+        """A SQLite database holding ``count``, in ``journal`` mode, nobody connected."""
+        self._declare(name)
+        self._databases[name] = Database(journal, count)
+
     def add_writer(self, name: str, worker: str) -> None:
         """``worker`` holds the sending end of the pipe ``name`` too (it was handed a copy)."""
         writers = self._channel(name).writers
@@ -216,6 +226,9 @@ class World:
         self._known(target)
         if kind in _ALWAYS_ENABLED:
             return None
+        if kind in STATEMENTS:
+            answer = self._database(target).answer(op.worker, kind)
+            return answer.why if answer.verdict == "wait" else None
         if kind == "acquire":
             if target in self._locks:
                 return self._lock_waits(op.worker, target)
@@ -286,12 +299,16 @@ class World:
             self._abort(op, "")
         if op.kind == "wake":
             self._condition(op.target).sleepers.remove(op.worker)
+        if op.kind in STATEMENTS:
+            self._database(op.target).fail(op.worker, op.kind)
 
     def exit(self, worker: str) -> None:
         """``worker`` has ended: the kernel closes its pipe ends and frees its flocks."""
         for channel in self._channels.values():
             if channel.writers is not None:
                 channel.writers.discard(worker)
+        for database in self._databases.values():
+            database.close(worker)  # its connection is gone: rolled back
         for lock in self._locks.values():
             if lock.holder == worker:
                 if lock.freed_on_exit:
@@ -424,6 +441,17 @@ class World:
             writers.discard(op.worker)
         return True
 
+    def _statement(self, op: Op, item: str) -> int | bool | str:
+        """Run it (the count a select read, the rows a decrement changed; True for the
+        rest), or fail it at once: "busy". ``item`` is the count an update writes."""
+        statement: Statement = op.kind  # type: ignore[assignment]
+        database = self._database(op.target)
+        if database.answer(op.worker, statement).verdict == "busy":
+            database.fail(op.worker, statement)
+            return "busy"
+        got = database.run(op.worker, statement, int(item or 0))
+        return True if got is None else got
+
     def _arrive(self, op: Op, item: str) -> bool:
         barrier = self._barrier(op.target)
         if not barrier.broken:
@@ -464,13 +492,15 @@ class World:
         "sleep": _sleep, "wake": _wake, "notify": _notify, "notify-all": _notify,
         # a shared Value or Array: the access itself is the process's own
         "read": _unchanged, "write": _unchanged,
+        # a SQLite database
+        **dict.fromkeys(STATEMENTS, _statement),
     }
 
     # --- lookups -------------------------------------------------------------
 
     def _tables(self) -> tuple[dict[str, Any], ...]:
         return (self._locks, self._values, self._flags, self._channels, self._barriers,
-                self._conditions, self._shared)
+                self._conditions, self._shared, self._databases)
 
     def _known(self, name: str) -> None:
         if not any(name in table for table in self._tables()):
@@ -497,9 +527,14 @@ class World:
     def _condition(self, name: str) -> _Condition:
         return self._lookup(self._conditions, name, "a condition")
 
+    def _database(self, name: str) -> Database:
+        return self._lookup(self._databases, name, "a SQLite database")
+
 
 def _frozen(value: Any) -> Hashable:
     """A primitive's state as nested tuples (sets sorted)."""
+    if isinstance(value, Database):
+        return value.snapshot()
     if isinstance(value, (_Lock, _Channel, _Barrier, _Condition)):
         # Not astuple(): it deep-copies, and this runs at every step.
         return tuple(_frozen(getattr(value, part.name)) for part in fields(value))

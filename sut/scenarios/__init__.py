@@ -6,6 +6,7 @@ from __future__ import annotations
 # them, and the forkserver preloads them (so its workers need not).
 MODULES = (
     "sut.scenarios.ticket",
+    "sut.scenarios.sqlite",
     "sut.scenarios.ktv",
     "sut.scenarios.printing",
     "sut.scenarios.event",

@@ -16,7 +16,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sut.scenarios import bakery, event, ktv, pipe, printing, queue, ticket, traffic
+from sut.scenarios import bakery, event, ktv, pipe, printing, queue, sqlite, ticket, traffic
 from sut.scenarios.chat import Params as ChatParams
 
 
@@ -72,6 +72,16 @@ MINIMA: list[Minimum] = [
         "buyer 0 query count=1 | buyer 0 read count=1 | buyer 0 writing count=0 | "
         "reader 0 torn text='' | buyer 0 bought left=0 | reader 0 queries count=2 -> "
         "valid-file: reader 0 read '' while the file was being rewritten"),
+    Minimum("sqlite", "read-then-update", {"no-oversell", "consistent-count"},
+        sqlite.Params(buyers=2, tickets=1), (0, 0, 0, 0, 0, 0, 1),
+        "buyer 0 read count=1 | buyer 0 written count=0 | buyer 1 read count=1 | "
+        "buyer 0 bought left=0 | buyer 1 written count=0 | buyer 1 bought left=0 -> "
+        "no-oversell: sold 2 of 1 ticket: buyer 0 and buyer 1 both read count=1"),
+    Minimum("sqlite", "deferred", {"buyer-answers"},
+        sqlite.Params(buyers=2, tickets=1), (0, 0, 0, 0, 0, 0, 0, 1),
+        "buyer 0 read count=1 | buyer 0 written count=0 | buyer 1 read count=1 | "
+        "buyer 1 crashed: OperationalError: database is locked | buyer 0 bought left=0 -> "
+        "clean-exit: buyer 1 crashed after 'read': OperationalError: database is locked"),
     Minimum("ktv", "unguarded", None, ktv.Params(people=2, rooms=1), (0, 0, 0, 0, 0, 0, 1),
         "person 0 arrive | person 0 enter | person 0 sing | person 1 arrive | person 1 enter | "
         "person 1 sing | person 1 leave | person 0 leave -> capacity: 2 people inside 1 room "
@@ -155,6 +165,15 @@ EXPLORED: list[Explored] = [
               (ticket.Params(buyers=1, tickets=1, readers=1), 20),
               (ticket.Params(buyers=2, tickets=1, readers=1), 382),
               (ticket.Params(buyers=2, tickets=1, kill_at="read"), 11)),
+    *_counted("sqlite", "immediate",
+              (sqlite.Params(buyers=2, tickets=1), 16),
+              (sqlite.Params(buyers=2, tickets=1, kill_at="read"), 8),
+              (sqlite.Params(buyers=2, tickets=1, kill_at="written", journal="wal"), 12),
+              (sqlite.Params(buyers=3, tickets=2), 139)),
+    *_counted("sqlite", "conditional-update",
+              (sqlite.Params(buyers=2, tickets=1), 10),
+              (sqlite.Params(buyers=2, tickets=1, kill_at="written"), 6),
+              (sqlite.Params(buyers=3, tickets=2), 85)),
     *_counted("ktv", "semaphore",
               (ktv.Params(people=2, rooms=1), 31), (ktv.Params(people=2, rooms=2), 28),
               (ktv.Params(people=3, rooms=2), 423)),

@@ -319,4 +319,4 @@ def test_demo_shows_a_scenario_named_twice_once(monkeypatch) -> None:
 @pytest.mark.usefixtures("_no_searches")
 def test_demo_refuses_an_unknown_name_naming_the_known_ones(capsys) -> None:
     _refused(capsys, ["demo", "ticket", "tickets"],
-             "unknown scenario 'tickets' (known: ticket, ktv")
+             "unknown scenario 'tickets' (known: ticket, sqlite, ktv")

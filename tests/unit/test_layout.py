@@ -179,9 +179,10 @@ def test_the_public_face_lists_its_names_and_loads_each_one() -> None:
 
 
 # What the built-in scenarios take from the engine beside the public face: helpers
-# that phrase the evidence of long runs and read a ticket database strictly - not
+# that phrase the evidence of long runs, read a ticket database strictly and name
+# SQLite's journal modes - not
 # part of what declaring a scenario takes.
-ENGINE_HELPERS = {"sut.engine.spans", "sut.engine.strict"}
+ENGINE_HELPERS = {"sut.engine.spans", "sut.engine.strict", "sut.engine.sqlite_model"}
 
 
 def test_the_built_in_scenarios_are_declared_through_the_public_face() -> None:

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import multiprocessing
 import pickle
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 from unittest import mock
 
 import pytest
 
-from sut.engine import gate, primitives
+from sut.engine import databases, gate, primitives
 from sut.engine.gate import (
     Check,
     Granted,
@@ -38,6 +39,18 @@ class _Gate:
         self.steps.append(kind)
         self.timed.append(timed)
         return Granted("go", 1)
+
+
+def _reads(name: str) -> Call:
+    return lambda p: getattr(p, name)
+
+
+def _calls(name: str) -> Call:
+    return lambda p: getattr(p, name)()
+
+
+def _public(kind: type) -> set[str]:
+    return {attribute for attribute in dir(kind) if not attribute.startswith("_")}
 
 
 def _lock() -> primitives.ScheduledLock:
@@ -93,12 +106,26 @@ PRIMITIVES: dict[str, tuple[Callable[[], Any], dict[str, tuple[str, Call]]]] = {
         "__enter__": (EXACT, lambda p: p.__enter__()), "__exit__": (GATED, lambda p: p.__exit__()),
         "closed": (EXACT, lambda p: p.closed), "readable": (EXACT, lambda p: p.readable),
         "writable": (EXACT, lambda p: p.writable)}),
+    "Sqlite": (lambda: databases.ScheduledConnection(mock.MagicMock(), "db", 5.0), {
+        "execute": (GATED, lambda p: p.execute("UPDATE tickets SET count = ?", (1,))),
+        "commit": (GATED, lambda p: p.commit()), "rollback": (GATED, lambda p: p.rollback()),
+        "close": (GATED, lambda p: p.close()),
+        "in_transaction": (EXACT, lambda p: p.in_transaction),
+        **{error: (EXACT, _reads(error)) for error in databases._ERRORS},
+        # The rest - cursors, scripts, functions the database calls, settings, ``with`` -
+        # could lock what the model does not know of.
+        **{name: (REFUSED, _calls(name))
+           for name in sorted({*_public(sqlite3.Connection), "__enter__", "__exit__"} - {
+               "execute", "commit", "rollback", "close", "in_transaction",
+               *databases._ERRORS})}}),
 }
 # Dunders that are part of a primitive's interface (the rest are Python's own).
 INTERFACE_DUNDERS = ("__enter__", "__exit__", "__getitem__", "__setitem__", "__len__")
 
 
 def _real(name: str) -> Any:
+    if name == "Sqlite":
+        return sqlite3.connect(":memory:")
     context = multiprocessing.get_context("fork")
     if name == "Connection":
         ends = context.Pipe()
