@@ -35,7 +35,7 @@ import sqlite3
 import stat
 from collections.abc import Callable, Iterator
 from contextlib import closing
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -192,11 +192,9 @@ def run(params: Params, variant: sut.Variant[Purchase], *, start_method: str, se
         timeout: float = sut.DEFAULT_TIMEOUT,
         schedule: sut.ScheduleLike | None = None) -> sut.Result:
     """Run one sale (by ``schedule``, if given) and return what happened."""
-    backend = sut.Backend(start_method)
-    kill = sut.Kill(params.kill_at) if params.kill_at else None
-    with sut.Run(backend, "sqlite", variant.name, asdict(params),
-                 mode=sut.shaking(params.jitter, schedule), seed=seed, timeout=timeout,
-                 kill=kill) as sale:
+    backend, opened = ticket.open_sale("sqlite", params, variant, start_method, seed, timeout,
+                                       schedule)
+    with opened as sale:
         path = sale.workdir / "tickets.db"
         create(path, params.tickets, params.journal)
         database = backend.Sqlite(path, "tickets")

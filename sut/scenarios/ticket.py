@@ -207,16 +207,26 @@ def _make_lock(kind: str, backend: sut.Backend, workdir: Path) -> Any:
     return sut.NoGuard()
 
 
+def open_sale(scenario: str, params: Any, variant: sut.Variant[Any], start_method: str,
+              seed: int, timeout: float, schedule: sut.ScheduleLike | None,
+              ) -> tuple[sut.Backend, sut.Run]:
+    """The backend and the run of one sale - of this office, or of its sibling on
+    SQLite: ``params.kill_at`` names the point where the first buyer to reach it dies."""
+    backend = sut.Backend(start_method)
+    kill = sut.Kill(params.kill_at) if params.kill_at else None
+    return backend, sut.Run(backend, scenario, variant.name, asdict(params),
+                            mode=sut.shaking(params.jitter, schedule), seed=seed,
+                            timeout=timeout, kill=kill)
+
+
 def run(params: Params, variant: sut.Variant[Wiring], *, start_method: str, seed: int = 0,
         timeout: float = sut.DEFAULT_TIMEOUT,
         schedule: sut.ScheduleLike | None = None) -> sut.Result:
     """Run one sale (by ``schedule``, if given) and return what happened."""
     wiring = variant.wiring
-    backend = sut.Backend(start_method)
-    kill = sut.Kill(params.kill_at) if params.kill_at else None
-    with sut.Run(backend, "ticket", variant.name, asdict(params),
-                 mode=sut.shaking(params.jitter, schedule), seed=seed, timeout=timeout,
-                 kill=kill) as sale:
+    backend, opened = open_sale("ticket", params, variant, start_method, seed, timeout,
+                                schedule)
+    with opened as sale:
         db = sale.workdir / "ticket.json"
         db.write_text(json.dumps({"count": params.tickets}), encoding="utf-8")
         lock = _make_lock(wiring.lock, backend, sale.workdir)
