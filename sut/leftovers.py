@@ -9,18 +9,25 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterable
 
 
-def children() -> dict[int, str]:
-    """This process's children, zombies included: pid -> ``command (state S)``.
+def processes() -> set[int]:
+    """The pid of every process this one can see."""
+    return {int(name) for name in os.listdir("/proc") if name.isdigit()}
 
-    Every process's ``stat`` is read with bare ``os`` calls: the leak guard asks
-    twice per test, with a hundred processes or more alive around it.
+
+def children(among: Iterable[int] | None = None) -> dict[int, str]:
+    """This process's children, zombies included: pid -> ``command (state S)``; of the
+    processes ``among`` only, if given.
+
+    Each process's ``stat`` is read with bare ``os`` calls: a hundred processes or
+    more may be alive around this one.
     """
     me = os.getpid()
     found = {}
-    for name in os.listdir("/proc"):
-        if name.isdigit() and (stat := _stat(name)) is not None:
+    for name in map(str, processes() if among is None else among):
+        if (stat := _stat(name)) is not None:
             # The command may hold spaces and parentheses: split after the last ')'.
             close = stat.rindex(b")")
             state, parent = stat[close + 2:].split(None, 2)[:2]

@@ -10,6 +10,7 @@ import X``) imports the module that is ``X``'s home.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import pkgutil
 import re
@@ -56,6 +57,18 @@ def _modules() -> dict[str, Path]:
 MODULES = _modules()
 
 
+@functools.cache
+def _tree(name: str) -> ast.Module:
+    """Module ``name``, parsed once for every test here."""
+    return ast.parse(MODULES[name].read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _runtime(name: str) -> tuple[ast.AST, ...]:
+    """Every node of module ``name`` that runs (see :func:`_runtime_nodes`)."""
+    return tuple(_runtime_nodes(_tree(name)))
+
+
 def _runtime_nodes(tree: ast.AST) -> Iterator[ast.AST]:
     """Every node but those under ``if TYPE_CHECKING:``."""
     for node in ast.iter_child_nodes(tree):
@@ -71,7 +84,7 @@ def _imports(name: str) -> set[str]:
     path = MODULES[name]
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
-    nodes = list(_runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))))
+    nodes = _runtime(name)
     for node in nodes:
         if isinstance(node, ast.Import) and [alias.name for alias in node.names] == ["sut"]:
             # The public face: each ``sut.X`` used is loaded from X's home.
@@ -154,7 +167,7 @@ def test_worker_side_modules_reach_nothing_parent_side() -> None:
 
 
 def _imports_hypothesis(module: str) -> bool:
-    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    tree = _tree(module)
     return any(isinstance(node, ast.Import | ast.ImportFrom) and "hypothesis" in
                (node.module or "" if isinstance(node, ast.ImportFrom)
                 else " ".join(alias.name for alias in node.names))
@@ -188,7 +201,7 @@ ENGINE_HELPERS = {"sut.engine.spans", "sut.engine.strict", "sut.engine.sqlite_mo
 def test_the_built_in_scenarios_are_declared_through_the_public_face() -> None:
     beside = {f"{name} imports {node.module}" for name in MODULES
               if name.startswith("sut.scenarios")
-              for node in _runtime_nodes(ast.parse(MODULES[name].read_text(encoding="utf-8")))
+              for node in _runtime(name)
               if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sut.engine")
               and node.module not in ENGINE_HELPERS}
     assert not beside
@@ -215,8 +228,8 @@ LONGEST_FUNCTION = 50
 
 def test_no_function_is_longer_than_fifty_lines() -> None:
     long = [f"{name}.{node.name}: {node.end_lineno - node.lineno + 1} lines"
-            for name, path in MODULES.items()
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            for name in MODULES
+            for node in ast.walk(_tree(name))
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
             and node.end_lineno is not None
             and node.end_lineno - node.lineno + 1 > LONGEST_FUNCTION]
