@@ -29,31 +29,25 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sut.engine.databases import STATEMENT_SQL
 from sut.engine.sqlite_model import JOURNALS, STATEMENTS, Answer, Database, Journal, Statement
+from sut.scenarios.sqlite import create
 
 WAIT = 0.05  # seconds
 BUSY = 2.0  # seconds; a statement that fails at once fails in far less than half of it
 # Pure and quick but for the waits: many examples even in the default run.
 EXAMPLES = 5 * settings().max_examples
 
-SQL: dict[Statement, str] = {
-    "begin": "BEGIN",
-    "begin-immediate": "BEGIN IMMEDIATE",
-    "select": "SELECT count FROM tickets",
-    "update": "UPDATE tickets SET count = ?",
-    "decrement": "UPDATE tickets SET count = count - 1 WHERE count > 0",
-}
+# Each statement as the schedule mode's connection knows it first.
+SQL: dict[Statement, str] = {statement: spellings[0]
+                             for statement, spellings in STATEMENT_SQL.items()}
 
 
 class RealDatabase:
     """A database file of one count, and a connection for each name."""
 
     def __init__(self, path: Path, journal: Journal, count: int, names: list[str]) -> None:
-        with closing(sqlite3.connect(path)) as setup:
-            setup.execute(f"PRAGMA journal_mode = {journal}")
-            setup.execute("CREATE TABLE tickets (count INTEGER NOT NULL)")
-            setup.execute("INSERT INTO tickets VALUES (?)", (count,))
-            setup.commit()
+        create(path, count, journal)  # as the ticket office on SQLite makes its own
         self.path = path
         self.connections = {name: sqlite3.connect(path, timeout=0) for name in names}
 
