@@ -94,8 +94,7 @@ def _scheduled_about() -> str:
             "checked as `python -m sut run ... --schedule ''` does, against starting and "
             "joining 2 bare processes, and against the same run without a schedule (the "
             "program's own work: the lock, the file, the log); then where the run's time "
-            "goes, part by part, and the floor of starting processes one at a time (each "
-            "runs alone up to its first gate before the next starts). "
+            "goes, part by part. "
             f"Median of {scheduled.REPEAT}, alternating, after a warm-up.")
 
 

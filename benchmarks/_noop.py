@@ -9,8 +9,3 @@ forkserver the child imports this module, and it is empty.
 def noop() -> None:
     """Return at once."""
 
-
-def reply_once(connection: object) -> None:
-    """Say it runs, then wait for the word to end: a process's first message, bare."""
-    connection.send(None)  # type: ignore[attr-defined]
-    connection.recv()  # type: ignore[attr-defined]

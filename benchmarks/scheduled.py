@@ -9,13 +9,10 @@ scheduled run costs beyond starting processes at all, and beyond running
 the program unscheduled.
 
 Where the time goes, as medians over the same runs: starting the workers
-(each runs alone up to its first gate before the next is started), the
-gates (every decision of the schedule, the workers running between them,
-and their exit), reading the logs back, checking, and the teardown. The
-last row is a floor of its own: plain ``multiprocessing`` starting 2
-processes one after the other, each up to a first message to the parent,
-then releasing and joining them - what starting workers one at a time
-costs before any harness.
+(each starts up while the next is started, and runs its own code up to its
+first gate at main's next spawn), the gates (every decision of the
+schedule, the workers running between them, and their exit), reading the
+logs back, checking, and the teardown.
 
     python -m benchmarks.scheduled [--repeat 40] [--start-method fork]
 """
@@ -32,7 +29,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from unittest import mock
 
-from benchmarks._noop import reply_once
 from benchmarks.overhead import bare, precompile
 
 REPEAT = 40
@@ -41,30 +37,6 @@ PROCESSES = 2
 PARTS = (("Run", "spawn", "start the workers"), ("Run", "wait", "gates and exits"),
          ("runner", "read_log", "read the logs back"), ("Run", "close", "teardown"))
 CHECK = "check"
-
-
-def serial_floor(start_method: str) -> float:
-    """Seconds to start PROCESSES processes one after the other, each up to a first
-    message to the parent, then release and join them (plain multiprocessing)."""
-    import multiprocessing
-
-    context: Any = multiprocessing.get_context(start_method)
-    began = time.perf_counter()
-    started = []
-    for _ in range(PROCESSES):
-        ours, theirs = context.Pipe()
-        process = context.Process(target=reply_once, args=(theirs,))
-        process.start()
-        theirs.close()
-        ours.recv()
-        started.append((process, ours))
-    for _, ours in started:
-        ours.send(None)
-    for process, ours in started:
-        process.join(60)
-        ours.close()
-        process.close()
-    return time.perf_counter() - began
 
 
 def scheduled(start_method: str, spent: dict[str, float] | None = None, *,
@@ -119,15 +91,14 @@ def _timed(method: Callable[..., Any], part: str,
 
 def table(repeat: int, start_method: str) -> list[str]:
     """The ratio and the breakdown, as Markdown."""
-    bare(start_method, PROCESSES), scheduled(start_method), serial_floor(start_method)  # warm-up
-    floors, runs, serials, parts, plain = [], [], [], [], []
+    bare(start_method, PROCESSES), scheduled(start_method)  # warm-up
+    floors, runs, parts, plain = [], [], [], []
     for _ in range(repeat):
         floors.append(bare(start_method, PROCESSES))
         plain.append(scheduled(start_method, schedule=None))
         with timing_parts() as spent:
             runs.append(scheduled(start_method, spent))
         parts.append(spent)
-        serials.append(serial_floor(start_method))
     floor, run = statistics.median(floors), statistics.median(runs)
     rows = [f"A scheduled run of {PROCESSES} buyers: {run * 1000:.1f} ms; {PROCESSES} bare "
             f"processes started and joined: {floor * 1000:.1f} ms; ratio {run / floor:.1f}x "
@@ -137,8 +108,6 @@ def table(repeat: int, start_method: str) -> list[str]:
             "| part of the scheduled run | median |", "|---|---:|"]
     rows += [f"| {part} | {statistics.median(spent[part] for spent in parts) * 1000:.1f} ms |"
              for part in [*(part for _, _, part in PARTS), CHECK]]
-    rows.append(f"| (floor: {PROCESSES} processes started one after the other to a first "
-                f"message, then joined) | {statistics.median(serials) * 1000:.1f} ms |")
     return rows
 
 

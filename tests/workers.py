@@ -16,6 +16,12 @@ def steps(probe: Probe, count: int) -> None:
         probe.point("step", i=i)
 
 
+def mark_then_point(probe: Probe, mark: Any) -> None:
+    """Leave a file to say its own code began, then reach a point."""
+    pathlib.Path(mark).touch()
+    probe.point("began")
+
+
 def crash(probe: Probe) -> None:
     probe.point("before")
     raise RuntimeError("the worker broke on purpose")

@@ -77,7 +77,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Literal
 
-from sut.engine.gate import Check, Granted, ModelDisagreement, Reply, Timed
+from sut.engine.gate import STARTED_UP, Check, Granted, ModelDisagreement, Reply, Timed
 from sut.engine.model import Deadlock, Op, World
 from sut.engine.reads import held_open
 from sut.engine.stall import StallWatch
@@ -155,6 +155,7 @@ class Coordinator:
         # How to ask each stopped worker whether its real primitive agrees it waits.
         self._checks: dict[str, Check] = {}
         self._running: set[str] = set()  # let go, next stop not yet reported
+        self._unbegun: list[str] = []  # started, own code not yet begun (see begin)
         self._pending: dict[str, tuple[Op, Timed, str]] = {}  # stopped: op, timeout, detail
         # The assumptions of timeouts long enough that a decision relied on.
         self.assumed: set[str] = set()
@@ -173,12 +174,15 @@ class Coordinator:
         self._fingerprints = fingerprinted()
 
     def add(self, worker: str, connection: Connection | None, pid: int | None = None) -> None:
-        """A worker just started (it runs until its first gate), or failed to (None).
+        """A worker was just started, or failed to be (None).
 
-        Every spawned worker gets its index, so indices are spawn order.
+        Every spawned worker gets its index, so indices are spawn order. It
+        starts up (the interpreter, the harness) while main goes on, and waits
+        before its own code: :meth:`begin` lets it run that code.
         """
         self.workers.append(worker)
         self._histories[worker] = b""
+        self._opened[worker] = set()
         if connection is None:
             self._finished.add(worker)
             return
@@ -187,16 +191,31 @@ class Coordinator:
         if pid is not None:
             self._pids[worker] = pid
         self._running.add(worker)
+        self._unbegun.append(worker)
 
-    def starting(self, worker: str) -> None:
-        """``worker`` is about to start: it sees the shared data as it is now."""
-        if self._fingerprints:
-            self._seen_by[worker] = self._look()
-        self._opened[worker] = set()
+    def begin(self, deadline: float, *, but_newest: bool = False) -> bool:
+        """Let each started worker run its own code up to its first gate, alone, one
+        after the other in spawn order (False: one is late to start or to get there).
 
-    def settle(self, deadline: float) -> bool:
-        """Wait until every running worker has stopped at a gate or ended (False: late)."""
-        return self._collect(deadline)
+        Where main spawns several workers in a row, each starts up while the
+        ones before it do, but runs its own code only here: at main's next
+        spawn (``but_newest``: all but the one just started), step or wait.
+        Main's own code up to there runs first; it is no decision of the
+        schedule either way, and the same on every run.
+        """
+        while len(self._unbegun) > but_newest:
+            worker = self._unbegun[0]
+            if not self._collect(deadline, among={worker}):
+                return False
+            del self._unbegun[0]
+            if worker in self._finished:
+                continue  # gone before its code began: its outcome says why
+            if self._fingerprints:
+                self._seen_by[worker] = self._look()  # what it sees as its code begins
+            self._send(worker, Granted("go"))
+            if not self._collect(deadline, among={worker}):
+                return False
+        return True
 
     def finished(self, worker: str) -> bool:
         return worker in self._finished
@@ -211,6 +230,8 @@ class Coordinator:
         (``stuck``, :attr:`deadlock` says why), a worker fails to reach its
         next gate by ``deadline`` (``late``: it is hung outside any gate) or
         the real primitives disagree with the model (``wrong``)."""
+        if not self.begin(deadline):
+            return "late"
         while True:
             if not self._collect(deadline):
                 return "late"
@@ -237,18 +258,20 @@ class Coordinator:
 
     # --- one step ------------------------------------------------------------
 
-    def _collect(self, deadline: float) -> bool:
-        """Wait until every running worker has stopped at a gate or ended (False: it is
-        late, or blocked outside the schedule - then :attr:`blocked` says so)."""
-        while self._running:
-            connections = [self._connections[worker] for worker in self._running]
+    def _collect(self, deadline: float, among: set[str] | None = None) -> bool:
+        """Wait until every running worker (of ``among``, if given) has stopped at a
+        gate, is ready to begin its own code, or ended (False: it is late, or blocked
+        outside the schedule - then :attr:`blocked` says so)."""
+        while running := [worker for worker in self._running
+                          if among is None or worker in among]:
+            connections = [self._connections[worker] for worker in running]
             left = deadline - time.monotonic()
             ready = wait(connections, timeout=max(0.0, min(left, LOOK_EVERY)))
             if not ready:
-                if left <= LOOK_EVERY or self._all_blocked():
+                if left <= LOOK_EVERY or self._all_blocked(running):
                     return False
                 continue
-            for worker in list(self._running):
+            for worker in running:
                 connection = self._connections[worker]
                 if connection not in ready:
                     continue
@@ -258,6 +281,8 @@ class Coordinator:
                     kind, target, timed, detail, checkable, notes, opened = connection.recv()
                 except (EOFError, OSError):  # killed, or gone without a word
                     kind, notes, opened = "exit", (), ()
+                if kind == STARTED_UP:
+                    continue  # ready to run its own code: see begin
                 if self._fingerprints:
                     self._remember(worker, notes)  # what it noted on the way here
                     self._read(worker, opened)
@@ -303,15 +328,16 @@ class Coordinator:
                     f"the model says {worker}'s {op.kind} of {op.target} waits for {reason}, "
                     f"but the real {op.target} would let it through: the model mistakes it")
 
-    def _all_blocked(self) -> bool:
-        """Whether every running worker is blocked outside the schedule (then nothing
-        will end its wait: every other process waits at a gate or has ended).
+    def _all_blocked(self, running: list[str]) -> bool:
+        """Whether every worker of ``running`` is blocked outside the schedule (then
+        nothing will end its wait: every other process waits at a gate, waits to
+        begin, or has ended).
 
         Every live worker must have been still for the settle period, those at
         their gates too: a thread of theirs at work (a queue's feeder, still
         delivering an item the running one waits for) may yet end the wait.
         """
-        if any(worker not in self._pids for worker in self._running):
+        if any(worker not in self._pids for worker in running):
             return False
         now = time.monotonic()
         live = [worker for worker in self.workers
@@ -319,7 +345,7 @@ class Coordinator:
         found = {worker: self._watch.blocked(self._pids[worker], now) for worker in live}
         if None in found.values():
             return False
-        self.blocked = {worker: found[worker] or "" for worker in self._running}
+        self.blocked = {worker: found[worker] or "" for worker in running}
         return True
 
     def _advance(self) -> bool:
@@ -484,6 +510,10 @@ class Coordinator:
         if worker == MAIN:
             self._main_reply = granted  # main goes on by itself, see parent_step
             return
+        self._send(worker, granted)
+
+    def _send(self, worker: str, granted: Granted) -> None:
+        """Let ``worker``, waiting for the coordinator, go on as ``granted``."""
         self._running.add(worker)
         try:
             self._connections[worker].send(tuple(granted))

@@ -17,6 +17,10 @@ from sut.engine.model import Kind
 # ``timeout``: a wait with a timeout gives up.
 Reply = Literal["go", "timeout"]
 
+# What a worker started up in schedule mode tells the coordinator before its own
+# code begins (``Coordinator.begin``); no operation's kind has a space in it.
+STARTED_UP = "started up"
+
 # Whether the real primitive would let an operation through now (see Gate.step).
 Check = Callable[[], bool]
 
@@ -105,6 +109,12 @@ class Gate(Protocol):
         real primitive would let the operation through (tried without
         blocking, and undone): the model is held to it.
         """
+        ...
+
+    def catch_up(self) -> None:
+        """Before the calling process records an event: every worker started and not
+        yet running its own code runs it now, up to its first gate (main's gate; a
+        worker's has none to wait for)."""
         ...
 
 

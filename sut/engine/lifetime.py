@@ -25,6 +25,7 @@ the run's deadline and ``daemon`` processes remain the guards.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import signal
@@ -87,6 +88,27 @@ def stop_group(leader: int) -> None:
             time.sleep(0.01)
 
 
+# A folder in memory, where Linux has one.
+_MEMORY = "/dev/shm"
+
+
+@functools.cache
+def runs_folder() -> str:
+    """Where a run's folder goes: the temporary folder the user chose (``TMPDIR``,
+    ``TEMP`` or ``TMP``), else memory (/dev/shm) where there is one to write in, else
+    the system's temporary folder.
+
+    A run's files are small and live for one run; on a disk's file system,
+    creating and removing them costs more (about 1 ms a run on the ext4 of the
+    machines in docs/PERFORMANCE.md), and a schedule's runs are many.
+    """
+    if any(os.environ.get(name) for name in ("TMPDIR", "TEMP", "TMP")):
+        return tempfile.gettempdir()
+    if os.path.isdir(_MEMORY) and os.access(_MEMORY, os.W_OK | os.X_OK):
+        return _MEMORY
+    return tempfile.gettempdir()
+
+
 def folder_prefix(scenario: str) -> str:
     """The name a run's temporary folder starts with: it says which process made it."""
     return f"sut-{scenario}-{os.getpid()}-"
@@ -102,7 +124,7 @@ def sweep_once() -> None:
     if _swept:
         return
     _swept = True
-    for folder in Path(tempfile.gettempdir()).glob("sut-*-*-*"):
+    for folder in Path(runs_folder()).glob("sut-*-*-*"):
         maker = folder.name.split("-")[-2]
         if maker.isdigit() and int(maker) != os.getpid() and not orphans.alive(int(maker)):
             shutil.rmtree(folder, ignore_errors=True)

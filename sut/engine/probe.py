@@ -33,7 +33,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from sut.engine.gate import Check, Granted, Timed
+from sut.engine.gate import STARTED_UP, Check, Granted, Timed
 from sut.engine.gate import current as current_gate
 from sut.engine.model import Kind
 from sut.engine.result import Event, HarnessFailure
@@ -139,6 +139,8 @@ class Probe:
         if self.gate is not None:
             # What a worker noted is part of its state: the next gate tells the coordinator.
             self._notes.append(json.dumps([label, data], sort_keys=True, default=repr))
+        elif isinstance(self.mode, Schedule) and (parent := current_gate()) is not None:
+            parent.catch_up()  # main's event comes after what the workers it started did
         line = json.dumps([time.monotonic_ns(), label, data], ensure_ascii=False) + "\n"
         try:
             if self._fd is None:
@@ -209,6 +211,16 @@ class Probe:
                 return Granted(reply, answer)
             assert real is not None
             self.gate.send(real())  # asked while waiting here: see Gate.step
+
+    def begin(self) -> None:
+        """Wait, started up, until the coordinator lets this worker's own code begin
+        (schedule mode; see ``Coordinator.begin``). No decision of the schedule."""
+        if self.gate is not None:
+            self.gate.send((STARTED_UP, "", None, "", False, (), ()))
+            self.gate.recv()
+
+    def catch_up(self) -> None:
+        """A worker's gate: it starts nobody (see ``Gate.catch_up``)."""
 
     def opened(self, name: str) -> None:
         """This worker opened the run's file ``name`` (schedule mode): what it reads of it

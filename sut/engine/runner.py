@@ -77,6 +77,10 @@ DEFAULT_TIMEOUT = 10.0
 START_LIMIT = 30.0
 # How often a wait for a worker looks again whether the deadline moved.
 _LOOK_AGAIN = 0.25
+# A worker starting up for less than this is not looked at in /proc: so young a
+# start-up is no stall yet (the stall watch wants its settle period anyway), and a
+# look costs system calls at every step taken meanwhile.
+_YOUNG_START = 0.1
 # After terminate (SIGTERM), how long a straggler gets before SIGKILL.
 _TERMINATE_GRACE = 1.0
 
@@ -106,6 +110,7 @@ def _worker_main(target: Callable[..., object], probe: Probe, args: tuple[Any, .
         gate.install(probe)  # the primitives of this process now ask the coordinator
         watch_opens(probe.log_path.parent, probe.opened)
     try:
+        probe.begin()  # in schedule mode, its own code runs when the coordinator says so
         target(probe, *args)
     except SystemExit:
         raise  # an exit code is the worker's own answer, not a crash
@@ -155,6 +160,7 @@ class _Worker:
     hung: bool = False
     start_error: str | None = None
     started_at: float | None = None  # when the runner first saw it had started
+    spawned_at: float = 0.0  # when the runner started it
     stuck_starting: bool = False  # blocked before its code ran: hung, not slow
     # What it was handed, kept for as long as the run: ``Process.start`` lets go of
     # its arguments, and a named semaphore whose last owner here is collected is
@@ -176,6 +182,8 @@ class _Worker:
             return False
         if not self.process.is_alive():
             return False  # dead before it started: not starting any more
+        if now - self.spawned_at < _YOUNG_START:
+            return True
         if self.process.pid is not None and watch.blocked(self.process.pid, now) is not None:
             self.stuck_starting = True
             return False
@@ -203,7 +211,8 @@ class Run:
         self.unseen = [unseen] if unseen else []
         try:
             lifetime.sweep_once()
-            self.workdir = Path(tempfile.mkdtemp(prefix=lifetime.folder_prefix(scenario)))
+            self.workdir = Path(tempfile.mkdtemp(prefix=lifetime.folder_prefix(scenario),
+                                                 dir=lifetime.runs_folder()))
         except OSError as exc:
             raise HarnessFailure(f"no folder for the run: {exc.strerror or exc}") from None
         self._began = time.monotonic()
@@ -239,9 +248,14 @@ class Run:
     def _shared(self) -> Shared:
         """What the processes share outside the model, as it is now: the run's files (not
         its own logs) and the backend's shared memory. Part of the state."""
-        files = tuple(sorted((path.name, path.read_bytes()) for path in self.workdir.iterdir()
-                             if path.is_file() and not path.name.startswith("events-")))
-        return files, self.backend.shared_memory()
+        files = []
+        # Read at every decision of an exploration: plain os calls, no pathlib.
+        with os.scandir(self.workdir) as entries:
+            for entry in entries:
+                if not entry.name.startswith("events-") and entry.is_file():
+                    with open(entry.path, "rb") as file:
+                        files.append((entry.name, file.read()))
+        return tuple(sorted(files)), self.backend.shared_memory()
 
     def step(self, kind: Kind, target: str = "", *, timed: gate.Timed = None,
              detail: str = "", real: gate.Check | None = None) -> gate.Granted:
@@ -253,6 +267,13 @@ class Run:
         lifetime.pay_owed_stop()
         return self._coordinator.parent_step(Op(MAIN, kind, target), timed, detail, real,
                                              self._deadline)
+
+    def catch_up(self) -> None:
+        """Main's gate: the workers it started run their own code up to their first
+        gate before main records anything (see ``Coordinator.begin``). One late to
+        get there is found late again by the next wait."""
+        if self._coordinator is not None:
+            self._coordinator.begin(self._deadline)
 
     def __enter__(self) -> Run:
         return self
@@ -317,10 +338,8 @@ class Run:
                       kill_token=self.workdir / "kill-token", gate=theirs)
         process = self.backend.Process(_worker_main, (target, probe, args, os.getpid()),
                                        name=name)
-        worker = _Worker(name, process, log_path, handed=args)
+        worker = _Worker(name, process, log_path, handed=args, spawned_at=time.monotonic())
         self._workers.append(worker)
-        if self._coordinator is not None:
-            self._coordinator.starting(name)  # what it sees as it starts
         try:
             # Held, the signals reach neither this process until it returns nor the
             # worker until it has left this process's group (lifetime.bind_to_runner).
@@ -336,9 +355,10 @@ class Run:
             if worker.start_error is None:
                 self.backend.hand_over(name, args)
                 self._coordinator.add(name, ours, process.pid)
-                # It runs alone up to its first gate (its start-up is nobody
-                # else's business), and only then does main go on.
-                self._coordinator.settle(self._deadline)
+                # The one started before it runs its own code now, alone up to
+                # its first gate; this one starts up meanwhile (its start-up is
+                # nobody else's business) and runs its code at main's next step.
+                self._coordinator.begin(self._deadline, but_newest=True)
             else:
                 ours.close()
                 self._coordinator.add(name, None)

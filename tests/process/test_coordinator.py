@@ -25,6 +25,29 @@ def test_the_default_schedule_runs_each_worker_as_far_as_it_gets(start_method: s
         assert _order(run) == ["a:0", "a:1", "b:0", "b:1"]
 
 
+def test_workers_start_up_together_and_begin_their_own_code_one_at_a_time(
+        start_method: str) -> None:
+    backend = Backend(start_method)
+    with Run(backend, "test", "start-up", {}, mode=Schedule(), timeout=LONG) as run:
+        main = run.probe("main")
+        marks = {name: run.workdir / f"{name}-began" for name in ("a", "b")}
+        for name in ("a", "b"):
+            run.spawn(name, workers.mark_then_point, marks[name])
+        # b's spawn let a's own code begin; b started up meanwhile, but its own
+        # code waits for main's next move, however long main takes to make it.
+        assert marks["a"].exists()
+        started = run.workdir / "events-1.started"
+        deadline = time.monotonic() + LONG
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert started.exists() and not marks["b"].exists()
+        main.record("spawned")  # main's move: b's code runs first, up to its point
+        assert marks["b"].exists()
+        result = run.result()
+    assert [(event.worker, event.label) for event in result.events] == [
+        ("a", "began"), ("b", "began"), ("main", "spawned")]
+
+
 def test_a_schedule_decides_the_interleaving_the_same_way_every_time(start_method: str) -> None:
     orders = []
     for _ in range(3):

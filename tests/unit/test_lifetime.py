@@ -1,12 +1,15 @@
 """A stop that comes while a finalizer runs is owed, not lost: Python would print it as
-"Exception ignored" and go on, and the command with it."""
+"Exception ignored" and go on, and the command with it. And where a run's folder goes."""
 
 from __future__ import annotations
 
 import multiprocessing.util
+import os
 import signal
+import tempfile
 import weakref
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -73,3 +76,16 @@ def test_a_stop_anywhere_else_is_raised_at_once() -> None:
     with pytest.raises(KeyboardInterrupt):
         _signal_itself(signal.SIGINT)
     lifetime.pay_owed_stop()  # nothing owed
+
+
+def test_a_run_folder_goes_where_the_user_said_else_into_memory(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("TMPDIR", "TEMP", "TMP"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", None)  # gettempdir() asks the environment again
+    in_memory = os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK | os.X_OK)
+    assert lifetime.runs_folder.__wrapped__() == (
+        "/dev/shm" if in_memory else tempfile.gettempdir())
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    assert lifetime.runs_folder.__wrapped__() == str(tmp_path)

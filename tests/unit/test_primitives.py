@@ -40,6 +40,9 @@ class _Gate:
         self.timed.append(timed)
         return Granted("go", 1)
 
+    def catch_up(self) -> None:
+        """No worker to start."""
+
 
 def _reads(name: str) -> Call:
     return lambda p: getattr(p, name)
