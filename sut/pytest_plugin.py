@@ -88,12 +88,15 @@ def start_long_lived_helpers() -> None:
 def no_leaks(_sut_long_lived_helpers: None) -> Iterator[None]:
     """Fail the test if it leaves a child process, a zombie or a file descriptor behind
     (each one it left is killed and reaped, so it poisons no later test)."""
-    before, fds = leftovers.processes(), leftovers.open_fds()
+    before, fds = leftovers.child_pids(), leftovers.fd_numbers()
     yield
-    # A child the test left is a process that was not there before it: only the new
-    # ones are read (reading every process's stat twice a test cost 4 ms).
-    leaked_children = leftovers.children(among=leftovers.processes() - before)
-    leaked_fds = {fd: what for fd, what in leftovers.open_fds().items() if fd not in fds}
+    # A child the test left is one that was not there before it: only the new ones are
+    # read (reading every process's stat twice a test cost 4 ms), and the pids compared
+    # are this process's children, not every process's on the machine (listing /proc
+    # twice a test cost more the busier the machine); an fd left open is one whose
+    # number was not open before: only those are read.
+    leaked_children = leftovers.children(among=leftovers.child_pids() - before)
+    leaked_fds = leftovers.open_fds(among=leftovers.fd_numbers() - fds)
     for pid in leaked_children:
         try:
             os.kill(pid, signal.SIGKILL)

@@ -40,7 +40,8 @@ def test_workers_start_up_together_and_begin_their_own_code_one_at_a_time(
         deadline = time.monotonic() + LONG
         while not started.exists() and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert started.exists() and not marks["b"].exists()
+        assert started.exists()
+        assert not marks["b"].exists()
         main.record("spawned")  # main's move: b's code runs first, up to its point
         assert marks["b"].exists()
         result = run.result()

@@ -167,11 +167,10 @@ def test_worker_side_modules_reach_nothing_parent_side() -> None:
 
 
 def _imports_hypothesis(module: str) -> bool:
-    tree = _tree(module)
     return any(isinstance(node, ast.Import | ast.ImportFrom) and "hypothesis" in
                (node.module or "" if isinstance(node, ast.ImportFrom)
                 else " ".join(alias.name for alias in node.names))
-               for node in _runtime_nodes(tree))
+               for node in _runtime(module))
 
 
 def test_worker_side_modules_never_import_hypothesis() -> None:

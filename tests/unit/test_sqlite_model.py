@@ -19,7 +19,9 @@ a time, so nothing else can end a wait):
 
 from __future__ import annotations
 
+import functools
 import sqlite3
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -33,7 +35,15 @@ from sut.engine.databases import STATEMENT_SQL
 from sut.engine.sqlite_model import JOURNALS, STATEMENTS, Answer, Database, Journal, Statement
 from sut.scenarios.sqlite import create
 
-WAIT = 0.05  # seconds
+# Seconds; every wait the test checks lasts this long for real, so it is short. Load
+# cannot fail a wait's check: SQLite's busy handler sleeps out the whole timeout (and a
+# sleep lasts at least what it asks), so a real wait takes at least WAIT however slow
+# the machine. WAIT need only stay far above what a statement that fails at once takes,
+# so that one cannot pass for a wait: 0.03 ms (0.14 ms at the most in 200 tries here),
+# some 150 times less. To pass for one it would have to be held off the CPU for 20 ms
+# within those microseconds - and a model that says "wait" where SQLite fails at once
+# says so in every program that gets there, not in one.
+WAIT = 0.02
 BUSY = 2.0  # seconds; a statement that fails at once fails in far less than half of it
 # Pure and quick but for the waits: many examples even in the default run.
 EXAMPLES = 5 * settings().max_examples
@@ -43,11 +53,23 @@ SQL: dict[Statement, str] = {statement: spellings[0]
                              for statement, spellings in STATEMENT_SQL.items()}
 
 
+@functools.cache
+def _made(journal: Journal, count: int) -> bytes:
+    """The database file of ``count`` in ``journal`` mode, made as the ticket office on
+    SQLite makes its own (``create``), once: each test copies it. ``create`` syncs the
+    file to disk, a few milliseconds each time; the file it leaves is the same every
+    time (closed, its journal or WAL gone, the journal mode in its header)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "made.db"
+        create(path, count, journal)
+        return path.read_bytes()
+
+
 class RealDatabase:
     """A database file of one count, and a connection for each name."""
 
     def __init__(self, path: Path, journal: Journal, count: int, names: list[str]) -> None:
-        create(path, count, journal)  # as the ticket office on SQLite makes its own
+        path.write_bytes(_made(journal, count))
         self.path = path
         self.connections = {name: sqlite3.connect(path, timeout=0) for name in names}
 
