@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -48,6 +49,7 @@ COUNT_TRIALS = trials(BAKERY, producers=st.integers(1, 3), consumers=st.integers
                       buns=st.integers(1, 2), jitter=st.just(RACE_JITTER), seeds=st.just(0))
 
 
+@pytest.mark.slow  # a jitter-mode search: the gate's (see README)
 def test_no_sentinel_leaves_the_one_consumer_waiting_forever(start_method) -> None:
     # The first trial Hypothesis tries is the simplest - every count at 1,
     # nothing below it - and it already hangs: a shrink pass could only run
@@ -61,6 +63,7 @@ def test_no_sentinel_leaves_the_one_consumer_waiting_forever(start_method) -> No
         "producer 0 at the deadline (no None sent for 1 consumer)"]
 
 
+@pytest.mark.slow  # a jitter-mode search: the gate's (see README)
 def test_one_sentinel_leaves_a_none_behind_when_producers_outnumber_consumers(
         start_method) -> None:
     # Each consumer stops at the first None it gets, so of 2 Nones for 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -25,6 +26,7 @@ def test_event_starts_clear_wakes_every_waiter_and_times_out_once_cleared(
 
 # --- the broken program is caught, with its minimal counterexample ---------
 
+@pytest.mark.slow  # a jitter-mode search: the gate's (see README)
 def test_thread_event_never_reaches_a_single_waiter(start_method) -> None:
     # The mistake is structural, not a matter of timing: only the number of
     # waiters is searched. Under fork the child waits on its own copy; under

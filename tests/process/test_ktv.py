@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -24,6 +25,7 @@ def test_semaphore_admits_at_most_rooms_and_fills_them(start_method, trial) -> N
 
 # --- the broken programs are caught, with their minimal counterexample -----
 
+@pytest.mark.slow  # a jitter-mode search: the gate's (see README)
 def test_unguarded_lets_two_people_into_one_room(start_method) -> None:
     params, seed, violations = minimal_counterexample(
         KTV, "unguarded", trials(KTV, jitter=race_jitter()), start_method,
@@ -33,6 +35,7 @@ def test_unguarded_lets_two_people_into_one_room(start_method) -> None:
         "2 people inside 1 room at once: person 0 and person 1"]
 
 
+@pytest.mark.slow  # a jitter-mode search: the gate's (see README)
 def test_lock_uses_one_of_two_rooms_while_people_wait(start_method) -> None:
     # Over-serialization is structural, not a matter of timing: only the
     # counts are searched, which spares the shrinker the slow (timed-out)

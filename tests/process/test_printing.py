@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given
 
 import sut
@@ -34,6 +35,7 @@ SPLIT = re.compile(r"worker ([01])'s lines were split by worker (?!\1)[01]: "
                    r"'\1 : \d+ is running' / .* / '\1 : \d+ is done'")
 
 
+@pytest.mark.slow  # a jitter-mode search: the gate's (see README)
 def test_unlocked_splits_a_workers_lines_with_two_workers(start_method) -> None:
     params, seed, violations = minimal_counterexample(
         PRINTING, "unlocked", printing_trials(jitter=race_jitter()), start_method,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -39,6 +40,7 @@ def test_two_queues_answer_every_message_however_late_the_child_starts(
 
 # --- the tutorial's single two-way queue is caught -------------------------
 
+@pytest.mark.slow  # a jitter-mode search: the gate's (see README)
 def test_single_queue_gives_main_its_own_message_when_the_child_starts_late(
         start_method) -> None:
     # An on-time child takes main's messages before main's sleep is over; a

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -35,6 +36,7 @@ def test_locked_survives_a_buyer_killed_mid_purchase(start_method, trial) -> Non
 
 # --- the broken programs are caught, with their minimal counterexample -----
 
+@pytest.mark.slow  # a jitter-mode search: the gate's (see README)
 def test_unlocked_oversells_with_two_buyers_and_one_ticket(start_method) -> None:
     params, seed, violations = minimal_counterexample(
         TICKET, "unlocked", ticket_trials(jitter=race_jitter()), start_method,
@@ -44,6 +46,7 @@ def test_unlocked_oversells_with_two_buyers_and_one_ticket(start_method) -> None
     assert found["no-oversell"] == "sold 2 of 1 ticket: buyer 0 and buyer 1 both read count=1"
 
 
+@pytest.mark.slow  # a jitter-mode search: the gate's (see README)
 def test_tutorial_shows_a_reader_the_truncated_file(start_method) -> None:
     # The tutorial's query runs outside the lock, while open(..., "w") has
     # emptied the file and json.dump has not yet written it.

@@ -46,6 +46,7 @@ def test_event_cars_pass_once_only_on_green_and_the_light_stops(start_method, tr
     ("checks-once", r"car 0 saw red at \d+ ms, then passed at \d+ ms while the light was "
                     r"still red \(red from \d+ ms until \d+ ms\)"),
 ])
+@pytest.mark.slow  # a jitter-mode search: the gate's (see README)
 def test_a_car_that_does_not_wait_drives_through_the_first_red(start_method, variant,
                                                                 evidence) -> None:
     params, seed, violations = minimal_counterexample(
