@@ -56,7 +56,7 @@ def children(among: Iterable[int] | None = None) -> dict[int, str]:
     me = os.getpid()
     found = {}
     for name in map(str, processes() if among is None else among):
-        if (stat := _stat(name)) is not None:
+        if (stat := _read(f"/proc/{name}/stat")) is not None:
             # The command may hold spaces and parentheses: split after the last ')'.
             close = stat.rindex(b")")
             state, parent = stat[close + 2:].split(None, 2)[:2]
@@ -64,20 +64,6 @@ def children(among: Iterable[int] | None = None) -> dict[int, str]:
                 command = stat[stat.index(b"(") + 1:close].decode(errors="replace")
                 found[int(name)] = f"{command} (state {state.decode()})"
     return found
-
-
-def _stat(pid: str) -> bytes | None:
-    """The ``stat`` line of process ``pid``, or None if it is gone meanwhile."""
-    try:
-        fd = os.open(f"/proc/{pid}/stat", os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        return os.read(fd, 4096)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
 
 
 def _read(path: str) -> bytes | None:

@@ -193,6 +193,11 @@ class Coordinator:
         self._running.add(worker)
         self._unbegun.append(worker)
 
+    @property
+    def starting_up(self) -> bool:
+        """Whether a worker started has not yet begun its own code (see :meth:`begin`)."""
+        return bool(self._unbegun)
+
     def begin(self, deadline: float, *, but_newest: bool = False) -> bool:
         """Let each started worker run its own code up to its first gate, alone, one
         after the other in spawn order (False: one is late to start or to get there).

@@ -60,7 +60,8 @@ def read_shape(path: Path) -> tuple[Journal, int]:
     """The journal mode and the count of the database at ``path``; ``ValueError`` if it
     is not of the shape the model knows."""
     try:
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+        uri = f"{path.absolute().as_uri()}?mode=ro"  # escaped: a folder may be named "a #b?c"
+        with closing(sqlite3.connect(uri, uri=True)) as connection:
             journal = str(connection.execute("PRAGMA journal_mode").fetchone()[0]).lower()
             rows = connection.execute("SELECT count FROM tickets").fetchall()
     except sqlite3.Error as exc:

@@ -102,9 +102,8 @@ def runs_folder() -> str:
     creating and removing them costs more (about 1 ms a run on the ext4 of the
     machines in docs/PERFORMANCE.md), and a schedule's runs are many.
     """
-    if any(os.environ.get(name) for name in ("TMPDIR", "TEMP", "TMP")):
-        return tempfile.gettempdir()
-    if os.path.isdir(_MEMORY) and os.access(_MEMORY, os.W_OK | os.X_OK):
+    chosen = any(os.environ.get(name) for name in ("TMPDIR", "TEMP", "TMP"))
+    if not chosen and os.path.isdir(_MEMORY) and os.access(_MEMORY, os.W_OK | os.X_OK):
         return _MEMORY
     return tempfile.gettempdir()
 

@@ -272,8 +272,8 @@ class Run:
         """Main's gate: the workers it started run their own code up to their first
         gate before main records anything (see ``Coordinator.begin``). One late to
         get there is found late again by the next wait."""
-        if self._coordinator is not None:
-            self._coordinator.begin(self._deadline)
+        if self._coordinator is not None and self._coordinator.starting_up:
+            self._coordinator.begin(self._deadline)  # main records often: mostly no one
 
     def __enter__(self) -> Run:
         return self

@@ -31,7 +31,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sut.engine.databases import STATEMENT_SQL
+from sut.engine.databases import STATEMENT_SQL, read_shape
 from sut.engine.sqlite_model import JOURNALS, STATEMENTS, Answer, Database, Journal, Statement
 from sut.scenarios.sqlite import create
 
@@ -242,3 +242,12 @@ def test_random_programs_do_on_the_model_what_they_do_on_sqlite(
         for name in names:
             step(real, model, name, "rollback")
         assert model.committed == real.committed()
+
+
+@pytest.mark.parametrize("journal", JOURNALS)
+def test_the_shape_is_read_from_a_folder_whose_name_a_uri_would_mistake(
+        journal: Journal, tmp_path: Path) -> None:
+    folder = tmp_path / "a #b?c%20"  # where the user's TMPDIR may put a run's folder
+    folder.mkdir()
+    create(folder / "tickets.db", 2, journal)
+    assert read_shape(folder / "tickets.db") == (journal, 2)
