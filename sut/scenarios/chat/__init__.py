@@ -39,6 +39,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -113,8 +114,9 @@ def _play(params: Params, session: sut.Run, server: ServerProcess) -> list[Clien
             thread.join(session.remaining() + JOIN_SLACK)
         # A handler must end on its own once its client is gone: wait for
         # that before stopping the server (which would end it anyway).
-        ports = {record.port for record in records if record.port is not None}
-        watcher.wait_reaped(ports, deadline)
+        connections = {(record.port, record.connection) for record in records
+                       if record.port is not None}
+        watcher.wait_reaped(connections, deadline)
         watcher.wait_ready(deadline)
     finally:
         watcher.close()
@@ -125,8 +127,7 @@ def _as_logged(result: sut.Result, records: list[ClientRecord], entries: list[di
                stopped: ServerExit) -> sut.Result:
     """The run with the server's log in it: its events among the clients', the server
     and a handler per client as its workers, and what every client sent and got."""
-    workers = {record.port: f"handler {i}" for i, record in enumerate(records)
-               if record.port is not None}
+    workers = _handler_names(records, entries)
     events = sorted([*result.events, *_server_events(entries, workers)], key=lambda e: e.t_ns)
     logged = dataclasses.replace(result, events=tuple(events), workers=(
         _server_outcome(entries, stopped), *_handler_outcomes(entries, workers)))
@@ -141,6 +142,30 @@ def _as_logged(result: sut.Result, records: list[ClientRecord], entries: list[di
     })
 
 
+def _handler_names(records: list[ClientRecord],
+                   entries: list[dict[str, Any]]) -> dict[int, str]:
+    """Each handler's name by its number: ``handler i`` for the one that took client i.
+
+    A port alone does not say whose a connection was: the kernel may give a
+    closed client's port to a later client of the run. But connections from one
+    port never overlap, and the server accepts them in the order they came, so
+    the k-th client to connect from port P (its ``connection``) was served by
+    the handler of the k-th accept the server logged from P.
+    """
+    clients = {(record.port, record.connection): i for i, record in enumerate(records)
+               if record.port is not None}
+    accepted: dict[int, int] = defaultdict(int)  # peer port -> its accepts so far
+    names = {}
+    for entry in entries:
+        if entry["who"] == SERVER and entry["event"] == ACCEPT:
+            peer = entry["peer"]
+            client = clients.get((peer, accepted[peer]))
+            accepted[peer] += 1
+            if client is not None:
+                names[entry["handler"]] = f"handler {client}"
+    return names
+
+
 def _client_order(name: str) -> tuple[int, str]:
     """``handler 2`` before ``handler 10``; handlers of unknown clients last."""
     number = name.rpartition(" ")[2]
@@ -148,7 +173,7 @@ def _client_order(name: str) -> tuple[int, str]:
 
 
 def _handler_name(entry: dict[str, Any], workers: dict[int, str]) -> str:
-    return workers.get(entry.get("peer", -1), f"handler #{entry.get('handler')}")
+    return workers.get(entry.get("handler", -1), f"handler #{entry.get('handler')}")
 
 
 def _server_events(entries: list[dict[str, Any]], workers: dict[int, str]) -> list[sut.Event]:

@@ -72,6 +72,9 @@ class ClientRecord:
     """What one client did and got: the facts the checker judges."""
 
     port: int | None = None
+    # Which of the run's connections from ``port`` this was (0 the first): the
+    # kernel may give a closed client's port to a later one.
+    connection: int = 0
     sent: bytearray = field(default_factory=bytearray)
     received: bytearray = field(default_factory=bytearray)
     # eof (the server closed), reset, gave-up (stray bytes), timeout, hung-up (by script),
@@ -97,6 +100,7 @@ def drive(script: Script, address: tuple[str, int], watcher: LogWatcher, probe: 
         return
     with sock:
         record.port = sock.getsockname()[1]
+        record.connection = watcher.connected(record.port)
         probe.record("connect", port=record.port)
         for chunk in script.chunks():
             try:
@@ -107,7 +111,7 @@ def drive(script: Script, address: tuple[str, int], watcher: LogWatcher, probe: 
                 break
             record.sent += chunk
             probe.record("send", data=display(chunk))
-            watcher.wait_read(record.port, len(record.sent), deadline)
+            watcher.wait_read((record.port, record.connection), len(record.sent), deadline)
         if script.reset:
             # Linger 0: close() sends RST at once, whatever is unsent or unread.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

@@ -12,6 +12,14 @@ up simply wait in the backlog.
 
 :class:`LogWatcher` follows the server's event log while the run goes on: how
 many bytes each connection's handler has read, which handlers have ended.
+
+A connection is known by its client's port and which of the run's connections
+from that port it is (:data:`Connection`): on loopback the kernel may give a
+later client the port of an earlier one that has closed (``tcp_tw_reuse``).
+Two connections from one port never overlap, and the server accepts them in
+the order they connected, so the k-th client to connect from port P is served
+by the handler of the k-th ``accept`` the server logged for P; past that, the
+watcher follows the handler by its number, unique in the run.
 """
 
 from __future__ import annotations
@@ -42,6 +50,10 @@ from sut.chat.server import LOOPBACK, ServerConfig, bind, serve_logged
 STOP_TIMEOUT = 3.0
 # How often a waiting client looks at the log again.
 POLL_INTERVAL = 0.0005
+
+# A client's connection: its port, and which of the run's connections from that
+# port it is (0 the first).
+Connection = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -143,52 +155,83 @@ class LogWatcher:
         self._tail = LogTail(path)
         self._server_sentinel = server.sentinel
         self._lock = threading.Lock()
-        self._read: dict[int, int] = defaultdict(int)  # peer port -> bytes its handler read
-        self._ended: set[int] = set()  # peer ports whose handler ended or was reaped
-        self._accepted: set[int] = set()
+        self._connected: dict[int, int] = defaultdict(int)  # port -> connections made from it
+        self._accepts: dict[int, list[int]] = defaultdict(list)  # peer port -> handlers, in order
+        self._read: dict[int, int] = defaultdict(int)  # handler -> bytes it read
+        self._ended: set[int] = set()  # handlers that ended, crashed or were reaped
         self._reaped: set[int] = set()
         self.ready = False
 
-    def _poll(self) -> None:
+    def connected(self, port: int) -> int:
+        """Note a client's new connection from ``port``; which of the run's connections
+        from that port it is (0 the first).
+
+        Call it as soon as the connection is up, before it can close: the kernel
+        gives a port again only once its last connection is closed, so then the
+        connections from one port count in the order they connected.
+        """
         with self._lock:
-            for entry in self._tail.poll():
-                event, peer = entry["event"], entry.get("peer")
-                if event == "ready":
-                    self.ready = True
-                elif peer is None:
-                    continue
-                elif event == "recv":
-                    self._read[peer] += entry["n"]
-                elif event == "accept":
-                    self._accepted.add(peer)
-                elif event in ("end", "crash", "reap"):
-                    self._ended.add(peer)
-                    if event == "reap":
-                        self._reaped.add(peer)
+            ordinal = self._connected[port]
+            self._connected[port] += 1
+            return ordinal
+
+    def _poll(self) -> None:
+        """Take in the entries added to the log since the last poll (the lock held)."""
+        for entry in self._tail.poll():
+            event, handler = entry["event"], entry.get("handler")
+            if event == "ready":
+                self.ready = True
+            elif handler is None:
+                continue
+            elif event == "recv":
+                self._read[handler] += entry["n"]
+            elif event == "accept":
+                self._accepts[entry["peer"]].append(handler)
+            elif event in ("end", "crash", "reap"):
+                self._ended.add(handler)
+                if event == "reap":
+                    self._reaped.add(handler)
+
+    def _handler(self, connection: Connection) -> int | None:
+        """The number of the handler that took ``connection``; None before it was accepted."""
+        port, ordinal = connection
+        accepts = self._accepts.get(port, [])
+        return accepts[ordinal] if ordinal < len(accepts) else None
 
     def _until(self, done: Callable[[], bool], deadline: float) -> bool:
         while True:
-            self._poll()
-            if done():
-                return True
+            # Judged under the lock: another client's thread may be reading the log.
+            with self._lock:
+                self._poll()
+                if done():
+                    return True
             if multiprocessing.connection.wait([self._server_sentinel], 0):
                 return False  # the server is gone: nothing more will happen
             if time.monotonic() >= deadline:
                 return False
             time.sleep(POLL_INTERVAL)
 
-    def wait_read(self, peer: int, total: int, deadline: float) -> bool:
-        """Wait until the handler of ``peer`` has read ``total`` bytes, or has ended."""
-        return self._until(lambda: self._read[peer] >= total or peer in self._ended, deadline)
+    def _has_read(self, connection: Connection, total: int) -> bool:
+        handler = self._handler(connection)
+        return handler is not None and (self._read[handler] >= total or handler in self._ended)
+
+    def wait_read(self, connection: Connection, total: int, deadline: float) -> bool:
+        """Wait until the handler of ``connection`` has read ``total`` bytes, or has ended."""
+        return self._until(lambda: self._has_read(connection, total), deadline)
 
     def wait_ready(self, deadline: float) -> bool:
         """Wait until the server handles its signals (stopping it before would just kill it)."""
         return self._until(lambda: self.ready, deadline)
 
-    def wait_reaped(self, peers: set[int], deadline: float) -> bool:
-        """Wait until the server has served the connections from ``peers`` and reaped their
-        handlers, and every other handler it started."""
-        return self._until(lambda: (peers | self._accepted) <= self._reaped, deadline)
+    def _all_reaped(self, connections: set[Connection]) -> bool:
+        handlers = {self._handler(connection) for connection in connections}
+        accepted = {handler for accepts in self._accepts.values() for handler in accepts}
+        return None not in handlers and (handlers | accepted) <= self._reaped
+
+    def wait_reaped(self, connections: set[Connection], deadline: float) -> bool:
+        """Wait until the server has served ``connections`` and reaped their handlers, and
+        every other handler it started."""
+        return self._until(lambda: self._all_reaped(connections), deadline)
 
     def close(self) -> None:
         self._tail.close()
