@@ -67,6 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parse(argv)
         perform: Callable[[argparse.Namespace], int] = args.perform
         code = perform(args)
+        lifetime.pay_owed_stop()  # one that came as the command ended is not lost
     except (UsageError, ValueError) as exc:
         print(f"sut: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -13,10 +13,15 @@ group once the worker itself is gone, and :func:`signals_held` defers SIGINT,
 SIGTERM and SIGHUP while a run cleans up (a second Ctrl-C must not leave
 half the workers running). :func:`stopping_on_signals` makes SIGTERM and
 SIGHUP stop a command the way Ctrl-C does, by an exception that runs every
-cleanup on its way out. A stop that comes while a finalizer runs (one of
-multiprocessing's, as a semaphore is collected) is not raised there - Python
-would print it as "Exception ignored" and go on, the command with it - but
-owed, and :func:`pay_owed_stop` raises it where the run takes its next step.
+cleanup on its way out. A stop that comes while a finalizer or a weakref
+callback runs (one of multiprocessing's, as a semaphore is collected) is not
+raised there - Python would print it as "Exception ignored" and go on, the
+command with it - nor just after multiprocessing reaped a child and before it
+noted its exit code (the child would count as running forever, and could not
+be closed): it is owed, and :func:`pay_owed_stop` raises it where the run
+takes its next step, or the command ends. One raised where Python drops it
+anyway (a callback this module does not recognize) is caught on its way to
+``sys.unraisablehook`` and owed the same way.
 
 Linux-specific calls are made where they exist and skipped elsewhere: there
 the run's deadline and ``daemon`` processes remain the guards.
@@ -29,12 +34,14 @@ import functools
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from sut import orphans
 from sut.engine import stall
@@ -158,14 +165,16 @@ stopped_by: int | None = None
 
 # A stop that came inside a finalizer, not raised yet (see _stop).
 _owed: int | None = None
+# The unraisable hook before ours (see stopping_on_signals).
+_previous_hook: Callable[[Any], object] = sys.unraisablehook
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
     global stopped_by, _owed
     if signum != signal.SIGINT:
         stopped_by = signum
-    if _in_finalizer(frame):
-        _owed = signum  # raised here, it would be lost, and the cleanup cut short
+    if _in_finalizer(frame) or _noting_an_exit(frame):
+        _owed = signum  # raised here, it would be lost, or a reaped child forgotten
         return
     _raise_stop(signum)
 
@@ -175,15 +184,36 @@ def _raise_stop(signum: int) -> None:
 
 
 def _in_finalizer(frame: FrameType | None) -> bool:
-    """Whether ``frame`` runs inside a ``__del__`` or a finalizer callback, where an
-    exception is printed as "Exception ignored" and dropped."""
+    """Whether ``frame`` runs inside a ``__del__``, a finalizer or a weakref callback
+    (``weakref``'s own, as a WeakValueDictionary's entry goes), where an exception is
+    printed as "Exception ignored" and dropped."""
     while frame is not None:
-        name = frame.f_code.co_name
-        if name == "__del__" or (name == "__call__" and frame.f_globals.get("__name__")
-                                 in ("multiprocessing.util", "weakref")):
+        name, module = frame.f_code.co_name, frame.f_globals.get("__name__")
+        if name == "__del__" or module == "weakref" or (
+                name == "__call__" and module == "multiprocessing.util"):
             return True
         frame = frame.f_back
     return False
+
+
+def _noting_an_exit(frame: FrameType | None) -> bool:
+    """Whether ``frame`` is multiprocessing asking a child's exit code: between the
+    wait that reaps the child and the line that notes its code, a stop would leave
+    the child reaped and its exit code unknown for good."""
+    return frame is not None and frame.f_code.co_name == "poll" and frame.f_globals.get(
+        "__name__") in ("multiprocessing.popen_fork", "multiprocessing.popen_forkserver")
+
+
+def _owe_dropped_stop(unraisable: Any) -> None:
+    """``sys.unraisablehook``: a stop raised where Python drops it is owed instead."""
+    global _owed
+    exc = unraisable.exc_value
+    if isinstance(exc, Stopped):
+        _owed = exc.signum
+    elif isinstance(exc, KeyboardInterrupt):
+        _owed = signal.SIGINT
+    else:
+        _previous_hook(unraisable)
 
 
 def pay_owed_stop() -> None:
@@ -198,6 +228,9 @@ def pay_owed_stop() -> None:
 def stopping_on_signals() -> None:
     """Make SIGTERM and SIGHUP raise :class:`Stopped` in this (main) process, and
     SIGINT :class:`KeyboardInterrupt` - each at once, or owed if it came in a
-    finalizer."""
+    finalizer (see the module docstring)."""
+    global _previous_hook
     for signum in DEFERRED:
         signal.signal(signum, _stop)
+    if sys.unraisablehook is not _owe_dropped_stop:
+        _previous_hook, sys.unraisablehook = sys.unraisablehook, _owe_dropped_stop
