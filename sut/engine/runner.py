@@ -42,6 +42,7 @@ import sys
 import tempfile
 import time
 import traceback
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
@@ -211,8 +212,14 @@ class Run:
         self.unseen = [unseen] if unseen else []
         try:
             lifetime.sweep_once()
-            self.workdir = Path(tempfile.mkdtemp(prefix=lifetime.folder_prefix(scenario),
-                                                 dir=lifetime.runs_folder()))
+            # The folder goes with the run, however it ends: closed, or - if a stop
+            # came before a `with` could hold it - when the run is collected, or at the
+            # latest as this process exits. Held, a stop cannot come in between.
+            with lifetime.signals_held():
+                self.workdir = Path(tempfile.mkdtemp(prefix=lifetime.folder_prefix(scenario),
+                                                     dir=lifetime.runs_folder()))
+                self._remove_folder = weakref.finalize(self, shutil.rmtree, str(self.workdir),
+                                                       ignore_errors=True)
         except OSError as exc:
             raise HarnessFailure(f"no folder for the run: {exc.strerror or exc}") from None
         self._began = time.monotonic()
@@ -227,7 +234,7 @@ class Run:
             try:
                 self._coordinate(self.mode)
             except BaseException:
-                shutil.rmtree(self.workdir, ignore_errors=True)  # no `with` to close it
+                self._remove_folder()  # no `with` to close it
                 raise
 
     @property
@@ -562,4 +569,4 @@ class Run:
                 self._coordinator.close()
             self.backend.close()
         finally:
-            shutil.rmtree(self.workdir, ignore_errors=True)
+            self._remove_folder()

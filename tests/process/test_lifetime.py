@@ -3,6 +3,7 @@ errors of the run, never verdicts on the program."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -149,3 +150,23 @@ def test_no_process_to_be_had_is_an_error_of_the_run(monkeypatch: pytest.MonkeyP
             pytest.raises(HarnessFailure, match=r"^a could not be started: Resource "
                                                 r"temporarily unavailable$"):
         run.spawn("a", workers.steps, 1)
+
+
+def test_a_run_never_closed_leaves_no_folder_once_it_is_dropped() -> None:
+    # A stop that comes between a run's making and the `with` that would close it.
+    run = Run(Backend("fork"), "test", "dropped", {})
+    folder = run.workdir
+    assert folder.is_dir()
+    del run
+    assert not folder.exists()
+
+
+def test_a_run_never_closed_leaves_no_folder_when_its_process_exits(tmp_path: Path) -> None:
+    code = ("from sut.engine import Backend, Run\n"
+            "run = Run(Backend('fork'), 'test', 'kept', {})\n"
+            "print(run.workdir)")
+    made = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True, env={**os.environ, "TMPDIR": str(tmp_path)})
+    folder = Path(made.stdout.strip())
+    assert folder.parent == tmp_path
+    assert not folder.exists()
