@@ -39,7 +39,6 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -50,7 +49,7 @@ from sut.chat.handlers import Handler, framed, tutorial
 from sut.chat.protocol import NEWLINE, display, expected_replies
 from sut.chat.server import ServerConfig
 from sut.scenarios.chat.driver import STRAY_LIMIT, ClientRecord, drive
-from sut.scenarios.chat.harness import STOP_TIMEOUT, LogWatcher, ServerExit, ServerProcess
+from sut.scenarios.chat.harness import STOP_TIMEOUT, Accepts, LogWatcher, ServerExit, ServerProcess
 from sut.scenarios.chat.params import Params as Params
 
 # After the client threads are done, how much longer they may take to return.
@@ -147,23 +146,13 @@ def _handler_names(records: list[ClientRecord],
     """Each handler's name by its number: ``handler i`` for the one that took client i.
 
     A port alone does not say whose a connection was: the kernel may give a
-    closed client's port to a later client of the run. But connections from one
-    port never overlap, and the server accepts them in the order they came, so
-    the k-th client to connect from port P (its ``connection``) was served by
-    the handler of the k-th accept the server logged from P.
+    closed client's port to a later client of the run; :class:`Accepts` pairs them.
     """
-    clients = {(record.port, record.connection): i for i, record in enumerate(records)
-               if record.port is not None}
-    accepted: dict[int, int] = defaultdict(int)  # peer port -> its accepts so far
-    names = {}
+    accepts = Accepts()
     for entry in entries:
-        if entry["who"] == SERVER and entry["event"] == ACCEPT:
-            peer = entry["peer"]
-            client = clients.get((peer, accepted[peer]))
-            accepted[peer] += 1
-            if client is not None:
-                names[entry["handler"]] = f"handler {client}"
-    return names
+        accepts.note(entry)
+    return {handler: f"handler {i}" for i, record in enumerate(records) if record.port is not None
+            and (handler := accepts.handler((record.port, record.connection))) is not None}
 
 
 def _client_order(name: str) -> tuple[int, str]:

@@ -39,6 +39,7 @@ from dataclasses import dataclass, replace
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import sut
 from sut.chat import eventlog
@@ -148,6 +149,30 @@ class ServerProcess:
         self.process.close()
 
 
+class Accepts:
+    """The handlers the server started, each by the connection it took: the k-th client
+    to connect from port P is served by the handler of the k-th ``accept`` from P (see
+    the module docstring)."""
+
+    def __init__(self) -> None:
+        self._by_port: dict[int, list[int]] = defaultdict(list)  # peer port -> handlers
+
+    def note(self, entry: dict[str, Any]) -> None:
+        """Take in one entry of the server's log (only an ``accept`` counts)."""
+        if entry["event"] == "accept":
+            self._by_port[entry["peer"]].append(entry["handler"])
+
+    def handler(self, connection: Connection) -> int | None:
+        """The number of the handler that took ``connection``; None before it was accepted."""
+        port, ordinal = connection
+        handlers = self._by_port.get(port, [])
+        return handlers[ordinal] if ordinal < len(handlers) else None
+
+    def handlers(self) -> set[int]:
+        """Every handler accepted so far."""
+        return {handler for handlers in self._by_port.values() for handler in handlers}
+
+
 class LogWatcher:
     """What the server's log says so far, shared by the threads that drive the clients."""
 
@@ -156,7 +181,7 @@ class LogWatcher:
         self._server_sentinel = server.sentinel
         self._lock = threading.Lock()
         self._connected: dict[int, int] = defaultdict(int)  # port -> connections made from it
-        self._accepts: dict[int, list[int]] = defaultdict(list)  # peer port -> handlers, in order
+        self._accepts = Accepts()
         self._read: dict[int, int] = defaultdict(int)  # handler -> bytes it read
         self._ended: set[int] = set()  # handlers that ended, crashed or were reaped
         self._reaped: set[int] = set()
@@ -186,17 +211,11 @@ class LogWatcher:
             elif event == "recv":
                 self._read[handler] += entry["n"]
             elif event == "accept":
-                self._accepts[entry["peer"]].append(handler)
+                self._accepts.note(entry)
             elif event in ("end", "crash", "reap"):
                 self._ended.add(handler)
                 if event == "reap":
                     self._reaped.add(handler)
-
-    def _handler(self, connection: Connection) -> int | None:
-        """The number of the handler that took ``connection``; None before it was accepted."""
-        port, ordinal = connection
-        accepts = self._accepts.get(port, [])
-        return accepts[ordinal] if ordinal < len(accepts) else None
 
     def _until(self, done: Callable[[], bool], deadline: float) -> bool:
         while True:
@@ -212,7 +231,7 @@ class LogWatcher:
             time.sleep(POLL_INTERVAL)
 
     def _has_read(self, connection: Connection, total: int) -> bool:
-        handler = self._handler(connection)
+        handler = self._accepts.handler(connection)
         return handler is not None and (self._read[handler] >= total or handler in self._ended)
 
     def wait_read(self, connection: Connection, total: int, deadline: float) -> bool:
@@ -224,9 +243,8 @@ class LogWatcher:
         return self._until(lambda: self.ready, deadline)
 
     def _all_reaped(self, connections: set[Connection]) -> bool:
-        handlers = {self._handler(connection) for connection in connections}
-        accepted = {handler for accepts in self._accepts.values() for handler in accepts}
-        return None not in handlers and (handlers | accepted) <= self._reaped
+        handlers = {self._accepts.handler(connection) for connection in connections}
+        return None not in handlers and (handlers | self._accepts.handlers()) <= self._reaped
 
     def wait_reaped(self, connections: set[Connection], deadline: float) -> bool:
         """Wait until the server has served ``connections`` and reaped their handlers, and
