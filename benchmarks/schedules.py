@@ -4,7 +4,8 @@ For every minimal counterexample the suite pins (tests/pinned/minima.py): the
 time and the number of runs the Hypothesis search takes to it (under one
 start method), checked to end on the pinned minimum. For every configuration
 of a correct variant the suite pins: the time and the number of
-interleavings to explore every one, checked against the pinned count.
+interleavings to explore every one, checked against the pinned count - in
+one job, and in as many as this process has cores (``explore --jobs``).
 Everything runs in this one process, one after the other, so the numbers
 compare with each other; print them as a Markdown table.
 
@@ -20,6 +21,7 @@ import time
 from typing import Any
 
 import sut
+from sut.drive.ahead import usable_cores
 from sut.drive.explore import Exploration, explore
 from sut.drive.hunt import Found, Target, hunt
 from sut.engine import START_METHODS, Result, Violation, default_start_method
@@ -74,25 +76,26 @@ def _within(seconds: list[float], budget: float, what: str) -> str:
             f"{max(seconds, default=0.0):.2f} s).")
 
 
-def _explored(explored: Explored, start_method: str) -> tuple[str, int, float]:
-    """The row of one exploration, timed, once checked against the count the suite pins;
-    its participants; its seconds."""
+def _explored(explored: Explored, start_method: str,
+              jobs: int) -> tuple[str, int, tuple[float, float]]:
+    """The row of one exploration, timed in one job and in ``jobs``, each checked against
+    the count the suite pins; its participants; its seconds in one job and in ``jobs``."""
     scenario = sut.get(explored.scenario)
-    shape: list[Result] = []
 
     def evaluate(schedule: tuple[int, ...]) -> tuple[Result, list[Violation]]:
-        result, violations = scenario.evaluate(explored.params, explored.variant,
-                                               start_method=start_method, schedule=schedule)
-        shape.append(result)
-        return result, violations
+        return scenario.evaluate(explored.params, explored.variant, start_method=start_method,
+                                 schedule=schedule)
 
-    began = time.monotonic()
-    exploration = explore(evaluate)
-    took = time.monotonic() - began
-    _check(explored, exploration)
-    participants = max(_participants(result) for result in shape)
+    took = []
+    for each in (1, jobs):
+        began = time.monotonic()
+        exploration = explore(evaluate, jobs=each)
+        took.append(time.monotonic() - began)
+        _check(explored, exploration)
+    participants = _participants(evaluate(())[0])
     return (f"| {explored.scenario} | {explored.variant} | {_shown(explored.params)} | "
-            f"{participants} | {exploration.runs} | {took:.2f} s |", participants, took)
+            f"{participants} | {exploration.runs} | {took[0]:.2f} s | {took[1]:.2f} s |",
+            participants, (took[0], took[1]))
 
 
 def _check(explored: Explored, exploration: Exploration) -> None:
@@ -105,17 +108,23 @@ def _check(explored: Explored, exploration: Exploration) -> None:
 
 
 def exhaustive(start_method: str) -> list[str]:
-    """Every exploration the suite pins, timed one by one."""
-    rows = ["| scenario | variant | configuration | participants | interleavings | time |",
-            "|---|---|---|---:|---:|---:|"]
-    three = []
+    """Every exploration the suite pins, timed one by one: in one job, and in as many as
+    this process has cores."""
+    jobs = usable_cores()
+    rows = ["| scenario | variant | configuration | participants | interleavings | time, "
+            f"1 job | time, {jobs} jobs |", "|---|---|---|---:|---:|---:|---:|"]
+    alone, helped = [], []
     for explored in EXPLORED:
-        row, participants, took = _explored(explored, start_method)
+        row, participants, took = _explored(explored, start_method, jobs)
         rows.append(row)
         if participants == 3:
-            three.append(took)
+            alone.append(took[0])
+            helped.append(took[1])
         print(rows[-1], file=sys.stderr, flush=True)
-    return [*rows, "", _within(three, EXPLORATION_BUDGET, "explorations of 3 participants")]
+    return [*rows, "",
+            _within(alone, EXPLORATION_BUDGET, "explorations of 3 participants in 1 job"),
+            _within(helped, EXPLORATION_BUDGET,
+                    f"explorations of 3 participants in {jobs} jobs")]
 
 
 def _shown(params: Any) -> str:

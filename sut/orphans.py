@@ -19,8 +19,8 @@ import sys
 _PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent(parent: int) -> None:
-    """Have the kernel SIGKILL this process when its parent dies; exit at once if
+def die_with_parent(parent: int, signum: int = signal.SIGKILL) -> None:
+    """Have the kernel send ``signum`` to this process when its parent dies; exit at once if
     ``parent`` - the pid of the process that started it - is gone already (it died
     before the request was made).
 
@@ -30,7 +30,7 @@ def die_with_parent(parent: int) -> None:
     """
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0)
     if os.getppid() != parent and not alive(parent):
         os._exit(1)
 
@@ -68,3 +68,15 @@ def release_fork_server() -> None:
         with contextlib.suppress(OSError):
             os.close(alive)
         fork_server._forkserver_alive_fd = None  # type: ignore[union-attr]
+
+
+def forget_fork_server() -> None:
+    """In a process forked from one that started a fork server: let go of that server
+    (:func:`release_fork_server`) and forget it - it is not this process's child, so
+    this process cannot use it - so that the first start by forkserver here launches
+    a fork server of its own."""
+    release_fork_server()
+    fork_server = getattr(multiprocessing.forkserver, "_forkserver", None)
+    if fork_server is not None and hasattr(fork_server, "_forkserver_pid"):
+        fork_server._forkserver_pid = None
+        fork_server._forkserver_address = None

@@ -12,6 +12,7 @@ from typing import Any
 
 from sut.cli import common
 from sut.cli.running import chosen, report, result_json
+from sut.drive.ahead import usable_cores
 from sut.drive.explore import MAX_RUNS, Exploration
 from sut.drive.hunt import unscheduled
 from sut.engine.coordinator import format_schedule
@@ -20,6 +21,8 @@ from sut.report.prove import interleavings
 
 # The most interleavings `--max-runs` may ask for: at a few runs a second, days.
 MOST_RUNS = 1_000_000
+# The most runs `--jobs` may make at once (each is a process and its workers).
+MOST_JOBS = 64
 
 
 class _Progress:
@@ -46,6 +49,11 @@ def _options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--max-runs", type=common.whole("--max-runs", low=1, high=MOST_RUNS),
                          default=MAX_RUNS, help=f"stop after this many interleavings, at most "
                                                 f"{MOST_RUNS} (default: %(default)s)")
+    command.add_argument("--jobs", type=common.whole("--jobs", low=1, high=MOST_JOBS),
+                         default=min(usable_cores(), MOST_JOBS),
+                         help=f"runs made at once, 1 to {MOST_JOBS}; the same interleavings "
+                              "are explored and counted whatever it is (default: the cores "
+                              "this process may use, %(default)s here)")
     common.json_option(command)
 
 
@@ -58,7 +66,7 @@ def _explore(args: argparse.Namespace) -> int:
     began = time.monotonic()
     exploration = interleavings(scenario, variant.name, params, start_method=args.start_method,
                                 timeout=args.timeout, max_runs=args.max_runs,
-                                progress=progress)
+                                progress=progress, jobs=args.jobs)
     progress.done()
     took = time.monotonic() - began
     if args.json:

@@ -19,6 +19,10 @@ with no other step between them, the second look sees what the first saw.
 Arrivals at a barrier are no decisions at all (the coordinator takes them at
 once: their order changes nothing).
 
+With ``jobs`` above 1, helper processes run waiting prefixes ahead of the
+search (:mod:`sut.drive.ahead`): the same runs, counted and found alike, on
+more cores.
+
 Example:
     exploration = explore(lambda schedule: scenario.evaluate(..., schedule=schedule))
     print(exploration.runs, exploration.violating)
@@ -29,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sut.drive.ahead import Ahead
 from sut.engine.coordinator import MAIN, Step, fingerprinting
 from sut.engine.result import Result, Violation
 
@@ -56,15 +61,32 @@ class Exploration:
 
 def explore(evaluate: Evaluate, *, max_runs: int = MAX_RUNS, cache: bool = True,
             progress: Callable[[int, int], None] | None = None,
-            until_first: bool = False) -> Exploration:
+            until_first: bool = False, jobs: int = 1) -> Exploration:
     """Run ``evaluate`` on every distinct interleaving; see the module docstring.
 
     ``evaluate(schedule)`` runs the configuration by ``schedule`` and checks
     it. ``progress(runs, left)`` is called after every run. ``until_first``
-    stops at the first violating run: for asking whether any breaks.
+    stops at the first violating run: for asking whether any breaks. ``jobs``
+    runs go on at once; above 1, ``evaluate`` is also called in processes
+    forked from this one, so it must not count on side effects of its own.
     """
     if max_runs < 1:
         raise ValueError(f"max_runs must be at least 1, got {max_runs}")
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+
+    def fingerprinted(prefix: tuple[int, ...]) -> tuple[Result, list[Violation]]:
+        with fingerprinting():
+            return evaluate(prefix)
+
+    with Ahead(fingerprinted, helpers=jobs - 1) as ahead:
+        return _search(ahead, max_runs=max_runs, cache=cache, progress=progress,
+                       until_first=until_first)
+
+
+def _search(ahead: Ahead, *, max_runs: int, cache: bool,
+            progress: Callable[[int, int], None] | None, until_first: bool) -> Exploration:
+    """The depth-first search of :func:`explore`, its runs made by ``ahead``."""
     todo: list[tuple[int, ...]] = [()]
     runs = violating = 0
     first = None
@@ -73,8 +95,7 @@ def explore(evaluate: Evaluate, *, max_runs: int = MAX_RUNS, cache: bool = True,
     assumed: set[str] = set()
     while todo and runs < max_runs and not (until_first and violating):
         prefix = todo.pop()
-        with fingerprinting():
-            result, violations = evaluate(prefix)
+        result, violations = ahead.run(prefix, todo)
         runs += 1
         unpruned = unpruned or result.unseen or unfingerprinted(result)
         assumed.update(result.assumed)

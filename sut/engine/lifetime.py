@@ -73,6 +73,21 @@ def bind_to_runner(runner: int) -> None:
     orphans.die_with_parent(runner)
 
 
+def become_helper(parent: int) -> None:
+    """In a process forked from ``parent`` to make runs for it (an exploration's helper):
+    stop as a command does - each run cleaning up - on SIGINT, SIGTERM or SIGHUP, and
+    when ``parent`` dies; start workers by forkserver through a fork server of its own.
+
+    It starts with those signals held (``parent`` forks it inside :func:`signals_held`).
+    """
+    global stopped_by, _owed
+    stopped_by = _owed = None
+    stopping_on_signals()
+    orphans.die_with_parent(parent, signal.SIGTERM)
+    orphans.forget_fork_server()
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, DEFERRED)
+
+
 def stop_group(leader: int) -> None:
     """Kill what is left of the process group ``leader`` led - processes a worker
     started that outlived it - and wait (bounded) for them to be gone.

@@ -100,10 +100,12 @@ def counterexample(scenario: Scenario, variant: str, *, start_method: str = SEAR
 def interleavings(scenario: Scenario, variant: str, params: Any, *,
                   start_method: str = SEARCH_METHOD, timeout: float = DEFAULT_TIMEOUT,
                   max_runs: int = MAX_RUNS, until_first: bool = False,
-                  progress: Callable[[int, int], None] | None = None) -> Exploration:
+                  progress: Callable[[int, int], None] | None = None,
+                  jobs: int = 1) -> Exploration:
     """Run ``variant`` with ``params`` in every interleaving (each distinct state once);
     ``Exploration.complete`` says whether all were run within ``max_runs``.
-    ``progress(runs, left)`` is called after every run.
+    ``progress(runs, left)`` is called after every run; ``jobs`` runs go on at once
+    (the same interleavings are explored, on more cores).
 
     Raises:
         ValueError: an unknown variant, or a scenario with no schedule mode (from
@@ -111,7 +113,7 @@ def interleavings(scenario: Scenario, variant: str, params: Any, *,
     """
     return explore(lambda schedule: scenario.evaluate(params, variant, start_method=start_method,
                                                       timeout=timeout, schedule=schedule),
-                   max_runs=max_runs, until_first=until_first, progress=progress)
+                   max_runs=max_runs, until_first=until_first, progress=progress, jobs=jobs)
 
 
 def replay(scenario: Scenario, variant: str, params: Any, schedule: Sequence[int], *,

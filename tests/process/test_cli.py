@@ -151,6 +151,21 @@ def test_explore_counts_every_interleaving_and_shows_the_first_violation() -> No
     assert "replay: python -m sut run ticket --variant unlocked" in shown.stdout
 
 
+def test_explore_in_jobs_explores_and_finds_what_one_job_does(capsys) -> None:
+    found = []
+    for jobs in ("1", "3"):
+        assert main(["explore", "ticket", "--variant", "unlocked", "buyers=2", "tickets=1",
+                     "--jobs", jobs, "--json"]) == 1
+        document = json.loads(capsys.readouterr().out)
+        first = document.pop("first")  # a run, with its times: the same but for those
+        del document["seconds"]
+        steps = [{key: value for key, value in step.items() if key != "t_ns"}
+                 for step in first["steps"]]
+        found.append((document, first["schedule"], steps, first["violations"]))
+    assert found[0] == found[1]
+    assert (found[0][0]["runs"], found[0][0]["violating"]) == (18, 11)
+
+
 def test_explore_of_a_correct_variant_holds_and_exits_0(capsys) -> None:
     assert main(["explore", "ktv", "--variant", "semaphore", "people=2", "rooms=1",
                  "--json"]) == 0

@@ -46,3 +46,23 @@ def test_the_cached_exploration_finds_exactly_the_outcomes_of_the_full_one(
     full = _outcomes(program, cache=False)
     assume(full is not None)  # a program too big to run every interleaving of
     assert _outcomes(program, cache=True) == full
+
+
+def _path(program: Program, jobs: int) -> tuple[list[tuple[int, int]], tuple[object, ...]]:
+    """The path an exploration of ``program`` takes in ``jobs`` (the stack's size after
+    each run), and what it counts."""
+    path: list[tuple[int, int]] = []
+    exploration = explore(lambda schedule: (random_programs.run(program, schedule), []),
+                          max_runs=MAX_RUNS, jobs=jobs,
+                          progress=lambda runs, left: path.append((runs, left)))
+    return path, (exploration.runs, exploration.complete, exploration.unpruned)
+
+
+@pytest.mark.timeout(1800 if THOROUGH else 300)
+@settings(max_examples=EXAMPLES)
+@given(random_programs.programs(**SIZE))
+def test_runs_made_ahead_by_helpers_take_the_exploration_down_the_same_path(
+        program: Program) -> None:
+    # A helper's run must be the run this process would have made: the same fingerprints,
+    # else the state cache prunes elsewhere and the path (or the count) differs.
+    assert _path(program, jobs=3) == _path(program, jobs=1)
