@@ -136,7 +136,7 @@ def _schedules_about() -> str:
             "to it (the benchmark fails if the search no longer ends on the pinned minimum). "
             "Then every interleaving of a configuration of 2 and of 3 participants (main counts "
             "when it takes part) of each correct variant: how many, and how long - in one job, "
-            "and in as many as the machine has cores (`explore --jobs`: helper processes run "
+            "and in `explore`'s default of two jobs per core (`--jobs`: helper processes run "
             "the interleavings the search comes to later; the count is the same).")
 
 

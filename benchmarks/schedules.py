@@ -5,7 +5,7 @@ time and the number of runs the Hypothesis search takes to it (under one
 start method), checked to end on the pinned minimum. For every configuration
 of a correct variant the suite pins: the time and the number of
 interleavings to explore every one, checked against the pinned count - in
-one job, and in as many as this process has cores (``explore --jobs``).
+one job, and in ``explore``'s default number (two per core).
 Everything runs in this one process, one after the other, so the numbers
 compare with each other; print them as a Markdown table.
 
@@ -21,7 +21,7 @@ import time
 from typing import Any
 
 import sut
-from sut.drive.ahead import usable_cores
+from sut.drive.ahead import default_jobs
 from sut.drive.explore import Exploration, explore
 from sut.drive.hunt import Found, Target, hunt
 from sut.engine import START_METHODS, Result, Violation, default_start_method
@@ -108,9 +108,9 @@ def _check(explored: Explored, exploration: Exploration) -> None:
 
 
 def exhaustive(start_method: str) -> list[str]:
-    """Every exploration the suite pins, timed one by one: in one job, and in as many as
-    this process has cores."""
-    jobs = usable_cores()
+    """Every exploration the suite pins, timed one by one: in one job, and in ``explore``'s
+    default number of jobs (two per core)."""
+    jobs = default_jobs()
     rows = ["| scenario | variant | configuration | participants | interleavings | time, "
             f"1 job | time, {jobs} jobs |", "|---|---|---|---:|---:|---:|---:|"]
     alone, helped = [], []

@@ -12,7 +12,7 @@ from typing import Any
 
 from sut.cli import common
 from sut.cli.running import chosen, report, result_json
-from sut.drive.ahead import usable_cores
+from sut.drive.ahead import default_jobs
 from sut.drive.explore import MAX_RUNS, Exploration
 from sut.drive.hunt import unscheduled
 from sut.engine.coordinator import format_schedule
@@ -50,10 +50,10 @@ def _options(command: argparse.ArgumentParser) -> None:
                          default=MAX_RUNS, help=f"stop after this many interleavings, at most "
                                                 f"{MOST_RUNS} (default: %(default)s)")
     command.add_argument("--jobs", type=common.whole("--jobs", low=1, high=MOST_JOBS),
-                         default=min(usable_cores(), MOST_JOBS),
+                         default=min(default_jobs(), MOST_JOBS),
                          help=f"runs made at once, 1 to {MOST_JOBS}; the same interleavings "
-                              "are explored and counted whatever it is (default: the cores "
-                              "this process may use, %(default)s here)")
+                              "are explored and counted whatever it is (default: two per "
+                              "core this process may use, %(default)s here)")
     common.json_option(command)
 
 

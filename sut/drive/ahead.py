@@ -55,12 +55,19 @@ PATIENCE = 600.0
 _STOP_WITHIN = 10.0
 
 
-def usable_cores() -> int:
-    """The cores this process may run on: how many runs can go on at once."""
+def _cores() -> int:
+    """The cores this process may run on."""
     try:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         return os.cpu_count() or 1
+
+
+def default_jobs() -> int:
+    """How many runs an exploration makes at once by default: two per core, since a
+    run spends much of its time waiting - for its processes to start, answer and end
+    (on 2 cores, 3-4 jobs explore 10-20% faster than 2)."""
+    return 2 * _cores()
 
 
 @dataclass

@@ -20,7 +20,7 @@ import sut
 from benchmarks import __main__ as benchmarks_main
 from sut import cli
 from sut.cli.exploring import MOST_JOBS
-from sut.drive.ahead import usable_cores
+from sut.drive.ahead import default_jobs
 from sut.engine import default_start_method
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,8 +135,8 @@ def test_cli_doc_options_exist_with_their_defaults() -> None:
                     assert real in (None, False), f"{where} defaults to {real!r}, not nothing"
                 elif default == "the platform's":
                     assert real == default_start_method(), f"{where} defaults to {real!r}"
-                elif default == "the cores the process may use":
-                    assert real == min(usable_cores(), MOST_JOBS), f"{where} defaults to {real!r}"
+                elif default == "two per core the process may use":
+                    assert real == min(default_jobs(), MOST_JOBS), f"{where} defaults to {real!r}"
                 else:
                     literal = default.strip("`")
                     if isinstance(real, int | float):
