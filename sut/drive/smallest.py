@@ -92,24 +92,51 @@ class Smallest:
 class _Runs:
     """``evaluate``, remembering every run by its schedule: a run is a function of its
     schedule, so none is run twice. A configuration's run by the default schedule
-    counts the processes it starts, and is its exploration's first run."""
+    counts the processes it starts, and is its exploration's first run.
+
+    A relative schedule is the same run as another when it picks the same worker at
+    every decision that run made: its entry at decision i (0 past its end) modulo the
+    number of workers that could go on there. A search draws many such twins (entries
+    past the last decision, or naming one of 3 workers where 2 could go on); they are
+    answered by the run already made.
+    """
 
     def __init__(self, evaluate: Evaluate) -> None:
         self._evaluate = evaluate
         self._runs: dict[Hashable, Run] = {}
+        self._picks: dict[Any, list[tuple[tuple[int, ...], Run]]] = {}  # by params
 
     def __call__(self, params: Any, schedule: Schedule) -> Run:
         key = _key(params, schedule)
+        known = self._runs.get(key)
+        if known is None and schedule.relative:
+            known = self._twin(params, schedule.schedule)
         # An exploration compares fingerprints: a search's run, which took none, will not do.
-        if key not in self._runs or (fingerprinted() and unfingerprinted(self._runs[key][0])):
-            self._runs[key] = run = self._evaluate(params, schedule)
-            if run[0].schedule == ():  # the shortest schedule that replays it: the default's
-                self._runs[_key(params, Schedule())] = run
-        return self._runs[key]
+        if known is None or (fingerprinted() and unfingerprinted(known[0])):
+            known = self._evaluate(params, schedule)
+            if known[0].schedule == ():  # the shortest schedule that replays it: the default's
+                self._runs[_key(params, Schedule())] = known
+            if schedule.relative:
+                self._picks.setdefault(params, []).append(
+                    (_picks(schedule.schedule, known[0]), known))
+        self._runs[key] = known
+        return known
+
+    def _twin(self, params: Any, entries: tuple[int, ...]) -> Run | None:
+        """A run made by a relative schedule that picks as ``entries`` do, if any."""
+        return next((run for picks, run in self._picks.get(params, ())
+                     if _picks(entries, run[0]) == picks), None)
 
     def processes(self, params: Any) -> int:
         """How many processes a run of ``params`` starts (by the default schedule)."""
         return len(self(params, Schedule())[0].workers)
+
+
+def _picks(entries: tuple[int, ...], result: Result) -> tuple[int, ...]:
+    """What relative ``entries`` pick at each decision of ``result``: which of the workers
+    that could go on there (the entry, 0 past the end, modulo their number)."""
+    return tuple((entries[i] if i < len(entries) else 0) % len(step.choices)
+                 for i, step in enumerate(result.steps))
 
 
 def _key(params: Any, schedule: Schedule) -> Hashable:

@@ -7,11 +7,13 @@ import itertools
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sut.drive.explore import explore
 from sut.drive.minimal import minimal_schedule
 from sut.drive.sizes import Configuration, configurations, continuous, kind, values
-from sut.drive.smallest import Smallest, smallest_schedule
+from sut.drive.smallest import Smallest, _Runs, smallest_schedule
 from sut.drive.strategies import configs
 from sut.engine import Result, Schedule, Violation, WorkerOutcome
 from sut.engine.coordinator import Step, fingerprinted
@@ -236,3 +238,42 @@ def test_every_smaller_configuration_explored_is_counted_with_its_runs() -> None
         "smallest: every interleaving of the 3 smaller configurations explored (41 runs)")
 
 
+
+
+# --- a search's runs: none made twice -------------------------------------------------
+
+@given(st.lists(st.tuples(st.integers(1, 3), st.lists(st.integers(0, 2), max_size=14)),
+                min_size=1, max_size=12))
+def test_a_run_answered_by_one_made_before_is_that_run(
+        trials: list[tuple[int, list[int]]]) -> None:
+    made: list[Schedule] = []
+
+    def counted(params: Writers, schedule: Schedule) -> tuple[Result, list[Violation]]:
+        made.append(schedule)
+        return _write(params, schedule)
+
+    runs = _Runs(counted)
+    for writers, entries in trials:
+        schedule = Schedule(tuple(entries), relative=True)
+        answered, real = runs(Writers(writers), schedule), _write(Writers(writers), schedule)
+        assert (answered[0].final, answered[0].schedule, answered[1]) == (
+            real[0].final, real[0].schedule, real[1])
+    assert len(made) <= len(trials)
+
+
+def test_relative_schedules_that_pick_alike_are_one_run() -> None:
+    made: list[Schedule] = []
+
+    def counted(params: Writers, schedule: Schedule) -> tuple[Result, list[Violation]]:
+        made.append(schedule)
+        return _write(params, schedule)
+
+    runs = _Runs(counted)
+    two = Writers(2)
+    # Two writers: 2 picks 0 where both can go on; past the last decision nothing counts.
+    for entries in [(1,), (1, 0, 0), (3,), (1, 2, 2, 0, 0, 0, 0, 0, 0), (1,) + (0,) * 30]:
+        runs(two, Schedule(entries, relative=True))
+    assert [schedule.schedule for schedule in made] == [(1,)]
+    runs(two, Schedule((1, 1), relative=True))  # another interleaving: made
+    runs(Writers(3), Schedule((1,), relative=True))  # another configuration: made
+    assert len(made) == 3
