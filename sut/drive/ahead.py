@@ -255,14 +255,19 @@ def _reap(helper: _Helper, deadline: float) -> None:
 def _serve(connection: Connection, evaluate: Evaluate, parent: int) -> None:
     """A helper: run each prefix it is sent and send back what came of it, until told
     to stop, stopped by a signal, or its parent is gone."""
-    lifetime.become_helper(parent)
     try:
-        while (prefix := connection.recv()) is not None:
-            try:
-                kept = _Kept(outcome=evaluate(prefix))
-            except Exception as exc:
-                kept = _Kept(raised=exc)
-            connection.send((prefix, _sendable(kept)))
+        try:
+            lifetime.become_helper(parent)  # a stop that came while it started: raised here
+            while (prefix := connection.recv()) is not None:
+                try:
+                    kept = _Kept(outcome=evaluate(prefix))
+                except Exception as exc:
+                    kept = _Kept(raised=exc)
+                connection.send((prefix, _sendable(kept)))
+        finally:
+            # Ending: a stop that comes now (the exploration stops a helper it thinks
+            # busy) must not be raised on the way out, where it would print.
+            signal.pthread_sigmask(signal.SIG_BLOCK, lifetime.DEFERRED)
     except (KeyboardInterrupt, EOFError, OSError):
         pass  # stopped, or the exploration is gone: end quietly
     finally:

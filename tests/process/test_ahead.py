@@ -160,3 +160,17 @@ def test_helpers_make_real_runs_alike_under_every_start_method(start_method: str
     helped, helped_path = _explored(evaluate, 2)
     assert helped_path == alone_path
     assert (helped.runs, helped.violating, helped.complete) == (10, 0, True)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_helper_stopped_as_it_starts_ends_quietly(
+        signum: int, capfd: pytest.CaptureFixture[str]) -> None:
+    # A helper starts with the stops held; one sent meanwhile comes as it lets them in.
+    from sut.drive.ahead import Ahead
+
+    with Ahead(_run, helpers=1) as ahead:
+        ahead.run((), [(1,)])  # the first run with a prefix waiting: the helper starts
+        for helper in ahead._started:
+            assert helper.process.pid is not None
+            os.kill(helper.process.pid, signum)
+    assert capfd.readouterr().err == ""
