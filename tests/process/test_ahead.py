@@ -149,17 +149,17 @@ def test_jobs_below_one_are_refused() -> None:
 def test_helpers_make_real_runs_alike_under_every_start_method(start_method: str) -> None:
     # A helper is a fork of this process whatever the start method: under forkserver
     # it starts a fork server of its own, since its parent's is not its child.
-    printing = sut.get("printing")
-    params = printing.params(workers=2)
+    bakery = sut.get("bakery")
+    params = bakery.params(producers=1, consumers=1, buns=1)
 
     def evaluate(schedule: tuple[int, ...]) -> Run:
-        return printing.evaluate(params, "locked", start_method=start_method,
-                                 schedule=schedule)
+        return bakery.evaluate(params, "joinable-queue", start_method=start_method,
+                               schedule=schedule)
 
     _, alone_path = _explored(evaluate, 1)
     helped, helped_path = _explored(evaluate, 2)
     assert helped_path == alone_path
-    assert (helped.runs, helped.violating, helped.complete) == (10, 0, True)
+    assert (helped.runs, helped.violating, helped.complete) == (5, 0, True)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
