@@ -10,10 +10,14 @@ to spare.
 
 :class:`Ahead` forks helpers from this process (so they have the run's code,
 its configuration and the checks with them) once the first run has left
-prefixes waiting. Each helper runs the waiting prefix the search will come to
-last, at the bottom of the stack, and sends its result back; this process runs
-the top. What a helper raises is raised here when the search comes to that
-prefix, as it would have been. A helper that dies, or gives no answer within
+prefixes waiting. Each helper runs the waiting prefix nearest the bottom of
+the stack that nobody has taken - the search comes to it last, so helpers and
+the search seldom want the same one - and sends its result back; this process
+runs the top. Once ``MOST_KEPT`` results wait to be taken, helpers take the
+prefixes nearest the top instead, which the search comes to soon: a long
+exploration keeps a bounded number of results, and its helpers keep helping.
+What a helper raises is raised here when the search comes to that prefix, as
+it would have been. A helper that dies, or gives no answer within
 ``PATIENCE`` seconds, is let go and its prefix run here: helpers only ever
 save time. Only what the search stops early for (its first violation, its
 ``max_runs``) was run for nothing.
@@ -53,6 +57,9 @@ Evaluate = Callable[[Prefix], Outcome]
 PATIENCE = 600.0
 # How long a helper told to stop may take to clean up its run and end.
 _STOP_WITHIN = 10.0
+# How many results made ahead may wait for the search to come to them (a few KB
+# each) before helpers take the prefixes it comes to soonest.
+MOST_KEPT = 2_000
 
 
 def _cores() -> int:
@@ -161,15 +168,15 @@ class Ahead:
                 self._started.append(_Helper(process, ours))
 
     def _feed(self, waiting: list[Prefix]) -> None:
-        """Hand each idle helper the lowest waiting prefix nobody has claimed."""
+        """Hand each idle helper a waiting prefix nobody has claimed: the lowest, or the
+        highest once ``MOST_KEPT`` results wait."""
         for helper in self._started:
             if helper.prefix is not None:
                 continue
-            while self._low < len(waiting) and waiting[self._low] in self._claimed:
-                self._low += 1
-            if self._low == len(waiting):
+            prefix = self._lowest(waiting) if len(self._kept) < MOST_KEPT else next(
+                (entry for entry in reversed(waiting) if entry not in self._claimed), None)
+            if prefix is None:
                 return
-            prefix = waiting[self._low]
             try:
                 helper.connection.send(prefix)
             except OSError:
@@ -177,6 +184,12 @@ class Ahead:
                 continue
             helper.prefix = prefix
             self._claimed.add(prefix)
+
+    def _lowest(self, waiting: list[Prefix]) -> Prefix | None:
+        """The waiting prefix nearest the bottom that nobody has claimed, if any."""
+        while self._low < len(waiting) and waiting[self._low] in self._claimed:
+            self._low += 1
+        return waiting[self._low] if self._low < len(waiting) else None
 
     def _collect(self, *, block: bool) -> None:
         """Keep what busy helpers have sent: what is there now, or (``block``) the first

@@ -174,3 +174,10 @@ def test_a_helper_stopped_as_it_starts_ends_quietly(
             assert helper.process.pid is not None
             os.kill(helper.process.pid, signum)
     assert capfd.readouterr().err == ""
+
+
+def test_with_few_results_allowed_to_wait_helpers_take_what_the_search_needs_soon(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from sut.drive import ahead
+    monkeypatch.setattr(ahead, "MOST_KEPT", 1)
+    assert _explored(_run, 3) == _explored(_run, 1)
