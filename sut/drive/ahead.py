@@ -129,8 +129,7 @@ class Ahead:
             if not any(helper.prefix == prefix for helper in self._started):
                 return self.evaluate(prefix)
             # A helper is on it: meanwhile, run here what the search comes to next.
-            following = next((entry for entry in reversed(waiting)
-                              if entry not in self._claimed), None)
+            following = self._highest(waiting)
             if following is not None:
                 self._keep(following, self._made_here(following))
             else:
@@ -173,8 +172,8 @@ class Ahead:
         for helper in self._started:
             if helper.prefix is not None:
                 continue
-            prefix = self._lowest(waiting) if len(self._kept) < MOST_KEPT else next(
-                (entry for entry in reversed(waiting) if entry not in self._claimed), None)
+            prefix = (self._lowest(waiting) if len(self._kept) < MOST_KEPT
+                      else self._highest(waiting))
             if prefix is None:
                 return
             try:
@@ -190,6 +189,10 @@ class Ahead:
         while self._low < len(waiting) and waiting[self._low] in self._claimed:
             self._low += 1
         return waiting[self._low] if self._low < len(waiting) else None
+
+    def _highest(self, waiting: list[Prefix]) -> Prefix | None:
+        """The waiting prefix nearest the top that nobody has claimed, if any."""
+        return next((entry for entry in reversed(waiting) if entry not in self._claimed), None)
 
     def _collect(self, *, block: bool) -> None:
         """Keep what busy helpers have sent: what is there now, or (``block``) the first

@@ -59,7 +59,7 @@ def _path(program: Program, jobs: int) -> tuple[list[tuple[int, int]], tuple[obj
 
 
 @pytest.mark.timeout(1800 if THOROUGH else 300)
-@settings(max_examples=EXAMPLES)
+@settings(max_examples=EXAMPLES if THOROUGH else 2)  # tests/process/test_ahead.py has more
 @given(random_programs.programs(**SIZE))
 def test_runs_made_ahead_by_helpers_take_the_exploration_down_the_same_path(
         program: Program) -> None:
