@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -210,6 +211,8 @@ class Run:
         # What the processes share that schedule mode cannot see: declared (``unseen``),
         # or found in what a worker is handed.
         self.unseen = [unseen] if unseen else []
+        # Run files whose matches of a pattern are the run's pids (see pids_in).
+        self._pid_fields: dict[str, re.Pattern[bytes]] = {}
         try:
             lifetime.sweep_once()
             # The folder goes with the run, however it ends: closed, or - if a stop
@@ -252,6 +255,20 @@ class Run:
                                         shared=self._shared, folder=self.workdir)
         gate.install(self)
 
+    def pids_in(self, name: str, pattern: str) -> None:
+        """Declare that in the run's file ``name`` every match of ``pattern`` is the pid of
+        one of the run's processes, written there to name it (the tutorial's workers
+        print theirs).
+
+        The processes of another run have other pids, so such a file would make every
+        state after a write new to an exploration. Declared, a match that is the pid of
+        a process of the run is fingerprinted as that process's name, and runs meet
+        again. Only what ``pattern`` matches is renamed: the scenario promises that
+        the program treats those numbers as names - it prints and compares them, and
+        computes nothing from their values.
+        """
+        self._pid_fields[name] = re.compile(pattern.encode())
+
     def _shared(self) -> Shared:
         """What the processes share outside the model, as it is now: the run's files (not
         its own logs) and the backend's shared memory. Part of the state."""
@@ -261,8 +278,19 @@ class Run:
             for entry in entries:
                 if not entry.name.startswith("events-") and entry.is_file():
                     with open(entry.path, "rb") as file:
-                        files.append((entry.name, file.read()))
+                        files.append((entry.name, self._named(entry.name, file.read())))
         return tuple(sorted(files)), self.backend.shared_memory()
+
+    def _named(self, name: str, content: bytes) -> bytes:
+        """``content`` of the run's file ``name``, each declared pid of a process of the
+        run written as the process's name (see pids_in)."""
+        pattern = self._pid_fields.get(name)
+        if pattern is None:
+            return content
+        names = {str(worker.process.pid).encode(): worker.name.encode()
+                 for worker in self._workers if worker.process.pid is not None}
+        names[str(os.getpid()).encode()] = b"main"
+        return pattern.sub(lambda match: names.get(match.group(), match.group()), content)
 
     def step(self, kind: Kind, target: str = "", *, timed: gate.Timed = None,
              detail: str = "", real: gate.Check | None = None) -> gate.Granted:

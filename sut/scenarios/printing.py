@@ -112,6 +112,7 @@ def run(params: Params, variant: sut.Variant[Wiring], *, start_method: str, seed
                  mode=sut.shaking(params.jitter, schedule), seed=seed, timeout=timeout) as printing:
         terminal = printing.workdir / "terminal.txt"
         terminal.touch()
+        printing.pids_in(terminal.name, r"(?<= : )[0-9]+(?= is )")  # "n : pid is running"
         guard = backend.Lock("lock") if wiring.guard == "lock" else sut.NoGuard()
         # A joined worker has no one to wait for: main runs them one at a time.
         start = backend.Barrier(1 if wiring.joined else params.workers, "start")

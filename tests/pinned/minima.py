@@ -178,7 +178,7 @@ EXPLORED: list[Explored] = [
               (ktv.Params(people=2, rooms=1), 31), (ktv.Params(people=2, rooms=2), 28),
               (ktv.Params(people=3, rooms=2), 423)),
     *_counted("printing", "locked",
-              (printing.Params(workers=2), 10), (printing.Params(workers=3), 193)),
+              (printing.Params(workers=2), 10), (printing.Params(workers=3), 67)),
     *_counted("printing", "joined", (printing.Params(workers=3), 1)),
     *_counted("bakery", "sentinel-per-consumer",
               (bakery.Params(producers=1, consumers=1, buns=2), 16),

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 
 import sut
+from sut.drive.explore import explore
 from sut.scenarios import printing
 from sut.scenarios.printing import Params
 from tests.strategies import RACE_JITTER, printing_trials, race_jitter
@@ -43,3 +44,33 @@ def test_unlocked_splits_a_workers_lines_with_two_workers(start_method) -> None:
     assert (params, seed) == (Params(workers=2, jitter=RACE_JITTER), 0)
     assert violations
     assert all(SPLIT.fullmatch(v.detail) for v in violations), violations
+
+
+# --- its pids are names: runs meet again -----------------------------------------------
+
+def _outcomes(workers: int, *, cache: bool) -> set[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """What every run of an exploration of ``unlocked`` ends with: the invariants it
+    broke, and the lines printed, each pid named by the order it first shows in."""
+    found = set()
+    params = Params(workers=workers)
+
+    def evaluate(schedule: tuple[int, ...]):
+        result, violations = PRINTING.evaluate(params, "unlocked", start_method="fork",
+                                               schedule=schedule)
+        seen: dict[str, str] = {}  # each pid by the order it first shows in
+        lines = tuple(re.sub(r"(?<= : )[0-9]+(?= is )",
+                             lambda m: seen.setdefault(m[0], f"pid {len(seen)}"), line)
+                      for line in result.final["lines"])
+        found.add((tuple(sorted({v.invariant for v in violations})), lines))
+        return result, violations
+
+    assert explore(evaluate, cache=cache).complete
+    return found
+
+
+@pytest.mark.parametrize("workers", [2, pytest.param(3, marks=pytest.mark.slow)])
+def test_taking_pids_for_names_finds_every_outcome_of_the_full_exploration(
+        workers: int) -> None:
+    # The terminal's pids are declared names (Run.pids_in): states of runs whose workers
+    # got other pids are one. Exploring so must find what exploring every order finds.
+    assert _outcomes(workers, cache=True) == _outcomes(workers, cache=False)
