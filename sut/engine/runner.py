@@ -44,6 +44,7 @@ import tempfile
 import time
 import traceback
 import weakref
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
@@ -287,9 +288,12 @@ class Run:
         pattern = self._pid_fields.get(name)
         if pattern is None:
             return content
-        names = {str(worker.process.pid).encode(): worker.name.encode()
-                 for worker in self._workers if worker.process.pid is not None}
-        names[str(os.getpid()).encode()] = b"main"
+        pids = [(str(os.getpid()).encode(), b"main")] + [
+            (str(worker.process.pid).encode(), worker.name.encode())
+            for worker in self._workers if worker.process.pid is not None]
+        # A pid the kernel gave twice in the run names no one: it is left as it is.
+        given = Counter(pid for pid, _ in pids)
+        names = {pid: name for pid, name in pids if given[pid] == 1}
         return pattern.sub(lambda match: names.get(match.group(), match.group()), content)
 
     def step(self, kind: Kind, target: str = "", *, timed: gate.Timed = None,
