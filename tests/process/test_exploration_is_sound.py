@@ -58,8 +58,9 @@ def _path(program: Program, jobs: int) -> tuple[list[tuple[int, int]], tuple[obj
     return path, (exploration.runs, exploration.complete, exploration.unpruned)
 
 
+@pytest.mark.slow  # the gate's: tests/process/test_ahead.py holds helpers to it by default
 @pytest.mark.timeout(1800 if THOROUGH else 300)
-@settings(max_examples=EXAMPLES if THOROUGH else 2)  # tests/process/test_ahead.py has more
+@settings(max_examples=EXAMPLES)
 @given(random_programs.programs(**SIZE))
 def test_runs_made_ahead_by_helpers_take_the_exploration_down_the_same_path(
         program: Program) -> None:
