@@ -39,6 +39,8 @@ from typing import Any, Literal
 
 import sut
 
+# Where a printed line holds its worker's pid ("n : pid is running"): a name.
+PID = r"(?<= : )[0-9]+(?= is )"
 # A line as work(n) prints it: "0 : 4242 is running".
 LINE = re.compile(r"(?P<n>\d+) : (?P<pid>\d+) is (?P<what>running|done)")
 # What a worker says, in order - the last word of its line on the terminal, and its event.
@@ -112,7 +114,7 @@ def run(params: Params, variant: sut.Variant[Wiring], *, start_method: str, seed
                  mode=sut.shaking(params.jitter, schedule), seed=seed, timeout=timeout) as printing:
         terminal = printing.workdir / "terminal.txt"
         terminal.touch()
-        printing.pids_in(terminal.name, r"(?<= : )[0-9]+(?= is )")  # "n : pid is running"
+        printing.pids_in(terminal.name, PID)
         guard = backend.Lock("lock") if wiring.guard == "lock" else sut.NoGuard()
         # A joined worker has no one to wait for: main runs them one at a time.
         start = backend.Barrier(1 if wiring.joined else params.workers, "start")

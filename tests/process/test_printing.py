@@ -58,7 +58,7 @@ def _outcomes(workers: int, *, cache: bool) -> set[tuple[tuple[str, ...], tuple[
         result, violations = PRINTING.evaluate(params, "unlocked", start_method="fork",
                                                schedule=schedule)
         seen: dict[str, str] = {}  # each pid by the order it first shows in
-        lines = tuple(re.sub(r"(?<= : )[0-9]+(?= is )",
+        lines = tuple(re.sub(printing.PID,
                              lambda m: seen.setdefault(m[0], f"pid {len(seen)}"), line)
                       for line in result.final["lines"])
         found.add((tuple(sorted({v.invariant for v in violations})), lines))
