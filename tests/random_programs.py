@@ -11,7 +11,9 @@ file - is a fact a test can compare across explorations.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import queue as queue_module
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,7 @@ from hypothesis import strategies as st
 from sut.engine import Backend, Probe, Result, Run, Schedule
 
 OPERATIONS = ("increment", "locked-increment", "semaphore", "set", "wait", "put", "get",
-              "send", "recv", "append", "read")
+              "send", "recv", "compare", "append", "read")
 Program = tuple[tuple[str, ...], ...]  # per worker, its operations in order
 Outcome = tuple[Any, ...]
 
@@ -59,36 +61,51 @@ def _do(probe: Probe, operation: str, shared: dict[str, Any]) -> None:
     elif operation == "wait":
         probe.record("waited", woke=shared["event"].wait(0.01))
     elif operation == "put":
-        shared["queue"].put(probe.worker)
+        shared["queue"].put(shared["mark"] or probe.worker)
     elif operation == "get":
         try:
             probe.record("got", item=shared["queue"].get(timeout=1.0))
         except queue_module.Empty:
             probe.record("got", item=None)
     elif operation == "send":
-        shared["send"].send(probe.worker)
+        shared["send"].send(shared["mark"] or probe.worker)
     elif operation == "recv":
         try:
             probe.record("received", item=shared["recv"].recv())
         except EOFError:
             probe.record("received", item="EOF")
+    elif operation == "compare":  # whether a message names the receiver, said after a point
+        try:
+            item = shared["recv"].recv()
+        except EOFError:
+            item = "EOF"
+        probe.point("received")
+        probe.record("mine", it=item == probe.worker)
     elif operation == "append":
         text = path.read_text()
-        path.write_text(text + probe.worker[-1])
+        path.write_text(text + (shared["mark"] or probe.worker))
     else:
         probe.record("read", text=path.read_text())
 
 
-def run(program: Program, schedule: tuple[int, ...]) -> Result:
-    """One run of ``program`` by ``schedule`` (fork), with what it left behind."""
+def run(program: Program, schedule: tuple[int, ...], *, alike: int = 0,
+        named: bool = True) -> Result:
+    """One run of ``program`` by ``schedule`` (fork), with what it left behind.
+
+    Its first ``alike`` workers are declared interchangeable (their operations must be
+    the same). A worker puts, sends and appends its name; unless ``named`` is False:
+    then an ``x``, and nothing any worker does tells it from the others.
+    """
     backend = Backend("fork")
     with Run(backend, "random", "program", {}, mode=Schedule(schedule), timeout=10.0) as watch:
         receive, send = backend.Pipe(duplex=False, name="pipe")
         shared = {"lock": backend.Lock("lock"), "semaphore": backend.Semaphore(1, "semaphore"),
                   "event": backend.Event("event"), "queue": backend.Queue(name="queue"),
                   "value": backend.Value("i", 0, lock=False, name="value"),
-                  "send": send, "recv": receive, "file": str(watch.workdir / "shared.txt")}
+                  "send": send, "recv": receive, "file": str(watch.workdir / "shared.txt"),
+                  "mark": "" if named else "x"}
         Path(shared["file"]).write_text("")
+        watch.interchangeable(*(f"w{i}" for i in range(alike)))
         for i, operations in enumerate(program):
             watch.spawn(f"w{i}", interpret, operations, shared)
         send.close()
@@ -97,6 +114,35 @@ def run(program: Program, schedule: tuple[int, ...]) -> Result:
         result = watch.result()
         left = {"value": shared["value"].value, "file": Path(shared["file"]).read_text()}
         return result.with_final(left)
+
+
+def alike_programs(*, operations: int = 4) -> st.SearchStrategy[tuple[Program, int, bool]]:
+    """Programs whose first 2 or 3 workers do the same operations (after them, at most
+    one other worker), with how many are alike and whether the workers are named."""
+    def build(same: tuple[str, ...], alike: int, other: tuple[str, ...],
+              named: bool) -> tuple[Program, int, bool]:
+        return (same,) * alike + ((other,) if other else ()), alike, named
+    operations_of = st.sampled_from(OPERATIONS)
+    return st.builds(build, st.lists(operations_of, min_size=1, max_size=2).map(tuple),
+                     st.integers(2, 3), st.lists(operations_of, max_size=2).map(tuple),
+                     st.booleans()).filter(
+        lambda case: sum(map(len, case[0])) <= operations)
+
+
+def unnamed(outcome: Outcome, alike: int) -> str:
+    """``outcome`` as text, the first ``alike`` workers' names given back the least way:
+    what an outcome and the outcome of its run with those workers swapped have in common."""
+    seen, deadlock, final = outcome
+    # A deadlock lists "w0 waits for ...; w1 waits for ..." in the order of their names.
+    stuck = re.split(r"; (?=w[0-9] waits for )", deadlock or "")
+
+    def renamed(text: str, order: dict[str, str]) -> str:
+        return re.sub(r"w[0-9]", lambda match: order.get(match[0], match[0]), text)
+
+    return min(repr((sorted(renamed(repr(entry), order) for entry in seen),
+                     sorted(renamed(line, order) for line in stuck), renamed(repr(final), order)))
+               for names in itertools.permutations(range(alike))
+               for order in [{f"w{i}": f"w{j}" for i, j in enumerate(names)}])
 
 
 def outcome(result: Result) -> Outcome:

@@ -40,8 +40,9 @@ memory, from the ``shared`` callback). A history holds what the process did
 and got: its operations and their answers, the payloads of its points, and
 whatever of the shared data it could have read - the files it opened for
 reading or holds open (:mod:`.reads`), the Value or Array it read, and, for
-main, whose reads are not watched, all of it. Two runs in states with one
-fingerprint go on alike, so exhaustive exploration (:mod:`.explore`) visits
+main, whose reads are not watched, all of it. Workers declared
+interchangeable are renamed in it the least way (:mod:`.alike`). Two runs in
+states with one fingerprint go on alike, so exhaustive exploration (:mod:`.explore`) visits
 each fingerprint once. Only an exploration compares them, so only a run made
 inside :func:`fingerprinting` takes them (it costs reading the shared data
 at every decision); any other run's steps have none (``state`` None).
@@ -77,6 +78,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Literal
 
+from sut.engine.alike import Mentioned, Rename, mentions, renamed, renamings
 from sut.engine.gate import STARTED_UP, Check, Granted, ModelDisagreement, Reply, Timed
 from sut.engine.model import Deadlock, Op, World
 from sut.engine.reads import held_open
@@ -172,6 +174,19 @@ class Coordinator:
         self._seen_by: dict[str, tuple[dict[str, bytes], dict[str, bytes]]] = {}
         self._opened: dict[str, set[str]] = {}
         self._fingerprints = fingerprinted()
+        # The sets of workers declared interchangeable (:mod:`.alike`), and whether a
+        # name of one has shown where it cannot be renamed (then none is renamed).
+        self._alike: list[tuple[str, ...]] = []
+        self._mentioned = False
+
+    def interchangeable(self, names: Sequence[str]) -> None:
+        """The workers ``names`` (none started yet) are interchangeable: see :mod:`.alike`.
+
+        Anything remembered before cannot have been looked at for their names, so a
+        run that declares them after its first step renames nobody.
+        """
+        self._alike.append(tuple(names))
+        self._mentioned = self._mentioned or any(self._histories.values())
 
     def add(self, worker: str, connection: Connection | None, pid: int | None = None) -> None:
         """A worker was just started, or failed to be (None).
@@ -362,6 +377,8 @@ class Coordinator:
         if self._fingerprints:
             self._now = self._look()
             self._seen = _digest(repr(self._now).encode())
+            self._mention(*self._now[0], *self._now[0].values(), *self._now[1],
+                          *self._now[1].values())
         arriving = next((worker for worker in order if worker in self._pending
                          and self._pending[worker][0].kind == "arrive"), None)
         if arriving is not None:
@@ -414,7 +431,15 @@ class Coordinator:
 
     def _remember(self, worker: str, entry: Hashable) -> None:
         """Add ``entry`` to the history of ``worker``: a digest of the digest so far and it."""
-        self._histories[worker] = _digest(self._histories[worker] + repr(entry).encode())
+        text = repr(entry)
+        self._mention(text)
+        self._histories[worker] = _digest(self._histories[worker] + text.encode())
+
+    def _mention(self, *data: str | bytes) -> None:
+        """Note whether ``data``, folded into a digest, names an interchangeable worker."""
+        if self._alike and not self._mentioned:
+            names = [name for members in self._alike for name in members]
+            self._mentioned = any(mentions(part, names) for part in data)
 
     def _look(self) -> tuple[dict[str, bytes], dict[str, bytes]]:
         """The shared data as it is now: the run's files, and its shared memory."""
@@ -448,13 +473,48 @@ class Coordinator:
 
     def _state(self) -> int:
         """A fingerprint of the whole state; see the module docstring."""
-        position = tuple(
-            (worker, self._histories[worker],
-             self._pending.get(worker, worker in self._finished))
-            for worker in [MAIN, *self.workers])
+        text = self._renamed_state()
+        if text is None:
+            position = tuple(
+                (worker, self._histories[worker],
+                 self._pending.get(worker, worker in self._finished))
+                for worker in [MAIN, *self.workers])
+            text = repr((self.world.snapshot(), position, self._seen))
         # A digest of the repr, not hash(): the same on every run and machine.
-        text = repr((self.world.snapshot(), position, self._seen))
         return int.from_bytes(_digest(text.encode()), "big")
+
+    def _renamed_state(self) -> str | None:
+        """The state as text, its interchangeable workers renamed the least way
+        (:mod:`.alike`); None where none can be."""
+        sets = [members for members in (tuple(worker for worker in declared
+                                              if worker in self._histories)
+                                        for declared in self._alike) if len(members) > 1]
+        if not sets or self._mentioned:
+            return None
+        keys = {worker: repr((self._histories[worker], self._position(worker, {})[1:]))
+                for members in sets for worker in members}
+        try:
+            return min(self._text(rename) for rename in renamings(sets, keys))
+        except Mentioned:
+            self._mentioned = True
+            return None
+
+    def _text(self, rename: Rename) -> str:
+        """The state as text with workers renamed by ``rename``."""
+        position = sorted(self._position(worker, rename) for worker in [MAIN, *self.workers])
+        return repr(("renamed", self.world.snapshot(rename), position, self._seen))
+
+    def _position(self, worker: str, rename: Rename) -> tuple[Hashable, ...]:
+        """Where ``worker`` is - its name, what it did, what it is about to do - renamed."""
+        pending = self._pending.get(worker)
+        if pending is None:
+            return renamed(worker, rename), self._histories[worker], worker in self._finished
+        op, timed, detail = pending
+        # An operation on a worker of a set (main joining it) tells it apart from the
+        # others: not renamed, it ends the renaming (Mentioned).
+        if rename and mentions(repr((op.target, timed, detail)), rename):
+            raise Mentioned(op.target)
+        return renamed(worker, rename), self._histories[worker], op.kind, op.target, timed, detail
 
     def _choose(self, choices: list[str], defaults: list[str]) -> tuple[str, bool]:
         """The worker the schedule names at this decision, and whether the default

@@ -31,6 +31,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, Literal, TypeVar
 
+from sut.engine.alike import Rename, renamed
 from sut.engine.sqlite_model import STATEMENTS, Database, Journal, Statement
 
 T = TypeVar("T")
@@ -316,9 +317,15 @@ class World:
                 else:
                     lock.gone = True
 
-    def snapshot(self) -> Hashable:
-        """The whole state, comparable: equal snapshots behave alike from here on."""
-        return tuple(tuple(sorted((name, _frozen(value)) for name, value in table.items()))
+    def snapshot(self, rename: Rename | None = None) -> Hashable:
+        """The whole state, comparable: equal snapshots behave alike from here on.
+
+        ``rename`` names some workers otherwise, everywhere the state holds their
+        names (:mod:`.alike`; Mentioned if one is where it cannot be renamed).
+        """
+        rename = rename or {}
+        return tuple(tuple(sorted((renamed(name, rename), _frozen(value, rename))
+                                  for name, value in table.items()))
                      for table in self._tables())
 
     def deadlock(self, pending: Mapping[str, Op]) -> Deadlock | None:
@@ -531,15 +538,18 @@ class World:
         return self._lookup(self._databases, name, "a SQLite database")
 
 
-def _frozen(value: Any) -> Hashable:
-    """A primitive's state as nested tuples (sets sorted)."""
+def _frozen(value: Any, rename: Rename) -> Hashable:
+    """A primitive's state as nested tuples (sets sorted), workers named by ``rename``."""
     if isinstance(value, Database):
-        return value.snapshot()
+        return value.snapshot(rename)
     if isinstance(value, (_Lock, _Channel, _Barrier, _Condition)):
         # Not astuple(): it deep-copies, and this runs at every step.
-        return tuple(_frozen(getattr(value, part.name)) for part in fields(value))
+        return tuple(_frozen(getattr(value, part.name), rename) for part in fields(value))
     if isinstance(value, (set, frozenset)):
-        return tuple(sorted(value))
+        return tuple(sorted(renamed(item, rename) if isinstance(item, str) else item
+                            for item in value))
     if isinstance(value, (list, deque)):
-        return tuple(value)
+        return tuple(_frozen(item, rename) for item in value)
+    if isinstance(value, str):
+        return renamed(value, rename)
     return value  # type: ignore[no-any-return]

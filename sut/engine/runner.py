@@ -52,7 +52,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from sut.engine import gate, lifetime, strict
+from sut.engine import gate, lifetime, strict, words
 from sut.engine.backend import Backend, unseen_sharing
 from sut.engine.model import Kind, Op, World
 from sut.engine.probe import Mode, Probe, Quiet, Schedule, read_log
@@ -214,6 +214,9 @@ class Run:
         self.unseen = [unseen] if unseen else []
         # Run files whose matches of a pattern are the run's pids (see pids_in).
         self._pid_fields: dict[str, re.Pattern[bytes]] = {}
+        # Each worker declared interchangeable: its set, and what the set's first runs.
+        self._alike: dict[str, tuple[str, ...]] = {}
+        self._alike_code: dict[tuple[str, ...], tuple[Callable[..., object], tuple[Any, ...]]] = {}
         try:
             lifetime.sweep_once()
             # The folder goes with the run, however it ends: closed, or - if a stop
@@ -269,6 +272,48 @@ class Run:
         computes nothing from their values.
         """
         self._pid_fields[name] = re.compile(pattern.encode())
+
+    def interchangeable(self, *names: str) -> None:
+        """Declare the workers ``names``, to be spawned, interchangeable: they run the same
+        function on equal arguments, and nothing in the run - their code, main's, the
+        others' - tells them apart but by their names.
+
+        An exploration then takes a state and the state with their names swapped for
+        one (:mod:`sut.engine.alike`), which is sound only if the invariants judge a
+        run and the run with the names swapped alike too. Where a name of theirs shows
+        in what a process records or reads, in a file or in shared memory, the run
+        takes its states as they are. Fewer than two names declare nothing.
+        DeclarationError for a name given twice, or spawned or declared already;
+        ``spawn`` raises it for a worker of the set that runs another function or on
+        other arguments than the first.
+        """
+        if len(set(names)) < len(names):
+            raise DeclarationError(f"interchangeable takes each name once: got {names!r}")
+        for name in names:
+            if name in self._alike or any(worker.name == name for worker in self._workers):
+                raise DeclarationError(f"{name!r} is spawned or declared interchangeable "
+                                       f"already: declare a set before spawning any of it")
+        # The worker a kill names is not like the others.
+        alike = tuple(name for name in names if self.kill is None or self.kill.worker != name)
+        self._alike.update((name, alike) for name in alike)
+        if self._coordinator is not None and len(alike) > 1:
+            self._coordinator.interchangeable(alike)
+
+    def _check_alike(self, name: str, target: Callable[..., object], args: tuple[Any, ...]) -> None:
+        """A worker declared interchangeable runs what the first of its set runs."""
+        members = self._alike.get(name)
+        if members is None:
+            return
+        first = self._alike_code.setdefault(members, (target, args))
+        try:
+            same = first[0] is target and first[1] == args
+        except Exception:  # an argument that cannot say whether it equals another
+            same = False
+        if not same:
+            others = words.names([member for member in members if member != name])
+            raise DeclarationError(
+                f"{name} was declared interchangeable with {others} but runs another "
+                f"function than the first of them, or on other arguments")
 
     def _shared(self) -> Shared:
         """What the processes share outside the model, as it is now: the run's files (not
@@ -361,6 +406,7 @@ class Run:
         must not break under spawn)."""
         lifetime.pay_owed_stop()
         self._check_new_name(name, target)
+        self._check_alike(name, target, args)
         if time.monotonic() - self._began > max(self.timeout, START_LIMIT):
             raise HarnessFailure(
                 f"the run had started {len(self._workers)} workers when its start-up limit "
@@ -594,6 +640,7 @@ class Run:
             for worker in self._workers:
                 worker.process.close()  # releases its sentinel fd; reaps it if need be
                 worker.handed = ()  # what only the run kept alive goes (a queue: its pipe)
+            self._alike_code.clear()  # the same: what the first of each alike set was handed
             for probe in self._participants.values():
                 probe.close()
             if self._coordinator is not None:

@@ -59,6 +59,8 @@ from collections.abc import Hashable
 from dataclasses import astuple, dataclass, field
 from typing import Literal
 
+from sut.engine.alike import Rename, renamed
+
 Journal = Literal["delete", "wal"]
 JOURNALS: tuple[Journal, ...] = ("delete", "wal")
 Statement = Literal["begin", "begin-immediate", "select", "update", "decrement", "commit",
@@ -216,10 +218,13 @@ class Database:
         """Connection ``who`` is closed, or its process died: rolled back."""
         self._end(who)
 
-    def snapshot(self) -> Hashable:
-        """The whole state, comparable: equal snapshots behave alike from here on."""
-        return (self.journal, tuple(self.versions), self.writer, self.pending,
-                tuple(sorted((who, astuple(connection))
+    def snapshot(self, rename: Rename | None = None) -> Hashable:
+        """The whole state, comparable: equal snapshots behave alike from here on.
+        ``rename`` names the connections' processes otherwise (:mod:`.alike`)."""
+        rename = rename or {}
+        writer = None if self.writer is None else renamed(self.writer, rename)
+        return (self.journal, tuple(self.versions), writer, self.pending,
+                tuple(sorted((renamed(who, rename), astuple(connection))
                              for who, connection in self.connections.items())))
 
     # --- helpers ---------------------------------------------------------------

@@ -67,3 +67,33 @@ def test_runs_made_ahead_by_helpers_take_the_exploration_down_the_same_path(
     # A helper's run must be the run this process would have made: the same fingerprints,
     # else the state cache prunes elsewhere and the path (or the count) differs.
     assert _path(program, jobs=3) == _path(program, jobs=1)
+
+
+def _unnamed_outcomes(program: Program, alike: int, named: bool, *,
+                      declared: bool) -> set[str] | None:
+    """Every outcome an exploration of ``program`` finds, its alike workers unnamed (None:
+    too many interleavings): with the state cache and the alike workers declared
+    interchangeable, or every interleaving."""
+    found: set[str] = set()
+
+    def evaluate(schedule: tuple[int, ...]):
+        result = random_programs.run(program, schedule, alike=alike if declared else 0,
+                                     named=named)
+        found.add(random_programs.unnamed(random_programs.outcome(result), alike))
+        return result, []
+
+    exploration = explore(evaluate, cache=declared, max_runs=MAX_RUNS)
+    return found if exploration.complete else None
+
+
+@pytest.mark.timeout(1800 if THOROUGH else 300)
+@settings(max_examples=EXAMPLES)
+@given(random_programs.alike_programs(operations=SIZE["operations"]))
+def test_taking_interchangeable_workers_as_one_finds_every_outcome_up_to_their_names(
+        case: tuple[Program, int, bool]) -> None:
+    # Named, the workers put, send and append their names: the renaming must notice and
+    # stop, or states that differ only by whose name is where would be taken for one.
+    program, alike, named = case
+    full = _unnamed_outcomes(program, alike, named, declared=False)
+    assume(full is not None)
+    assert _unnamed_outcomes(program, alike, named, declared=True) == full
