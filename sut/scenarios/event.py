@@ -180,6 +180,8 @@ def watch(run: sut.Run, params: Params, wiring: Wiring) -> None:
     # The slice is a real-time margin for main's pause; by a schedule, whether
     # the wait gives up is the schedule's choice, and giving up need not last.
     wake_slice = 0.0 if run.scheduled else params.jitter + WAKE_GRACE
+    # No waiter's name matters to main, the event or the invariants.
+    run.interchangeable(*(f"waiter {i}" for i in range(params.waiters)))
     for i in range(params.waiters):
         run.spawn(f"waiter {i}", waiter, event, phases, params.timeout, wake_slice,
                   run.patience())

@@ -186,6 +186,8 @@ def road(run: sut.Run, params: Params, wiring: Wiring) -> None:
     start = backend.Barrier(params.cars + 1, "start")
     run.spawn("light", traffic_light, light, crossing, params.cycles, params.red,
               params.green, wiring.light_locks, start, run.patience())
+    # No car's name matters to the light, the others or the invariants.
+    run.interchangeable(*(f"car {i}" for i in range(params.cars)))
     for i in range(params.cars):
         run.spawn(f"car {i}", car, light, crossing, wiring, start, run.patience())
 

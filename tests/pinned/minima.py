@@ -175,8 +175,8 @@ EXPLORED: list[Explored] = [
               (sqlite.Params(buyers=2, tickets=1, kill_at="written"), 6),
               (sqlite.Params(buyers=3, tickets=2), 85)),
     *_counted("ktv", "semaphore",
-              (ktv.Params(people=2, rooms=1), 31), (ktv.Params(people=2, rooms=2), 28),
-              (ktv.Params(people=3, rooms=2), 423)),
+              (ktv.Params(people=2, rooms=1), 18), (ktv.Params(people=2, rooms=2), 19),
+              (ktv.Params(people=3, rooms=2), 101)),
     *_counted("printing", "locked",
               (printing.Params(workers=2), 10), (printing.Params(workers=3), 67)),
     *_counted("printing", "joined", (printing.Params(workers=3), 1)),
@@ -189,12 +189,12 @@ EXPLORED: list[Explored] = [
     *_counted("pipe", "closed-ends", (pipe.Params(messages=2), 19)),
     *_counted("traffic", "event",
               (traffic.Params(cars=1, cycles=1), 16), (traffic.Params(cars=1, cycles=2), 74),
-              (traffic.Params(cars=2, cycles=1), 259)),
+              (traffic.Params(cars=2, cycles=1), 149)),
     *_counted("queue", "one-way", (queue.Params(messages=2), 10), (queue.Params(messages=3), 16)),
     *_counted("queue", "two-way-two-queues", (queue.Params(messages=2), 22)),
     *_counted("event", "event",
               (event.Params(waiters=1, timeout=0.01), 23),
-              (event.Params(waiters=2, timeout=0.01), 308)),
+              (event.Params(waiters=2, timeout=0.01), 189)),
 ]
 
 

@@ -170,7 +170,7 @@ def test_explore_of_a_correct_variant_holds_and_exits_0(capsys) -> None:
                  "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert (document["runs"], document["violating"], document["complete"],
-            document["first"]) == (31, 0, True, None)
+            document["first"]) == (18, 0, True, None)
 
 
 def test_explore_stops_at_max_runs_and_says_so(capsys) -> None:
