@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sut
+from sut.drive.explore import explore
 from sut.drive.strategies import trials
 from sut.scenarios import ktv
 from sut.scenarios.ktv import Params
@@ -46,3 +47,30 @@ def test_lock_uses_one_of_two_rooms_while_people_wait(start_method) -> None:
         start_method, invariants={ktv.rooms_fill_up.name})
     assert (params, seed) == (Params(people=2, rooms=2, jitter=RACE_JITTER), 0)
     assert [v.invariant for v in violations] == [ktv.rooms_fill_up.name]
+
+
+# --- its people are interchangeable: explored as one ---------------------------------
+
+def _outcomes(variant: str, *, cache: bool) -> set[tuple[tuple[str, ...], tuple[object, ...]]]:
+    """What every run of an exploration of 2 people and 1 room ends with: the invariants
+    it broke, and what each person recorded and how it ended, whoever it was."""
+    found = set()
+
+    def evaluate(schedule: tuple[int, ...]):
+        result, violations = KTV.evaluate(Params(people=2, rooms=1), variant,
+                                          start_method="fork", schedule=schedule)
+        people = sorted((tuple(event.label for event in result.events_by(outcome.name)),
+                         outcome.status) for outcome in result.workers)
+        found.add((tuple(sorted({violation.invariant for violation in violations})),
+                   tuple(people)))
+        return result, violations
+
+    assert explore(evaluate, cache=cache).complete
+    return found
+
+
+@pytest.mark.slow  # the full exploration runs 620 interleavings (20 taken as one)
+def test_taking_people_as_one_finds_every_outcome_of_the_full_exploration() -> None:
+    # The people are declared interchangeable (Run.interchangeable): states that differ
+    # only by who is who are one. Exploring so must find what exploring every order finds.
+    assert _outcomes("unguarded", cache=True) == _outcomes("unguarded", cache=False)
