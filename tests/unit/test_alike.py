@@ -42,19 +42,20 @@ def test_a_name_is_renamed_only_where_it_is_the_whole_text() -> None:
     assert not mentions("car", ["car 1"])
 
 
-def test_the_model_renames_every_worker_it_holds_and_sorts_again() -> None:
+def _door_and_meeting(holder: str, *arrived: str) -> World:
+    """A world whose lock ``door`` is held by ``holder`` and whose barrier of 3 has seen
+    ``arrived`` arrive."""
     world = World()
     world.lock("door")
     world.barrier("meeting", 3)
-    world.apply(Op("b", "acquire", "door"))
-    world.apply(Op("a", "arrive", "meeting"))
-    world.apply(Op("c", "arrive", "meeting"))
-    swapped = World()
-    swapped.lock("door")
-    swapped.barrier("meeting", 3)
-    swapped.apply(Op("a", "acquire", "door"))
-    swapped.apply(Op("b", "arrive", "meeting"))
-    swapped.apply(Op("c", "arrive", "meeting"))
+    world.apply(Op(holder, "acquire", "door"))
+    for worker in arrived:
+        world.apply(Op(worker, "arrive", "meeting"))
+    return world
+
+
+def test_the_model_renames_every_worker_it_holds_and_sorts_again() -> None:
+    world, swapped = _door_and_meeting("b", "a", "c"), _door_and_meeting("a", "b", "c")
     assert world.snapshot() != swapped.snapshot()
     assert world.snapshot({"a": "b", "b": "a"}) == swapped.snapshot()
 
