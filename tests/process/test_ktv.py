@@ -54,7 +54,7 @@ def test_lock_uses_one_of_two_rooms_while_people_wait(start_method) -> None:
 def _outcomes(variant: str, *, cache: bool) -> set[tuple[tuple[str, ...], tuple[object, ...]]]:
     """What every run of an exploration of 2 people and 1 room ends with: the invariants
     it broke, and what each person recorded and how it ended, whoever it was."""
-    found = set()
+    found: set[tuple[tuple[str, ...], tuple[object, ...]]] = set()
 
     def evaluate(schedule: tuple[int, ...]):
         result, violations = KTV.evaluate(Params(people=2, rooms=1), variant,
