@@ -493,16 +493,23 @@ class Coordinator:
             return None
         keys = {worker: repr((self._histories[worker], self._position(worker, {})[1:]))
                 for members in sets for worker in members}
+        # A model that names none of them is the same under every renaming: taken once.
+        model = repr(self.world.snapshot())
+        unnamed = not mentions(model, keys)
         try:
-            return min(self._text(rename) for rename in renamings(sets, keys))
+            return min(self._text(rename, model if unnamed else None)
+                       for rename in renamings(sets, keys))
         except Mentioned:
             self._mentioned = True
             return None
 
-    def _text(self, rename: Rename) -> str:
-        """The state as text with workers renamed by ``rename``."""
+    def _text(self, rename: Rename, model: str | None) -> str:
+        """The state as text with workers renamed by ``rename`` (the model's text given,
+        if no renaming changes it)."""
         position = sorted(self._position(worker, rename) for worker in [MAIN, *self.workers])
-        return repr(("renamed", self.world.snapshot(rename), position, self._seen))
+        if model is None:
+            model = repr(self.world.snapshot(rename))
+        return repr(("renamed", model, position, self._seen))
 
     def _position(self, worker: str, rename: Rename) -> tuple[Hashable, ...]:
         """Where ``worker`` is - its name, what it did, what it is about to do - renamed."""
