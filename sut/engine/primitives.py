@@ -38,6 +38,7 @@ workers as arguments under every start method.
 from __future__ import annotations
 
 import queue as queue_module
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, NoReturn, TypeVar
 
@@ -143,14 +144,18 @@ class ScheduledEvent:
     def wait(self, timeout: float | None = None) -> bool:
         if not _scheduled():
             return bool(self.real.wait(timeout))
+        called = time.monotonic()
         if _step("wait", self.name, timeout=timeout, real=self.real.is_set):
             if not self.real.wait(REAL_LAG):
                 _disagree(f"a wait for {self.name} return")
             return True
-        # Given up: unlike the other waits, this one lasts its timeout for real.
-        # A program may time ``wait(timeout)`` (the event scenario does), and
-        # the real event is clear and nobody can set it meanwhile: it returns
-        # False after its timeout, as it would have.
+        # Given up: unlike the other waits, this one lasts its timeout for real,
+        # counted from the call as a real wait's is (the time it stood at the gate
+        # counts). A program may time ``wait(timeout)`` (the event scenario does),
+        # and the real event is clear and nobody can set it meanwhile: it returns
+        # False once its timeout is over, as it would have.
+        if timeout is not None:
+            timeout = max(0.0, timeout - (time.monotonic() - called))
         return bool(self.real.wait(timeout))
 
 
