@@ -548,7 +548,7 @@ def _frozen(value: Any, rename: Rename) -> Hashable:
     if isinstance(value, (set, frozenset)):
         return tuple(sorted(renamed(item, rename) if isinstance(item, str) else item
                             for item in value))
-    if isinstance(value, (list, deque)):
+    if isinstance(value, (list, deque, tuple)):
         return tuple(_frozen(item, rename) for item in value)
     if isinstance(value, str):
         return renamed(value, rename)
