@@ -86,6 +86,7 @@ def _unnamed_outcomes(program: Program, alike: int, named: bool, *,
     return found if exploration.complete else None
 
 
+@pytest.mark.slow  # the gate's: tests/process/test_interchangeable.py holds it by default
 @pytest.mark.timeout(1800 if THOROUGH else 300)
 @settings(max_examples=EXAMPLES)
 @given(random_programs.alike_programs(operations=SIZE["operations"]))
