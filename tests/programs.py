@@ -7,6 +7,7 @@ Module level, so spawn can import them. Each ``run_*`` runs one program once
 from __future__ import annotations
 
 import queue as queue_module
+import time
 from typing import Any
 
 from sut.engine import Backend, Probe, Result, Run, Schedule, Violation, harness_deadline
@@ -66,6 +67,34 @@ def run_queue_questions(start_method: str, schedule: ScheduleLike | None = None)
         except queue_module.Empty:
             left.append("empty")
         return result.with_final({"left": left})
+
+
+class SlowToPickle:
+    """An item its feeder thread takes a while to pickle: put first, it would reach the
+    queue's pipe after an item put later by another process, had the put not waited."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        time.sleep(0.3)
+        return (str, (self.name,))
+
+
+def put_item(probe: Probe, queue: Any, item: Any) -> None:
+    queue.put(item)
+
+
+def run_two_putters(start_method: str, schedule: ScheduleLike | None = None) -> Result:
+    """``first`` puts a slow item, then ``second`` a quick one (by the schedule); main
+    takes both, in the order the queue holds them."""
+    backend = Backend(start_method)
+    with Run(backend, "putters", "queue", {}, mode=_mode(schedule), timeout=TIMEOUT) as run:
+        queue = backend.Queue(name="q")
+        run.spawn("first", put_item, queue, SlowToPickle("slow"))
+        run.spawn("second", put_item, queue, "quick")
+        result = run.result()
+        return result.with_final({"taken": [queue.get(timeout=TIMEOUT) for _ in range(2)]})
 
 
 # --- C: money moved between accounts under the Array's own lock -----------------

@@ -42,6 +42,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, NoReturn, TypeVar
 
+from sut.engine.feeding import Feeding
 from sut.engine.gate import ModelDisagreement, as_timed, current
 from sut.engine.model import Kind
 
@@ -216,6 +217,7 @@ class ScheduledQueue:
         self.real = real
         self.name = name
         self.maxsize = maxsize
+        self._feeding: Feeding | None = None
 
     def put(self, obj: Any, block: bool = True, timeout: float | None = None) -> None:
         if not _scheduled():
@@ -223,7 +225,7 @@ class ScheduledQueue:
         elif not block:
             self.put_nowait(obj)
         elif _step("put", self.name, timeout=timeout, detail=repr(obj)):
-            self.real.put(obj)
+            self._put(obj)
         else:
             raise queue_module.Full
 
@@ -231,9 +233,19 @@ class ScheduledQueue:
         if not _scheduled():
             self.real.put_nowait(obj)
         elif _ask("try-put", self.name, repr(obj)):
-            self.real.put(obj)  # there is room: it does not block
+            self._put(obj)  # there is room: it does not block
         else:
             raise queue_module.Full
+
+    def __getstate__(self) -> dict[str, Any]:
+        # What this process's feeder has sent is no other process's business.
+        return {**self.__dict__, "_feeding": None}
+
+    def _put(self, obj: Any) -> None:
+        """The real put, in the schedule's order among every process's (:mod:`.feeding`)."""
+        if self._feeding is None or not self._feeding.here():
+            self._feeding = Feeding(self.real)
+        self._feeding.put(self.real, obj, REAL_LAG)
 
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
         if not _scheduled():

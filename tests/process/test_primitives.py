@@ -45,6 +45,15 @@ def test_what_a_scheduled_queue_holds_is_the_same_on_every_run(start_method: str
     assert seen == {(("empty", False), ("full", True), ("qsize", 3))}
 
 
+def test_items_put_by_two_processes_are_in_the_queue_in_the_order_of_the_schedule(
+        start_method: str) -> None:
+    # Each process's feeder thread writes its items to the queue's pipe on its own: an
+    # item slow to pickle, put first, once reached the pipe after one put later.
+    result = programs.run_two_putters(start_method, (0, 1))
+    assert [step.worker for step in result.steps if step.op.kind == "put"] == ["first", "second"]
+    assert result.final["taken"] == ["slow", "quick"]
+
+
 def test_a_fix_under_the_arrays_own_lock_holds_in_every_interleaving() -> None:
     # C: the lock of Array(...).get_lock() is the backend's now: no false hang.
     # (Every start method runs it below, by one schedule.)

@@ -60,6 +60,13 @@ def _lock() -> primitives.ScheduledLock:
     return primitives.ScheduledLock(mock.MagicMock(), "lock")
 
 
+def _queue() -> primitives.ScheduledQueue:
+    """Around a stand-in whose feeder sends each item as it is put (a put waits for that)."""
+    real = mock.MagicMock()
+    real.put.side_effect = lambda item: real._send_bytes(b"")
+    return primitives.ScheduledQueue(real, "q", 2)
+
+
 # Per primitive: how to make its wrapper (around a stand-in for the real one),
 # and each public method of the real primitive - its kind and how to call it.
 LOCKING: dict[str, tuple[str, Call]] = {
@@ -81,7 +88,7 @@ PRIMITIVES: dict[str, tuple[Callable[[], Any], dict[str, tuple[str, Call]]]] = {
         "wait": (GATED, lambda p: p.wait()), "abort": (GATED, lambda p: p.abort()),
         "n_waiting": (GATED, lambda p: p.n_waiting), "reset": (REFUSED, lambda p: p.reset()),
         "broken": (EXACT, lambda p: p.broken), "parties": (EXACT, lambda p: p.parties)}),
-    "JoinableQueue": (lambda: primitives.ScheduledQueue(mock.MagicMock(), "q", 2), {
+    "JoinableQueue": (_queue, {
         "put": (GATED, lambda p: p.put(1)), "put_nowait": (GATED, lambda p: p.put_nowait(1)),
         "get": (GATED, lambda p: p.get()), "get_nowait": (GATED, lambda p: p.get_nowait()),
         "qsize": (GATED, lambda p: p.qsize()), "empty": (GATED, lambda p: p.empty()),

@@ -1,0 +1,55 @@
+"""A scheduled queue's items reach its pipe in the order the schedule put them.
+
+``multiprocessing.Queue.put`` hands the item to a feeder thread of the putting
+process, which writes it to the queue's pipe later. Two processes that put one
+after the other each have their own feeder, so the second's item may reach the
+pipe first: a get then returns an item the model did not say, and a run is no
+longer a function of its schedule (under load, 1 exploration in 10 of two
+workers each putting and getting took another path).
+
+Here a put returns only once its process's feeder has begun to send the item.
+The feeder sends holding the queue's write lock (shared by every process), so
+from then on no later put can overtake it. It is told by wrapping the bound
+``send_bytes`` the feeder is started with (``Queue._send_bytes``, set in every
+process the queue reaches, fork or pickle, before its feeder starts).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+from sut.engine.gate import ModelDisagreement
+
+
+class Feeding:
+    """How many items this process's feeder of one queue has begun to send."""
+
+    def __init__(self, real: Any) -> None:
+        self._pid = os.getpid()
+        self._changed = threading.Condition()
+        self._put = self._begun = 0
+        send = real._send_bytes
+
+        def counted(data: Any, *args: Any) -> Any:
+            with self._changed:
+                self._begun += 1
+                self._changed.notify_all()
+            return send(data, *args)
+        real._send_bytes = counted
+
+    def here(self) -> bool:
+        """Whether this process is the one that counts (a forked child has its own)."""
+        return self._pid == os.getpid()
+
+    def put(self, real: Any, obj: Any, patience: float) -> None:
+        """``real.put(obj)``, returned from once the feeder has begun to send ``obj``."""
+        with self._changed:
+            self._put += 1
+            wanted = self._put
+        real.put(obj)
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._begun >= wanted, patience):
+                raise ModelDisagreement(f"the model let a put go on, but the queue's feeder "
+                                        f"did not send the item within {patience:g} s")
