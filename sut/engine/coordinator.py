@@ -177,6 +177,7 @@ class Coordinator:
         # The sets of workers declared interchangeable (:mod:`.alike`), and whether a
         # name of one has shown where it cannot be renamed (then none is renamed).
         self._alike: list[tuple[str, ...]] = []
+        self._alike_names: list[str] = []  # theirs, every set's
         self._mentioned = False
 
     def interchangeable(self, names: Sequence[str]) -> None:
@@ -186,6 +187,7 @@ class Coordinator:
         run that declares them after its first step renames nobody.
         """
         self._alike.append(tuple(names))
+        self._alike_names.extend(names)
         self._mentioned = self._mentioned or any(self._histories.values())
 
     def add(self, worker: str, connection: Connection | None, pid: int | None = None) -> None:
@@ -437,9 +439,8 @@ class Coordinator:
 
     def _mention(self, *data: str | bytes) -> None:
         """Note whether ``data``, folded into a digest, names an interchangeable worker."""
-        if self._alike and not self._mentioned:
-            names = [name for members in self._alike for name in members]
-            self._mentioned = any(mentions(part, names) for part in data)
+        if self._alike_names and not self._mentioned:
+            self._mentioned = any(mentions(part, self._alike_names) for part in data)
 
     def _look(self) -> tuple[dict[str, bytes], dict[str, bytes]]:
         """The shared data as it is now: the run's files, and its shared memory."""

@@ -20,13 +20,12 @@ import os
 import threading
 from typing import Any
 
-from sut.engine.gate import ModelDisagreement
-
 
 class Feeding:
     """How many items this process's feeder of one queue has begun to send."""
 
     def __init__(self, real: Any) -> None:
+        self._real = real
         self._pid = os.getpid()
         self._changed = threading.Condition()
         self._put = self._begun = 0
@@ -43,13 +42,12 @@ class Feeding:
         """Whether this process is the one that counts (a forked child has its own)."""
         return self._pid == os.getpid()
 
-    def put(self, real: Any, obj: Any, patience: float) -> None:
-        """``real.put(obj)``, returned from once the feeder has begun to send ``obj``."""
+    def put(self, obj: Any, patience: float) -> bool:
+        """The real queue's ``put(obj)``, returned from once the feeder has begun to send
+        ``obj`` (False: it had not within ``patience`` seconds)."""
         with self._changed:
             self._put += 1
             wanted = self._put
-        real.put(obj)
+        self._real.put(obj)
         with self._changed:
-            if not self._changed.wait_for(lambda: self._begun >= wanted, patience):
-                raise ModelDisagreement(f"the model let a put go on, but the queue's feeder "
-                                        f"did not send the item within {patience:g} s")
+            return self._changed.wait_for(lambda: self._begun >= wanted, patience)

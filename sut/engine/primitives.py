@@ -245,7 +245,8 @@ class ScheduledQueue:
         """The real put, in the schedule's order among every process's (:mod:`.feeding`)."""
         if self._feeding is None or not self._feeding.here():
             self._feeding = Feeding(self.real)
-        self._feeding.put(self.real, obj, REAL_LAG)
+        if not self._feeding.put(obj, REAL_LAG):
+            _disagree(f"an item put on {self.name} be sent by its feeder")
 
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
         if not _scheduled():
