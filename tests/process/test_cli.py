@@ -76,6 +76,27 @@ def test_a_reader_that_stops_early_gets_no_traceback() -> None:
         assert shown.stderr.read() == ""
 
 
+_INTERRUPTED_IN_A_STRING_EXEC = """
+import runpy
+import sut.cli
+
+def interrupted(argv):  # a Ctrl-C as a module loads, while dataclasses builds a method
+    exec("raise KeyboardInterrupt", {})
+
+sut.cli._parse = interrupted
+runpy.run_module("sut", run_name="__main__")
+"""
+
+
+def test_a_ctrl_c_that_passed_through_a_string_exec_still_exits_130(tmp_path) -> None:
+    # CPython marks such a KeyboardInterrupt unhandled even once caught, and `-m` then
+    # ends by SIGINT (exit -2): `python -m sut` must clear the mark.
+    (tmp_path / "interrupted_in_exec.py").write_text(_INTERRUPTED_IN_A_STRING_EXEC)
+    ended = subprocess.run([sys.executable, "-m", "interrupted_in_exec", "run", "ticket"],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False)
+    assert (ended.returncode, ended.stderr) == (130, "sut: interrupted\n")
+
+
 @pytest.mark.parametrize("scenario", [scenario.name for scenario in sut.catalogue()])
 def test_every_scenario_runs_with_its_defaults_and_holds_when_correct(capsys, scenario) -> None:
     correct = next(v.name for v in sut.get(scenario).variants if v.expected == "holds")
