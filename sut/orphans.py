@@ -14,6 +14,7 @@ import multiprocessing.forkserver
 import os
 import signal
 import sys
+from collections.abc import Callable
 
 # prctl(2): the signal a process gets when its parent dies.
 _PR_SET_PDEATHSIG = 1
@@ -28,11 +29,25 @@ def die_with_parent(parent: int, signum: int = signal.SIGKILL) -> None:
     process that uses it, once this process lets go of it (see
     :func:`release_fork_server`). ``parent`` is then the fork server's client.
     """
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0)
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0)
     if os.getppid() != parent and not alive(parent):
         os._exit(1)
+
+
+def _find_prctl() -> Callable[..., int] | None:
+    """The C library's ``prctl``, where there is one (Linux)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+# Looked up once, here: a forked worker then calls it without loading a library
+# (each lookup builds a new ctypes class, and a worker's start-up is on every run).
+_prctl = _find_prctl()
 
 
 def alive(pid: int) -> bool:

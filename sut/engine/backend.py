@@ -21,6 +21,7 @@ import multiprocessing.queues
 import multiprocessing.sharedctypes
 import multiprocessing.synchronize
 import queue as queue_module
+import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -191,6 +192,9 @@ class Backend:
         lock those threads could hold, and ``fork`` is a start method under
         test - so the warning is silenced here, and only here.
         """
+        if sys.version_info < (3, 12):
+            process.start()  # no such warning, and no cost of silencing it on every start
+            return
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=r".*use of fork\(\) may lead to deadlocks",
                                     category=DeprecationWarning)
