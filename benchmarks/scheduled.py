@@ -8,7 +8,10 @@ program's own work costs. All are measured alternately; the ratios are what a
 scheduled run costs beyond starting processes at all, and beyond running
 the program unscheduled.
 
-Where the time goes, as medians over the same runs: starting the workers
+What the processes spend, as means over the same runs: CPU time in user
+space and in the kernel, and page faults - of this process, and of the
+workers it reaped - against the bare start and join. Then where the time
+goes, as medians over the same runs: starting the workers
 (each starts up while the next is started, and runs its own code up to its
 first gate at main's next spawn), the gates (every decision of the
 schedule, the workers running between them, and their exit), reading the
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import resource
 import statistics
 import sys
 import time
@@ -89,15 +93,37 @@ def _timed(method: Callable[..., Any], part: str,
     return timed
 
 
+# What a process spends, as ``resource.getrusage`` counts it: (field, what it is, scale).
+SPENT = (("ru_utime", "CPU in user space", 1000.0), ("ru_stime", "CPU in the kernel", 1000.0),
+         ("ru_minflt", "page faults", 1.0))
+
+
+def _spent() -> list[float]:
+    """Each SPENT field, of this process and then of its reaped children."""
+    return [float(getattr(resource.getrusage(who), field))
+            for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+            for field, _, _ in SPENT]
+
+
+def _accounted(measure: Callable[[], float], totals: list[float]) -> float:
+    """``measure()``, its spending (see _spent) added to ``totals``."""
+    before = _spent()
+    took = measure()
+    for i, (then, now) in enumerate(zip(before, _spent(), strict=True)):
+        totals[i] += now - then
+    return took
+
+
 def table(repeat: int, start_method: str) -> list[str]:
-    """The ratio and the breakdown, as Markdown."""
+    """The ratio, what the processes spend, and the breakdown, as Markdown."""
     bare(start_method, PROCESSES), scheduled(start_method)  # warm-up
     floors, runs, parts, plain = [], [], [], []
+    spent_bare, spent_run = [0.0] * 2 * len(SPENT), [0.0] * 2 * len(SPENT)
     for _ in range(repeat):
-        floors.append(bare(start_method, PROCESSES))
+        floors.append(_accounted(lambda: bare(start_method, PROCESSES), spent_bare))
         plain.append(scheduled(start_method, schedule=None))
         with timing_parts() as spent:
-            runs.append(scheduled(start_method, spent))
+            runs.append(_accounted(lambda: scheduled(start_method, spent), spent_run))
         parts.append(spent)
     floor, run = statistics.median(floors), statistics.median(runs)
     rows = [f"A scheduled run of {PROCESSES} buyers: {run * 1000:.1f} ms; {PROCESSES} bare "
@@ -105,7 +131,14 @@ def table(repeat: int, start_method: str) -> list[str]:
             f"({start_method}, median of {repeat}). The same run without a schedule "
             f"(no jitter): {statistics.median(plain) * 1000:.1f} ms, "
             f"{statistics.median(plain) / floor:.1f}x.", "",
-            "| part of the scheduled run | median |", "|---|---:|"]
+            "| spent, mean of a run | scheduled run | bare start and join |", "|---|---:|---:|"]
+    for i, (who, (_, what, scale)) in enumerate(
+            (who, spent) for who in ("this process", f"its {PROCESSES} processes")
+            for spent in SPENT):
+        shown = "{:.1f} ms" if scale > 1 else "{:.0f}"
+        rows.append(f"| {what}, {who} | {shown.format(spent_run[i] * scale / repeat)} "
+                    f"| {shown.format(spent_bare[i] * scale / repeat)} |")
+    rows += ["", "| part of the scheduled run | median |", "|---|---:|"]
     rows += [f"| {part} | {statistics.median(spent[part] for spent in parts) * 1000:.1f} ms |"
              for part in [*(part for _, _, part in PARTS), CHECK]]
     return rows

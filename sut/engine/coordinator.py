@@ -385,7 +385,7 @@ class Coordinator:
                          and self._pending[worker][0].kind == "arrive"), None)
         if arriving is not None:
             # Arrivals at a barrier commute with everything: no decision.
-            self._go(arriving)
+            self._arrive(arriving)
             return True
         stopped = [worker for worker in order if worker in self._pending]
         enabled = [worker for worker in stopped if self.world.enabled(self._pending[worker][0])]
@@ -430,6 +430,16 @@ class Coordinator:
                 got = self.world.apply(other_op)
                 self._let_go(other, Granted("go", got), other_op,
                              (other_op.kind, other_op.target, other_detail, got))
+
+    def _arrive(self, worker: str) -> None:
+        """Take the arrival of ``worker`` at its barrier, and hold it there for its pass:
+        it asked for both at one gate (``ScheduledBarrier.wait``), so it hears only how
+        its pass goes."""
+        op, timed, detail = self._pending[worker]
+        got = self.world.apply(op, detail)
+        if self._fingerprints:
+            self._remember(worker, ((op.kind, op.target, detail, got), self._visible(worker, op)))
+        self._pending[worker] = (Op(worker, "pass", op.target), timed, detail)
 
     def _remember(self, worker: str, entry: Hashable) -> None:
         """Add ``entry`` to the history of ``worker``: a digest of the digest so far and it."""
@@ -615,9 +625,12 @@ class Coordinator:
             if self._main_reply is not None:
                 return self._main_reply
         finally:
-            self._pending.pop(MAIN, None)
+            op = self._pending.pop(MAIN, (op,))[0]  # an arrival taken: main waits to pass
         if state == "wrong":
             raise ModelDisagreement(self.disagreement)
+        if op.kind == "arrive":  # taken now: main's answer is its pass's
+            self.world.apply(op, detail)
+            op = Op(MAIN, "pass", op.target)
         if self.world.enabled(op):  # the workers are late: main goes on alone
             return Granted("go", self.world.apply(op, detail))
         if timed is not None:

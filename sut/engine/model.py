@@ -39,7 +39,9 @@ T = TypeVar("T")
 # A Barrier's wait is three operations: ``arrive`` never blocks, ``pass``
 # waits until the round the worker arrived in is complete (the coordinator
 # lets a whole round pass at once, as the real barrier does), and ``resume``
-# gives the order in which the parties go on. A ``poll`` is one turn of a
+# gives the order in which the parties go on. A worker asks its gate for
+# ``arrive`` and ``pass`` at once: the coordinator takes the arrival and then
+# holds the worker for its pass. A ``poll`` is one turn of a
 # loop that looks at shared state until something changes.
 #
 # A Condition's wait is two: ``sleep`` releases its lock and joins its

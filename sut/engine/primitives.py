@@ -196,9 +196,10 @@ class ScheduledBarrier:
     def wait(self, timeout: float | None = None) -> int:
         if not _scheduled():
             return int(self.real.wait(timeout))
-        _step("arrive", self.name)
         try:
-            if _step("pass", self.name, timeout=timeout):
+            # One gate for two operations: the coordinator takes the arrival at once (it
+            # is no decision) and answers when the round passes, or the wait gives up.
+            if _step("arrive", self.name, timeout=timeout):
                 return int(self.real.wait())
             return int(self.real.wait(0))  # alone at the real barrier: it breaks, and raises
         finally:

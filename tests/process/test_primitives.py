@@ -10,8 +10,10 @@ from __future__ import annotations
 import functools
 import time
 
+import pytest
+
 from sut.drive.explore import explore
-from sut.engine import Schedule, Violation
+from sut.engine import Backend, Run, Schedule, Violation
 from tests import programs
 
 
@@ -128,6 +130,25 @@ def test_a_worker_blocked_on_a_lock_the_backend_did_not_make_is_named_at_once(
         "teller 1 is blocked outside the schedule before its first point, in a futex (a lock, "
         "semaphore or condition): is it waiting on a primitive the Backend did not make?")
     assert result.scenario_error == outcome.describe()
+
+
+def test_main_at_a_barrier_no_worker_can_reach_gives_up_at_once() -> None:
+    # Main arrives and waits to pass at one gate; the worker blocks on a lock main holds
+    # that the Backend did not make, before it reaches the barrier.
+    backend = Backend("fork")
+    with Run(backend, "barrier", "main waits", {}, mode=Schedule(),
+             timeout=programs.TIMEOUT) as run:
+        lock = backend.context.Lock()
+        lock.acquire()
+        start = backend.Barrier(2, "start")
+        run.spawn("teller", programs.take_raw_lock, lock)
+        began = time.monotonic()
+        with pytest.raises(RuntimeError, match=r"^main would wait forever for 1 more at "
+                                               r"barrier start: a worker hangs outside any gate$"):
+            start.wait()
+        assert time.monotonic() - began < programs.TIMEOUT / 3
+        lock.release()
+        assert run.result().worker("teller").status == "ok"
 
 
 def test_an_exploration_that_cannot_see_a_shared_lock_compares_no_states() -> None:

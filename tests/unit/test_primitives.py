@@ -195,6 +195,19 @@ def test_the_gate_is_told_whose_timeout_a_wait_has() -> None:
         "it answers")
 
 
+def test_a_barrier_asks_one_gate_to_arrive_and_pass_with_its_timeout_then_resumes() -> None:
+    # The coordinator takes the arrival at once and answers for the pass: a round trip
+    # less per party than a gate for each.
+    fake, real = _Gate(), mock.MagicMock()
+    gate.install(fake)
+    try:
+        primitives.ScheduledBarrier(real, "b").wait(0.5)
+    finally:
+        gate.install(None)
+    assert (fake.steps, fake.timed) == (["arrive", "resume"], [0.5, None])
+    real.wait.assert_called_once_with()  # the round passes the real barrier together
+
+
 def test_an_outlasting_timeout_is_a_float_that_keeps_its_assumption_across_processes() -> None:
     timeout = assume_long_enough(0.5, "it answers within 0.5 s")
     copy = pickle.loads(pickle.dumps(timeout))
