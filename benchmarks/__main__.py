@@ -93,9 +93,11 @@ def _scheduled_about() -> str:
     return ("One run of the ticket office (`locked`, 2 buyers) by the default schedule, run and "
             "checked as `python -m sut run ... --schedule ''` does, against starting and "
             "joining 2 bare processes, and against the same run without a schedule (the "
-            "program's own work: the lock, the file, the log); then where the run's time "
-            "goes, part by part. "
-            f"Median of {scheduled.REPEAT}, alternating, after a warm-up.")
+            "program's own work: the lock, the file, the log); then what the processes "
+            "spend, CPU and page faults (a fork shares memory copy-on-write: every page "
+            "either side then writes first costs a fault, and a copy while both live); "
+            "then where the run's time goes, part by part. "
+            f"Median of {scheduled.REPEAT}, alternating, after a warm-up; spending, the mean.")
 
 
 def _suite() -> list[str]:
