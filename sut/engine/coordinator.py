@@ -133,11 +133,16 @@ def fingerprinted() -> bool:
     return _FINGERPRINTS.get()
 
 
+def _nothing_shared() -> Shared:
+    """What a coordinator that reads no shared data sees of it."""
+    return (), ()
+
+
 class Coordinator:
     """Decides, step by step, which worker goes on; see the module docstring."""
 
     def __init__(self, world: World, schedule: Sequence[int] = (), *, relative: bool = False,
-                 shared: Callable[[], Shared] = lambda: ((), ()),
+                 shared: Callable[[], Shared] = _nothing_shared,
                  folder: Path | None = None) -> None:
         self.world = world
         self.schedule = tuple(schedule)
@@ -277,6 +282,12 @@ class Coordinator:
         for connection in self._connections.values():
             connection.close()
         self._connections.clear()
+        # What reads the shared data is the run's: let go of it, so that the run and
+        # this coordinator form no cycle, and the run's primitives go as soon as the
+        # run does - not whenever the garbage collector comes, which may be inside
+        # multiprocessing's resource tracker (a semaphore's finalizer calls it again:
+        # a warning that it might leak, raised where nothing can catch it).
+        self._shared = _nothing_shared
 
     # --- one step ------------------------------------------------------------
 

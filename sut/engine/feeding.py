@@ -21,20 +21,30 @@ import threading
 from typing import Any
 
 
+class _Begun:
+    """How many items a feeder has begun to send: all the feeder's wrapper holds, so the
+    queue, which holds the wrapper, is in no cycle (its semaphores then go as soon as
+    it does, not whenever the garbage collector comes)."""
+
+    def __init__(self) -> None:
+        self.changed = threading.Condition()
+        self.count = 0
+
+
 class Feeding:
     """How many items this process's feeder of one queue has begun to send."""
 
     def __init__(self, real: Any) -> None:
         self._real = real
         self._pid = os.getpid()
-        self._changed = threading.Condition()
-        self._put = self._begun = 0
+        self._put = 0
+        self._begun = begun = _Begun()
         send = real._send_bytes
 
         def counted(data: Any, *args: Any) -> Any:
-            with self._changed:
-                self._begun += 1
-                self._changed.notify_all()
+            with begun.changed:
+                begun.count += 1
+                begun.changed.notify_all()
             return send(data, *args)
         real._send_bytes = counted
 
@@ -45,9 +55,10 @@ class Feeding:
     def put(self, obj: Any, patience: float) -> bool:
         """The real queue's ``put(obj)``, returned from once the feeder has begun to send
         ``obj`` (False: it had not within ``patience`` seconds)."""
-        with self._changed:
+        begun = self._begun
+        with begun.changed:
             self._put += 1
             wanted = self._put
         self._real.put(obj)
-        with self._changed:
-            return self._changed.wait_for(lambda: self._begun >= wanted, patience)
+        with begun.changed:
+            return begun.changed.wait_for(lambda: begun.count >= wanted, patience)
