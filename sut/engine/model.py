@@ -41,8 +41,8 @@ T = TypeVar("T")
 # lets a whole round pass at once, as the real barrier does), and ``resume``
 # gives the order in which the parties go on. A worker asks its gate for
 # ``arrive`` and ``pass`` at once: the coordinator takes the arrival and then
-# holds the worker for its pass. A ``poll`` is one turn of a
-# loop that looks at shared state until something changes.
+# holds the worker for its pass. A ``poll`` is one turn of a loop that looks
+# at shared state until something changes.
 #
 # A Condition's wait is two: ``sleep`` releases its lock and joins its
 # sleepers (never blocks), ``wake`` waits to be notified; retaking the lock
