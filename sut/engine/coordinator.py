@@ -41,11 +41,12 @@ and got: its operations and their answers, the payloads of its points, and
 whatever of the shared data it could have read - the files it opened for
 reading or holds open (:mod:`.reads`), the Value or Array it read, and, for
 main, whose reads are not watched, all of it. Workers declared
-interchangeable are renamed in it the least way (:mod:`.alike`). Two runs in
-states with one fingerprint go on alike, so exhaustive exploration (:mod:`.explore`) visits
-each fingerprint once. Only an exploration compares them, so only a run made
-inside :func:`fingerprinting` takes them (it costs reading the shared data
-at every decision); any other run's steps have none (``state`` None).
+interchangeable are renamed in it the least way (:mod:`.alike`). Two runs
+in states with one fingerprint go on alike, so exhaustive exploration
+(:mod:`.explore`) visits each fingerprint once. Only an exploration compares
+them, so only a run made inside :func:`fingerprinting` takes them (it costs
+reading the shared data at every decision); any other run's steps have none
+(``state`` None).
 
 The model is held to the real primitives. A worker stopped at a gate that
 the model says cannot go on is asked, once per stop, to try the real
@@ -635,19 +636,20 @@ class Coordinator:
             state = self.drive(lambda: self._main_reply is not None, deadline)
             if self._main_reply is not None:
                 return self._main_reply
+            if state != "wrong" and self._pending[MAIN][0].kind == "arrive":
+                self._arrive(MAIN)  # taken now: main's answer is its pass's
+            op = self._pending[MAIN][0]
         finally:
-            op = self._pending.pop(MAIN, (op,))[0]  # an arrival taken: main waits to pass
+            self._pending.pop(MAIN, None)
         if state == "wrong":
             raise ModelDisagreement(self.disagreement)
-        if op.kind == "arrive":  # taken now: main's answer is its pass's
-            self.world.apply(op, detail)
-            op = Op(MAIN, "pass", op.target)
         if self.world.enabled(op):  # the workers are late: main goes on alone
             return Granted("go", self.world.apply(op, detail))
         if timed is not None:
             return Granted("timeout", None)
         raise RuntimeError(f"main would wait forever for {self.world.waits_for(op)}"
                            + (": a worker hangs outside any gate" if state == "late" else ""))
+
 
 def _bound_sends(connection: Connection) -> None:
     """Make a send to a worker give up after SEND_LIMIT seconds instead of blocking.

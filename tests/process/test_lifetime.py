@@ -179,7 +179,8 @@ def test_a_run_never_closed_leaves_no_folder_when_its_process_exits(tmp_path: Pa
 def test_a_run_leaves_no_reference_cycle_behind(scheduled: bool) -> None:
     # Its semaphores then go with it. Left to the garbage collector, one could be
     # finalized inside multiprocessing's resource tracker, which it calls again: a
-    # warning that it might leak, raised in a finalizer (a flaky test under tox once).
+    # warning that it might leak, raised in a finalizer (pytest failed a test of
+    # explorations on 16 of them under Python 3.12).
     bakery = sut.get("bakery")  # a queue fed in order, a barrier, a lock: the most to hold
     params = bakery.params(producers=1, consumers=1, buns=1)
     was_enabled = gc.isenabled()
