@@ -3,11 +3,10 @@
 The demo, the races document and the benchmarks look for the same thing:
 for each broken variant, the smallest input on which it breaks the
 invariants it is the classic example of breaking. A scenario with a
-schedule mode is searched over its small configurations and schedules, and
-every configuration smaller than the one found is checked
-(:func:`sut.drive.smallest.smallest_schedule`); one without (the chat) once
-per search it declares, one per bug, over inputs with nothing left to
-timing (:func:`sut.drive.minimal.minimal`). :func:`hunt` makes the
+schedule mode has its small configurations explored smallest first, until
+one breaks (:func:`sut.drive.smallest.smallest_schedule`); one without (the
+chat) is searched once per search it declares, one per bug, over inputs with
+nothing left to timing (:func:`sut.drive.minimal.minimal`). :func:`hunt` makes the
 searches, and counts and times each.
 
 Hypothesis is imported when a search starts, not with this module: the

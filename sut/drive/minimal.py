@@ -11,7 +11,8 @@ shrinks a breaking pair to the smallest it can: fewer workers, then fewer and
 earlier context switches (a schedule that shrinks to zeros is mostly the
 default; the run reports the shortest schedule that replays it). That is a
 local minimum: a smaller configuration may break on a schedule no shrink
-reaches, which :mod:`sut.drive.smallest` checks for.
+reaches. :mod:`sut.drive.smallest` walks a small space smallest first instead,
+and draws only where exploring is out of its budget.
 
 Imported only where a search runs: worker processes never load Hypothesis.
 

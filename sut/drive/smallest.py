@@ -1,17 +1,26 @@
-"""The smallest breaking configuration, checked: no smaller one breaks within a budget.
+"""The smallest breaking configuration and its first breaking interleaving, checked.
 
-Hypothesis shrinks a breaking configuration and schedule together, and stops
-where no change it tries still breaks: a local minimum. Three workers may
-break on a schedule that shrinks well while two break only in one
-interleaving that no shrink of that schedule reaches, and the search then
-reports three. So once it has shrunk, every configuration of the small space
-strictly smaller than the one found (in the order of :mod:`sut.drive.sizes`)
-is checked, smallest first, by exploring every interleaving of it
-(:mod:`sut.drive.explore`) within a budget of runs. The first that breaks is
-the answer, its schedule searched again with its params fixed. One whose
-interleavings outrun the budget is searched by as many drawn schedules
-instead, and the answer is then only the smallest "among those searched".
-:class:`Smallest` says which.
+A small space lists whole, so a search need not guess where a program
+breaks: it walks the configurations smallest first (in the order of
+:mod:`sut.drive.sizes`) and explores each, every interleaving of it
+(:mod:`sut.drive.explore`) within a budget of runs, until one breaks. That
+one is the answer, and its run is the first breaking interleaving in the
+exploration's order: the default order first, then the orders that leave it
+latest - the fewest and latest context switches the exploration reaches. Every
+smaller configuration held in every interleaving, so the answer is the
+smallest.
+
+A configuration whose interleavings outrun the budget is searched by as many
+drawn schedules instead (Hypothesis, with its params fixed); the answer is
+then only the smallest "among those searched", and its schedule the one the
+shrinker ends on. :class:`Smallest` says which.
+
+The walk stops drawing on its budget alone once its runs pass the search's
+``max_examples``: a program that does not break small may break only in a
+large configuration, or not at all. Then a drawn search over the whole
+small space (Hypothesis: configuration and schedule together) looks for any
+configuration that breaks, and the walk goes on up to it: a bounded cost
+where nothing breaks.
 
 Imported only where a search runs: it loads Hypothesis.
 
@@ -24,7 +33,6 @@ Example:
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +42,7 @@ from hypothesis.errors import NoSuchExample
 
 from sut.drive.explore import explore, unfingerprinted
 from sut.drive.minimal import Evaluate, counted, minimal_schedule
-from sut.drive.sizes import Configuration, configurations, continuous
+from sut.drive.sizes import Configuration, Size, configurations, continuous
 from sut.drive.strategies import configs
 from sut.engine.coordinator import fingerprinted
 from sut.engine.probe import Schedule
@@ -103,6 +111,7 @@ class _Runs:
 
     def __init__(self, evaluate: Evaluate) -> None:
         self._evaluate = evaluate
+        self.made = 0  # runs made: not answered by one made before
         self._runs: dict[Hashable, Run] = {}
         self._picks: dict[Any, list[tuple[tuple[int, ...], Run]]] = {}  # by params
 
@@ -114,6 +123,7 @@ class _Runs:
         # An exploration compares fingerprints: a search's run, which took none, will not do.
         if known is None or (fingerprinted() and unfingerprinted(known[0])):
             known = self._evaluate(params, schedule)
+            self.made += 1
             if known[0].schedule == ():  # the shortest schedule that replays it: the default's
                 self._runs[_key(params, Schedule())] = known
             if schedule.relative:
@@ -153,15 +163,19 @@ def smallest_schedule(evaluate: Evaluate, params: type, small: Space, *, workers
                       decisions: int, invariants: Collection[str] | None = None,
                       max_examples: int = 100, budget: int = BUDGET,
                       ) -> tuple[Any, Result, list[Violation], Smallest]:
-    """:func:`sut.drive.minimal.minimal_schedule` over ``params`` built from ``small``,
-    then every smaller configuration checked; see the module docstring.
+    """The smallest configuration of ``small`` (built as ``params``) on which ``evaluate``
+    breaks, its first breaking interleaving, and how it was checked; see the module
+    docstring.
 
-    ``workers``, ``decisions``, ``invariants`` and ``max_examples`` are the
-    schedule search's; ``budget`` bounds each smaller configuration's check.
-    Returns the params, the run, its violations, and how it was checked.
+    ``workers``, ``decisions`` and ``max_examples`` are the drawn search's
+    (:func:`sut.drive.minimal.minimal_schedule`); ``max_examples`` also bounds the
+    runs of the walk before it draws. ``budget`` bounds each configuration's check.
+    Only ``invariants`` count, if given. Returns the params, the run, its
+    violations, and how the smaller configurations were checked.
 
     Raises:
-        hypothesis.errors.NoSuchExample: nothing broke in ``max_examples`` tries.
+        hypothesis.errors.NoSuchExample: nothing broke: not in any configuration the
+            walk checked, nor in ``max_examples`` drawn tries.
     """
     runs = _Runs(evaluate)
 
@@ -169,57 +183,79 @@ def smallest_schedule(evaluate: Evaluate, params: type, small: Space, *, workers
         return minimal_schedule(runs, space, workers=workers, decisions=decisions,
                                 invariants=invariants, max_examples=tries)
 
-    found = search(configs(params, small), max_examples)
     name = continuous(small)
     if name is not None:
-        return (*found, Smallest(budget=budget, continuous=name))
+        return (*search(configs(params, small), max_examples),
+                Smallest(budget=budget, continuous=name))
     everything = configurations(params, small)
     size = {each.params: each.size(runs.processes(each.params)) for each in everything}
-    smaller = sorted((each for each in everything if size[each.params] < size[found[0]]),
-                     key=lambda each: size[each.params])
-    return _first_breaking(runs, smaller, found, search, invariants, budget)
+    walk = _Walk(runs, sorted(everything, key=lambda each: size[each.params]), search,
+                 invariants, budget)
+    found = walk.until(lambda _: walk.spent >= max_examples)
+    if found is None and walk.left:  # nothing small broke so far: draw from the whole space
+        drawn = search(configs(params, small), max_examples)
+        found = walk.until(lambda after: size[after.params] > size[drawn[0]]) or drawn
+    if found is None:
+        raise NoSuchExample(f"every configuration of {params.__name__}'s small space held")
+    return (*found, walk.below(size[found[0]], size))
 
 
-def _first_breaking(runs: _Runs, smaller: list[Configuration], found: Found, search: Search,
-                    invariants: Collection[str] | None, budget: int,
-                    ) -> tuple[Any, Result, list[Violation], Smallest]:
-    """The first of ``smaller`` (smallest first) that breaks, else ``found``; and how
-    the ones before it were checked."""
-    checked = Smallest(budget=budget)
-    for configuration in smaller:
-        broke, checked = _check(runs, configuration.params, checked, search, invariants)
-        if broke is not None:
-            return (*broke, checked)
-    return (*found, checked)
+class _Walk:
+    """The configurations of a small space, smallest first, each checked in turn: explored
+    in every interleaving within a budget of runs, or else searched by as many drawn
+    schedules; remembering how each that held was checked."""
 
+    def __init__(self, runs: _Runs, ordered: list[Configuration], search: Search,
+                 invariants: Collection[str] | None, budget: int) -> None:
+        self._runs, self._search, self._invariants = runs, search, invariants
+        self._budget = budget
+        self._left = ordered
+        self._held: dict[Any, Smallest] = {}  # by params: how each that held was checked
+        self.spent = 0  # runs the checks took: explored, or drawn
 
-def _check(runs: _Runs, params: Any, checked: Smallest, search: Search,
-           invariants: Collection[str] | None) -> tuple[Found | None, Smallest]:
-    """Whether ``params`` breaks - its smallest run found, or None - and ``checked``,
-    with ``params`` counted in if it held."""
-    def run(prefix: tuple[int, ...]) -> Run:
-        result, violations = runs(params, Schedule(prefix))
-        return result, counted(violations, invariants)
+    @property
+    def left(self) -> bool:
+        """Whether any configuration is still to be checked."""
+        return bool(self._left)
 
-    budget = checked.budget
-    exploration = explore(run, max_runs=budget, until_first=True)
-    if exploration.first is not None:
-        return _shrunk(search, params, exploration.first, budget), checked
-    if exploration.complete:
-        return None, dataclasses.replace(checked, smaller=checked.smaller + 1,
-                                         explored=checked.explored + 1,
-                                         runs=checked.runs + exploration.runs)
-    try:  # too many interleavings to explore in the budget: search them instead
-        return search(st.just(params), budget), checked
-    except NoSuchExample:
-        return None, dataclasses.replace(checked, smaller=checked.smaller + 1,
-                                         searched=checked.searched + 1)
+    def until(self, stop: Callable[[Configuration], bool]) -> Found | None:
+        """The first configuration that breaks, checked smallest first (its first
+        breaking run), or None once ``stop(the next one)`` or none is left. A
+        configuration explored past its budget is searched only if ``stop`` still
+        lets it: else it is the next one again."""
+        while self._left and not stop(self._left[0]):
+            params = self._left[0].params
+            exploration = explore(self._run(params), max_runs=self._budget, until_first=True)
+            self.spent += exploration.runs
+            if exploration.first is not None:
+                return (params, *exploration.first)
+            if not exploration.complete and stop(self._left[0]):
+                return None
+            self._left.pop(0)
+            if exploration.complete:
+                self._held[params] = Smallest(smaller=1, explored=1, runs=exploration.runs,
+                                              budget=self._budget)
+                continue
+            made = self._runs.made
+            try:  # too many interleavings to explore in the budget: search them instead
+                return self._search(st.just(params), self._budget)
+            except NoSuchExample:
+                self._held[params] = Smallest(smaller=1, searched=1, budget=self._budget)
+            finally:
+                self.spent += self._runs.made - made
+        return None
 
+    def _run(self, params: Any) -> Callable[[tuple[int, ...]], Run]:
+        """Run ``params`` by a schedule prefix; only the invariants that count."""
+        def run(prefix: tuple[int, ...]) -> Run:
+            result, violations = self._runs(params, Schedule(prefix))
+            return result, counted(violations, self._invariants)
+        return run
 
-def _shrunk(search: Search, params: Any, explored: Run, tries: int) -> Found:
-    """The smallest schedule that breaks ``params``, searched with the params fixed; or,
-    if the search misses the interleavings the exploration found, its first."""
-    try:
-        return search(st.just(params), tries)
-    except NoSuchExample:
-        return (params, *explored)
+    def below(self, answer: Size, size: dict[Any, Size]) -> Smallest:
+        """How the configurations smaller than ``answer`` were checked, summed."""
+        checked = [held for params, held in self._held.items() if size[params] < answer]
+        return Smallest(smaller=len(checked), explored=sum(each.explored for each in checked),
+                        searched=sum(each.searched for each in checked),
+                        runs=sum(each.runs for each in checked), budget=self._budget)
+

@@ -1,9 +1,10 @@
 """``python -m sut demo``: see every race, and every fix holding.
 
 For each scenario with a schedule mode, every broken variant's minimal
-counterexample is searched (a Hypothesis search over small configurations
-and schedules, derandomized: the same answer every time) and drawn as lanes,
-one per process, ending on what went wrong. Each correct variant is then run
+counterexample is searched (its small configurations explored smallest
+first, in every interleaving, until one breaks: the same answer every time;
+see :mod:`sut.drive.smallest`) and drawn as lanes, one per process, ending
+on what went wrong. Each correct variant is then run
 in every interleaving of each configuration its broken siblings broke in.
 
 A scenario with no schedule mode (the chat) declares searches instead, one

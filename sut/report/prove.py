@@ -81,10 +81,10 @@ class Counterexample:
 
 def counterexample(scenario: Scenario, variant: str, *, start_method: str = SEARCH_METHOD,
                    invariants: Collection[str] | None = None) -> Counterexample:
-    """The minimal counterexample of ``variant``: a derandomized search over the scenario's
-    small configurations and schedules (the same answer every time), then a check that
-    no smaller configuration breaks. Only ``invariants`` count (default: those the
-    variant ``shows``, or any).
+    """The minimal counterexample of ``variant``: the scenario's small configurations
+    explored smallest first, in every interleaving, until one breaks (the same answer
+    every time; :mod:`sut.drive.smallest`). Only ``invariants`` count (default: those
+    the variant ``shows``, or any).
 
     Raises:
         ValueError: an unknown variant, or a scenario with no schedule mode.

@@ -83,13 +83,15 @@ def header(start_method: str) -> str:
         "# The races, and their fixes",
         "",
         "Written by `python -m sut races` from what the tool finds: every minimal",
-        "counterexample below was searched for (a derandomized Hypothesis search over",
-        "small configurations and schedules), every fix explored in every",
-        "interleaving of the configurations its siblings broke in. A test regenerates",
-        "this page and fails when it no longer matches. Numbers that differ from run",
-        "to run (pids, ports, measured waits) are written `…`, which of EPIPE and",
-        "ECONNRESET a dead connection gives is left open, and a chat client's failed",
-        f"half-close after its handler died is left out. Start method: {start_method}.",
+        "counterexample below was searched for (the small configurations explored",
+        "smallest first, in every interleaving, until one broke; for the chat, a",
+        "derandomized Hypothesis search over its clients' scripts), every fix",
+        "explored in every interleaving of the configurations its siblings broke in.",
+        "A test regenerates this page and fails when it no longer matches. Numbers",
+        "that differ from run to run (pids, ports, measured waits) are written `…`,",
+        "which of EPIPE and ECONNRESET a dead connection gives is left open, and a",
+        "chat client's failed half-close after its handler died is left out. Start",
+        f"method: {start_method}.",
         "", ""])
 
 

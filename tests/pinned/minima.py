@@ -57,10 +57,10 @@ UNPICKLABLE = ("main created is_set=False | main gave-up at='start' reason='wait
 
 MINIMA: list[Minimum] = [
     Minimum("ticket", "unlocked", {"no-oversell", "consistent-count"},
-        ticket.Params(buyers=2, tickets=1), (0, 0, 1, 1, 0),
-        "buyer 0 query count=1 | buyer 1 query count=1 | buyer 1 read count=1 | "
-        "buyer 0 read count=1 | buyer 0 writing count=0 | buyer 0 bought left=0 | "
-        "buyer 1 writing count=0 | buyer 1 bought left=0 -> no-oversell: sold 2 of 1 ticket: "
+        ticket.Params(buyers=2, tickets=1), (0, 0, 0, 1),
+        "buyer 0 query count=1 | buyer 0 read count=1 | buyer 1 query count=1 | "
+        "buyer 1 read count=1 | buyer 1 writing count=0 | buyer 1 bought left=0 | "
+        "buyer 0 writing count=0 | buyer 0 bought left=0 -> no-oversell: sold 2 of 1 ticket: "
         "buyer 0 and buyer 1 both read count=1"),
     Minimum("ticket", "unlocked", {"valid-file"},
         ticket.Params(buyers=1, tickets=1, readers=1), (0, 0, 0, 0, 1),
@@ -125,12 +125,11 @@ MINIMA: list[Minimum] = [
     # The light changes colour before it takes the crossing lock to record it: the
     # car passes on a green the records do not show yet.
     Minimum("traffic", "unlocked-light", None, traffic.Params(cars=1, cycles=1),
-        (0, 0, 0, 1, 1, 0, 1),
-        "light red cycle=1 | car 0 drive | car 0 waiting | car 0 saw-green | car 0 pass | car 0 "
-        "crossed green=True | light green cycle=1 | light stop cycles=1 -> green-only: car 0 "
-        "passed at #5 while the light's records said red (red from #1 until #7), but saw "
-        "green at #6, still in the crossing: the light changed colour without the crossing "
-        "lock"),
+        (0, 0, 0, 0, 1),
+        "light red cycle=1 | car 0 drive | car 0 saw-green | car 0 pass | car 0 crossed "
+        "green=True | light green cycle=1 | light stop cycles=1 -> green-only: car 0 passed at "
+        "#4 while the light's records said red (red from #1 until #6), but saw green at #5, "
+        "still in the crossing: the light changed colour without the crossing lock"),
     Minimum("queue", "two-way-single-queue", None, queue.Params(messages=1), (),
         "child ready | main put message=0 | main got sender='main' message=0 | deadlock: child "
         "waits for an item in to child (empty) -> no-hang: child is stuck after 'ready': it "

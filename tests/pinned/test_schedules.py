@@ -1,10 +1,11 @@
 """Schedule mode on the scenarios: minimal interleavings, replay, exhaustive exploration.
 
-Every broken variant whose failure depends on the interleaving is found by a
-Hypothesis search over schedules, and its minimum - configuration, schedule
-and the story of the run - is pinned exactly (tests/pinned/minima.py, with
-the explored configurations): a run is a function of its schedule, so the
-same story comes out of every replay, under every start method. The searches
+Every broken variant whose failure depends on the interleaving is found by
+exploring its small configurations smallest first (sut.drive.smallest), and
+its minimum - configuration, schedule and the story of the run - is pinned
+exactly (tests/pinned/minima.py, with the explored configurations): a run is
+a function of its schedule, so the same story comes out of every replay,
+under every start method. The searches
 themselves run in test_races.py (docs/RACES.md is what they find, and must
 stay so) and in ``python -m benchmarks.schedules``, which also checks they
 end on these minima. Every correct variant holds in every interleaving of

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from hypothesis.errors import NoSuchExample
 
 from sut.drive.explore import explore
 from sut.drive.minimal import minimal_schedule
@@ -192,6 +194,58 @@ def test_a_smaller_configuration_that_breaks_is_found_and_said_to_be_the_smalles
     assert smallest.proved
     assert smallest.describe() == ("smallest: every interleaving of the only smaller "
                                    "configuration explored (1 run)")
+
+
+def test_a_small_configuration_that_breaks_is_found_by_the_walk_without_a_draw(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def drawn(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the walk drew a schedule")
+
+    monkeypatch.setattr("sut.drive.smallest.minimal_schedule", drawn)
+    params, result, _, smallest = smallest_schedule(_write, Writers, SPACE, workers=3,
+                                                    decisions=DECISIONS)
+    assert params == Writers(2)
+    # The first breaking run in the exploration's order: the default order, then
+    # those that leave it latest. Two writers break in one order only.
+    assert _alternates(result)
+    assert smallest == Smallest(smaller=1, explored=1, runs=1)
+
+
+def test_past_its_runs_the_walk_draws_from_the_whole_space_and_goes_on_up_to_that(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two writers break in one interleaving of 70: not within 10 runs, nor in 10
+    # drawn schedules. Three writers break in many.
+    walked = smallest_schedule(_write, Writers, SPACE, workers=3, decisions=DECISIONS,
+                               budget=10)
+    drawn_from: list[str] = []
+    search = minimal_schedule
+
+    def drawn(runs: Any, space: st.SearchStrategy[Any], **kwargs: Any) -> Any:
+        drawn_from.append(repr(space))
+        return search(runs, space, **kwargs)
+
+    monkeypatch.setattr("sut.drive.smallest.minimal_schedule", drawn)
+    # Past 15 runs the walk stops at three writers and draws: the draw finds three
+    # writers, and the walk goes on up to them - to the same answer.
+    capped = smallest_schedule(_write, Writers, SPACE, workers=3, decisions=DECISIONS,
+                               max_examples=15, budget=10)
+    assert any("builds(Writers" in space for space in drawn_from)
+    assert capped[0] == walked[0] == Writers(3)
+    assert capped[1].schedule == walked[1].schedule
+    assert capped[3] == walked[3] == Smallest(smaller=2, explored=1, searched=1, runs=1,
+                                              budget=10)
+
+
+def _never_breaks(params: Writers, schedule: Schedule) -> tuple[Result, list[Violation]]:
+    result, _ = _write(params, schedule)
+    return result, []
+
+
+@pytest.mark.parametrize("max_examples", [100, 1])
+def test_a_program_that_never_breaks_is_said_to_hold_walked_or_drawn(max_examples: int) -> None:
+    with pytest.raises(NoSuchExample):
+        smallest_schedule(_never_breaks, Writers, SPACE, workers=3, decisions=DECISIONS,
+                          max_examples=max_examples, budget=10)
 
 
 def _write_three_break_in_turn(params: Writers, schedule: Schedule
