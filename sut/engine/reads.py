@@ -26,17 +26,26 @@ from typing import Any
 def watch_opens(folder: Path, tell: Callable[[str], None]) -> None:
     """From now on in this process, ``tell(name)`` each time a file of ``folder`` is opened."""
     real_open = io.open
-    folder = folder.resolve()
+    inside = os.path.realpath(folder)  # as the kernel names the files opened in it
 
     def watched_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
         opened = real_open(file, mode, *args, **kwargs)
         if isinstance(file, (str, bytes, os.PathLike)) and ("r" in mode or "+" in mode):
-            path = Path(os.fsdecode(file))
-            if path.resolve().parent == folder:
-                tell(path.name)
+            where, name = os.path.split(_opened_path(opened, file))
+            if where == inside:
+                tell(name)
         return opened
 
     builtins.open = io.open = watched_open
+
+
+def _opened_path(opened: Any, file: Any) -> str:
+    """Where ``opened`` is, resolved: as the kernel names it (one system call, where
+    resolving the name asks about each folder on the way), else ``file`` resolved."""
+    try:
+        return os.readlink(f"/proc/self/fd/{opened.fileno()}")
+    except (OSError, AttributeError, ValueError):  # not Linux, or no file descriptor
+        return os.path.realpath(os.fsdecode(file))
 
 
 def held_open(pid: int, folder: Path) -> list[str] | None:
