@@ -54,8 +54,9 @@ def _search() -> list[str]:
 def _search_about() -> str:
     from benchmarks import search_vs_stress as bench
 
-    return ("For every broken variant, the search the demo makes - derandomized, over small "
-            "configurations and schedules (for the chat, over its clients' scripts): its runs, "
+    return ("For every broken variant, the search the demo makes - its small configurations "
+            "explored smallest first until one breaks (for the chat, a derandomized search over "
+            "its clients' scripts): its runs, "
             "its time, and the minimal configuration it ends on, which a schedule replays every "
             "time. Against it, the tutorial's way: a stress loop that reruns the program as it "
             "is (no jitter) under the real OS scheduler until a run breaks an invariant - at "

@@ -1,7 +1,7 @@
 """Schedule mode, measured: minimal counterexamples and exhaustive exploration.
 
 For every minimal counterexample the suite pins (tests/pinned/minima.py): the
-time and the number of runs the Hypothesis search takes to it (under one
+time and the number of runs the search takes to it (under one
 start method), checked to end on the pinned minimum. For every configuration
 of a correct variant the suite pins: the time and the number of
 interleavings to explore every one, checked against the pinned count - in

@@ -2,10 +2,11 @@
 
 For every broken variant, side by side in one run:
 
-- the search the demo makes (``python -m sut demo``): a derandomized
-  Hypothesis search over small configurations and schedules (or, for the
-  chat, over its clients' scripts) - its time, its runs, and the minimal
-  configuration it ends on, with a schedule that replays it every time;
+- the search the demo makes (``python -m sut demo``): its small
+  configurations explored smallest first until one breaks (or, for the
+  chat, a derandomized search over its clients' scripts) - its time, its
+  runs, and the minimal configuration it ends on, with a schedule that
+  replays it every time;
 - a plain stress loop, as the tutorial would find the bug: run the program
   (no jitter - the tutorial has none) under the real OS scheduler again and
   again until one run breaks an invariant, or ``--runs`` runs have held, or
