@@ -6,21 +6,20 @@ breaks: it walks the configurations smallest first (in the order of
 (:mod:`sut.drive.explore`) within a budget of runs, until one breaks. That
 one is the answer, and its run is the first breaking interleaving in the
 exploration's order: the default order first, then the orders that leave it
-latest - the fewest and latest context switches the exploration reaches. Every
-smaller configuration held in every interleaving, so the answer is the
-smallest.
+latest. Every smaller configuration held in every interleaving, so the
+answer is the smallest.
 
 A configuration whose interleavings outrun the budget is searched by as many
 drawn schedules instead (Hypothesis, with its params fixed); the answer is
 then only the smallest "among those searched", and its schedule the one the
 shrinker ends on. :class:`Smallest` says which.
 
-The walk stops drawing on its budget alone once its runs pass the search's
-``max_examples``: a program that does not break small may break only in a
-large configuration, or not at all. Then a drawn search over the whole
-small space (Hypothesis: configuration and schedule together) looks for any
-configuration that breaks, and the walk goes on up to it: a bounded cost
-where nothing breaks.
+A program that does not break small may break only in a large
+configuration, or not at all. So once the walk has made the search's
+``max_examples`` runs, a drawn search over the whole small space
+(Hypothesis: configuration and schedule together) looks for any
+configuration that breaks, and the walk goes on up to it; where nothing
+breaks, the search ends there.
 
 Imported only where a search runs: it loads Hypothesis.
 
