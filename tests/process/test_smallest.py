@@ -1,5 +1,5 @@
 """The smallest configuration, checked on real runs: where the shrinker alone stops at
-three processes, the check of every smaller configuration finds two (issue 13)."""
+three processes, the walk through the small space, smallest first, finds two (issue 13)."""
 
 from __future__ import annotations
 
