@@ -6,8 +6,8 @@ invariants it is the classic example of breaking. A scenario with a
 schedule mode has its small configurations explored smallest first, until
 one breaks (:func:`sut.drive.smallest.smallest_schedule`); one without (the
 chat) is searched once per search it declares, one per bug, over inputs with
-nothing left to timing (:func:`sut.drive.minimal.minimal`). :func:`hunt` makes the
-searches, and counts and times each.
+nothing left to timing (:func:`sut.drive.minimal.minimal`). :func:`hunt`
+makes the searches, and counts and times each.
 
 Hypothesis is imported when a search starts, not with this module: the
 command line reads what a scenario's searches are without it.

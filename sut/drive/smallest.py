@@ -99,7 +99,8 @@ class Smallest:
 class _Runs:
     """``evaluate``, remembering every run by its schedule: a run is a function of its
     schedule, so none is run twice. A configuration's run by the default schedule
-    counts the processes it starts, and is its exploration's first run.
+    counts the processes it starts (its exploration, which compares fingerprints,
+    makes that run again with them).
 
     A relative schedule is the same run as another when it picks the same worker at
     every decision that run made: its entry at decision i (0 past its end) modulo the
@@ -186,29 +187,29 @@ def smallest_schedule(evaluate: Evaluate, params: type, small: Space, *, workers
     if name is not None:
         return (*search(configs(params, small), max_examples),
                 Smallest(budget=budget, continuous=name))
-    everything = configurations(params, small)
-    size = {each.params: each.size(runs.processes(each.params)) for each in everything}
-    walk = _Walk(runs, sorted(everything, key=lambda each: size[each.params]), search,
-                 invariants, budget)
+    walk = _Walk(runs, configurations(params, small), search, invariants, budget)
     found = walk.until(lambda _: walk.spent >= max_examples)
     if found is None and walk.left:  # nothing small broke so far: draw from the whole space
         drawn = search(configs(params, small), max_examples)
-        found = walk.until(lambda after: size[after.params] > size[drawn[0]]) or drawn
+        found = walk.until(lambda after: walk.size[after] > walk.size[drawn[0]]) or drawn
     if found is None:
         raise NoSuchExample(f"every configuration of {params.__name__}'s small space held")
-    return (*found, walk.below(size[found[0]], size))
+    return (*found, walk.below(found[0]))
 
 
 class _Walk:
-    """The configurations of a small space, smallest first, each checked in turn: explored
-    in every interleaving within a budget of runs, or else searched by as many drawn
-    schedules; remembering how each that held was checked."""
+    """The configurations of a small space, put in order of size (a run of each counts
+    its processes) and checked in turn, smallest first: explored in every interleaving
+    within a budget of runs, or else searched by as many drawn schedules; remembering
+    how each that held was checked."""
 
-    def __init__(self, runs: _Runs, ordered: list[Configuration], search: Search,
+    def __init__(self, runs: _Runs, everything: list[Configuration], search: Search,
                  invariants: Collection[str] | None, budget: int) -> None:
         self._runs, self._search, self._invariants = runs, search, invariants
         self._budget = budget
-        self._left = ordered
+        self.size: dict[Any, Size] = {  # by params
+            each.params: each.size(runs.processes(each.params)) for each in everything}
+        self._left = sorted((each.params for each in everything), key=self.size.__getitem__)
         self._held: dict[Any, Smallest] = {}  # by params: how each that held was checked
         self.spent = 0  # runs the checks took: explored, or drawn
 
@@ -217,13 +218,13 @@ class _Walk:
         """Whether any configuration is still to be checked."""
         return bool(self._left)
 
-    def until(self, stop: Callable[[Configuration], bool]) -> Found | None:
+    def until(self, stop: Callable[[Any], bool]) -> Found | None:
         """The first configuration that breaks, checked smallest first (its first
-        breaking run), or None once ``stop(the next one)`` or none is left. A
+        breaking run), or None once ``stop(the next one's params)`` or none is left. A
         configuration explored past its budget is searched only if ``stop`` still
-        lets it: else it is the next one again."""
+        lets it: else it is the next one again (its runs are remembered)."""
         while self._left and not stop(self._left[0]):
-            params = self._left[0].params
+            params = self._left[0]
             exploration = explore(self._run(params), max_runs=self._budget, until_first=True)
             self.spent += exploration.runs
             if exploration.first is not None:
@@ -251,9 +252,11 @@ class _Walk:
             return result, counted(violations, self._invariants)
         return run
 
-    def below(self, answer: Size, size: dict[Any, Size]) -> Smallest:
-        """How the configurations smaller than ``answer`` were checked, summed."""
-        checked = [held for params, held in self._held.items() if size[params] < answer]
+    def below(self, answer: Any) -> Smallest:
+        """How the configurations smaller than the one of params ``answer`` were checked,
+        summed."""
+        checked = [held for params, held in self._held.items()
+                   if self.size[params] < self.size[answer]]
         return Smallest(smaller=len(checked), explored=sum(each.explored for each in checked),
                         searched=sum(each.searched for each in checked),
                         runs=sum(each.runs for each in checked), budget=self._budget)

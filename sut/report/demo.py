@@ -4,8 +4,8 @@ For each scenario with a schedule mode, every broken variant's minimal
 counterexample is searched (its small configurations explored smallest
 first, in every interleaving, until one breaks: the same answer every time;
 see :mod:`sut.drive.smallest`) and drawn as lanes, one per process, ending
-on what went wrong. Each correct variant is then run
-in every interleaving of each configuration its broken siblings broke in.
+on what went wrong. Each correct variant is then run in every interleaving
+of each configuration its broken siblings broke in.
 
 A scenario with no schedule mode (the chat) declares searches instead, one
 per bug, over inputs with nothing left to timing; each minimum is drawn
