@@ -179,7 +179,9 @@ class Coordinator:
         # run's files it ever opened for reading.
         self._seen_by: dict[str, tuple[dict[str, bytes], dict[str, bytes]]] = {}
         self._opened: dict[str, set[str]] = {}
-        self._fingerprints = fingerprinted()
+        # Whether it fingerprints the state at every decision; the workers then tell it
+        # at each gate what they recorded and which of the run's files they opened.
+        self.fingerprints = fingerprinted()
         # The sets of workers declared interchangeable (:mod:`.alike`), and whether a
         # name of one has shown where it cannot be renamed (then none is renamed).
         self._alike: list[tuple[str, ...]] = []
@@ -238,7 +240,7 @@ class Coordinator:
             del self._unbegun[0]
             if worker in self._finished:
                 continue  # gone before its code began: its outcome says why
-            if self._fingerprints:
+            if self.fingerprints:
                 self._seen_by[worker] = self._look()  # what it sees as its code begins
             self._send(worker, Granted("go"))
             if not self._collect(deadline, among={worker}):
@@ -317,7 +319,7 @@ class Coordinator:
                     kind, notes, opened = "exit", (), ()
                 if kind == STARTED_UP:
                     continue  # ready to run its own code: see begin
-                if self._fingerprints:
+                if self.fingerprints:
                     self._remember(worker, notes)  # what it noted on the way here
                     self._read(worker, opened)
                 if kind == "exit":
@@ -388,7 +390,7 @@ class Coordinator:
         if self.disagreement is not None:
             return False
         order = self._order()
-        if self._fingerprints:
+        if self.fingerprints:
             self._now = self._look()
             self._seen = _digest(repr(self._now).encode())
             self._mention(*self._now[0], *self._now[0].values(), *self._now[1],
@@ -419,7 +421,7 @@ class Coordinator:
         worker, default = self._choose(choices, enabled or choices)
         op = self._pending[worker][0]
         reply: Reply = "go" if worker in enabled else "timeout"
-        state = self._state() if self._fingerprints else None
+        state = self._state() if self.fingerprints else None
         self.steps.append(Step(worker, op, reply, tuple(choices), default, state,
                                time.monotonic_ns()))
         self._last = worker
@@ -449,7 +451,7 @@ class Coordinator:
         its pass goes."""
         op, timed, detail = self._pending[worker]
         got = self.world.apply(op, detail)
-        if self._fingerprints:
+        if self.fingerprints:
             self._remember(worker, ((op.kind, op.target, detail, got), self._visible(worker, op)))
         self._pending[worker] = (Op(worker, "pass", op.target), timed, detail)
 
@@ -597,7 +599,7 @@ class Coordinator:
         With it goes what the worker may read of the shared data before its
         next gate (:meth:`_visible`): part of its state from then on.
         """
-        if self._fingerprints:
+        if self.fingerprints:
             self._remember(worker, (entry, self._visible(worker, op)))
             self._seen_by[worker] = self._now
         del self._pending[worker]

@@ -113,9 +113,12 @@ class Probe:
 
     def __init__(self, worker: str, log_path: Path, mode: Mode, *,
                  seed: int = 0, kill_at: str | None = None, kill_token: Path | None = None,
-                 gate: Connection | None = None) -> None:
+                 gate: Connection | None = None, noting: bool = False) -> None:
         self.worker = worker
         self.gate = gate  # to the coordinator, in schedule mode
+        # Whether the coordinator takes fingerprints: then what this worker records, and
+        # which of the run's files it opens, are part of its state, told at its next gate.
+        self.noting = noting
         self.log_path = log_path
         self.mode = mode
         self.seed = seed
@@ -136,11 +139,11 @@ class Probe:
 
     def record(self, label: str, **data: Any) -> None:
         """Record that this worker reached ``label``, without pausing."""
-        if self.gate is not None:
-            # What a worker noted is part of its state: the next gate tells the coordinator.
+        if self.gate is None:
+            if isinstance(self.mode, Schedule) and (parent := current_gate()) is not None:
+                parent.catch_up()  # main's event comes after what the workers it started did
+        elif self.noting:  # part of its state: the next gate tells the coordinator
             self._notes.append(json.dumps([label, data], sort_keys=True, default=repr))
-        elif isinstance(self.mode, Schedule) and (parent := current_gate()) is not None:
-            parent.catch_up()  # main's event comes after what the workers it started did
         line = json.dumps([time.monotonic_ns(), label, data], ensure_ascii=False) + "\n"
         try:
             if self._fd is None:

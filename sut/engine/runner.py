@@ -111,6 +111,7 @@ def _worker_main(target: Callable[..., object], probe: Probe, args: tuple[Any, .
         os._exit(HARNESS_EXIT)  # the runner raises HarnessFailure for the whole run
     if probe.gate is not None:
         gate.install(probe)  # the primitives of this process now ask the coordinator
+    if probe.noting:
         watch_opens(probe.log_path.parent, probe.opened)
     try:
         probe.begin()  # in schedule mode, its own code runs when the coordinator says so
@@ -420,7 +421,8 @@ class Run:
         if self._coordinator is not None:
             self.unseen += unseen_sharing(name, args)
         probe = Probe(name, log_path, self.mode, seed=self.seed, kill_at=kill_at,
-                      kill_token=self.workdir / "kill-token", gate=theirs)
+                      kill_token=self.workdir / "kill-token", gate=theirs,
+                      noting=self._coordinator is not None and self._coordinator.fingerprints)
         process = self.backend.Process(_worker_main, (target, probe, args, os.getpid()),
                                        name=name)
         worker = _Worker(name, process, log_path, handed=args, spawned_at=time.monotonic())

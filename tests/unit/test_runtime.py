@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import multiprocessing
 import pickle
 import random
 import re
 
 import pytest
 
-from sut.engine import Backend, Jitter, Probe, Quiet, Run, runner
+from sut.engine import Backend, Jitter, Probe, Quiet, Run, Schedule, runner
 from sut.engine.params import describe_params, parse_params
 from sut.engine.stall import StallWatch
 from sut.scenarios import ticket
@@ -43,6 +45,22 @@ def test_a_probe_survives_pickling_without_its_open_file(tmp_path) -> None:
     assert copy._fd is None
     assert copy.worker == "w"
     probe.close()
+
+
+@pytest.mark.parametrize("noting", [False, True])
+def test_a_worker_tells_what_it_recorded_at_its_next_gate_only_to_a_fingerprinting_run(
+        tmp_path, noting: bool) -> None:
+    ours, theirs = multiprocessing.Pipe()
+    probe = Probe("w", tmp_path / "log", Schedule(()), gate=theirs, noting=noting)
+    probe.record("here", n=1)
+    ours.send(("go", True))  # the answer, there before it is asked for
+    probe.step("point", "p")
+    kind, target, _, _, _, notes, _ = ours.recv()
+    assert (kind, target) == ("point", "p")
+    assert notes == ((json.dumps(["here", {"n": 1}], sort_keys=True),) if noting else ())
+    probe.close()
+    ours.close()
+    theirs.close()
 
 
 def test_params_parse_from_key_value_pairs_and_name_every_problem() -> None:
