@@ -346,6 +346,12 @@ class Backend:
         for queue in self._queues:
             queue.close()
             queue.join_thread()
+            # Its pipe's ends close with its feeder thread, if it ran here, or when the
+            # queue is collected - which a run ended by an exception (its traceback
+            # holds the run's frames) may put off until the garbage collector comes.
+            for end in (getattr(queue, "_reader", None), getattr(queue, "_writer", None)):
+                if end is not None:
+                    end.close()
         for connection in self._connections:
             connection.close()
         self._queues.clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
@@ -187,3 +188,20 @@ def test_a_worker_that_cannot_start_is_a_crashed_outcome() -> None:
     assert outcome.status == "crashed"
     assert outcome.error is not None
     assert outcome.error.startswith("could not start: TypeError: cannot pickle")
+
+
+def test_a_queue_s_pipe_closes_with_its_run_even_where_nothing_was_put(start_method: str
+                                                                       ) -> None:
+    # Its feeder thread never ran: the pipe would close only when the queue is collected
+    # - which a run ended by an exception (its traceback holds it) may put off.
+    made: list[Any] = []
+    with pytest.raises(RuntimeError):
+        _fail_after_making_a_queue(start_method, made)
+    assert made[0]._reader.closed
+    assert made[0]._writer.closed
+
+
+def _fail_after_making_a_queue(start_method: str, made: list[Any]) -> None:
+    with Run(Backend(start_method), "test", "queue", {}) as run:
+        made.append(run.backend.Queue())
+        raise RuntimeError("the run's own code failed")
