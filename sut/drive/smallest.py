@@ -9,6 +9,12 @@ exploration's order: the default order first, then the orders that leave it
 latest. Every smaller configuration held in every interleaving, so the
 answer is the smallest.
 
+The walk counts a configuration's processes by a run of it, when it could be
+the smallest left - and only up to the processes of the smallest one
+counted so far: a run about to start one more stops there
+(:mod:`sut.engine.counting`), since that configuration comes later anyway.
+It is counted whole when it could be the smallest again.
+
 A configuration whose interleavings outrun the budget is searched by as many
 drawn schedules instead (Hypothesis, with its params fixed); the answer is
 then only the smallest "among those searched", and its schedule the one the
@@ -44,6 +50,7 @@ from sut.drive.minimal import Evaluate, counted, minimal_schedule
 from sut.drive.sizes import Configuration, Size, configurations, continuous
 from sut.drive.strategies import configs
 from sut.engine.coordinator import fingerprinted
+from sut.engine.counting import PastCount, counting_to
 from sut.engine.probe import Schedule
 from sut.engine.result import Result, Violation
 from sut.engine.space import Space
@@ -137,9 +144,14 @@ class _Runs:
         return next((run for picks, run in self._picks.get(params, ())
                      if _picks(entries, run[0]) == picks), None)
 
-    def processes(self, params: Any) -> int:
-        """How many processes a run of ``params`` starts (by the default schedule)."""
-        return len(self(params, Schedule())[0].workers)
+    def processes(self, params: Any, most: int | None = None) -> int:
+        """How many processes a run of ``params`` starts (by the default schedule).
+
+        Raises:
+            PastCount: more than ``most``: the run stopped there (no limit for None).
+        """
+        with counting_to(most):
+            return len(self(params, Schedule())[0].workers)
 
 
 def _picks(entries: tuple[int, ...], result: Result) -> tuple[int, ...]:
@@ -191,27 +203,56 @@ def smallest_schedule(evaluate: Evaluate, params: type, small: Space, *, workers
     found = walk.until(lambda _: walk.spent >= max_examples)
     if found is None and walk.left:  # nothing small broke so far: draw from the whole space
         drawn = search(configs(params, small), max_examples)
-        found = walk.until(lambda after: walk.size[after] > walk.size[drawn[0]]) or drawn
+        found = walk.until(lambda after: walk.size(after) > walk.size(drawn[0])) or drawn
     if found is None:
         raise NoSuchExample(f"every configuration of {params.__name__}'s small space held")
     return (*found, walk.below(found[0]))
 
 
 class _Walk:
-    """The configurations of a small space, put in order of size (a run of each counts
-    its processes) and checked in turn, smallest first: explored in every interleaving
-    within a budget of runs, or else searched by as many drawn schedules; remembering
-    how each that held was checked."""
+    """The configurations of a small space, counted and checked in order of size, smallest
+    first (see the module docstring): explored in every interleaving within a budget of
+    runs, or else searched by as many drawn schedules; remembering how each that held
+    was checked."""
 
     def __init__(self, runs: _Runs, everything: list[Configuration], search: Search,
                  invariants: Collection[str] | None, budget: int) -> None:
         self._runs, self._search, self._invariants = runs, search, invariants
         self._budget = budget
-        self.size: dict[Any, Size] = {  # by params
-            each.params: each.size(runs.processes(each.params)) for each in everything}
-        self._left = sorted((each.params for each in everything), key=self.size.__getitem__)
+        self._configurations = {each.params: each for each in everything}
+        self._sizes: dict[Any, Size] = {}  # by params: of those counted to the end
+        self._fewest: dict[Any, int] = {}  # by params: the processes of those counted past
+        self._left = [each.params for each in everything]
         self._held: dict[Any, Smallest] = {}  # by params: how each that held was checked
         self.spent = 0  # runs the checks took: explored, or drawn
+
+    def size(self, params: Any) -> Size:
+        """The size of the configuration of ``params``, counted to the end."""
+        if params not in self._sizes:
+            self._sizes[params] = self._configurations[params].size(
+                self._runs.processes(params))
+        return self._sizes[params]
+
+    def _least(self, params: Any) -> Size:
+        """The size of the configuration of ``params``, or the least it can be."""
+        if params in self._sizes:
+            return self._sizes[params]
+        return self._configurations[params].size(self._fewest.get(params, 0))
+
+    def _next(self) -> Any | None:
+        """The smallest configuration left, counted (None once none is left)."""
+        while self._left:
+            params = min(self._left, key=self._least)
+            if params in self._sizes:
+                return params
+            counted = [self._sizes[other][0] for other in self._left if other in self._sizes]
+            most = min(counted) if counted and params not in self._fewest else None
+            try:
+                self._sizes[params] = self._configurations[params].size(
+                    self._runs.processes(params, most))
+            except PastCount as past:
+                self._fewest[params] = past.at_least
+        return None
 
     @property
     def left(self) -> bool:
@@ -223,15 +264,14 @@ class _Walk:
         breaking run), or None once ``stop(the next one's params)`` or none is left. A
         configuration explored past its budget is searched only if ``stop`` still
         lets it: else it is the next one again (its runs are remembered)."""
-        while self._left and not stop(self._left[0]):
-            params = self._left[0]
+        while (params := self._next()) is not None and not stop(params):
             exploration = explore(self._run(params), max_runs=self._budget, until_first=True)
             self.spent += exploration.runs
             if exploration.first is not None:
                 return (params, *exploration.first)
-            if not exploration.complete and stop(self._left[0]):
+            if not exploration.complete and stop(params):
                 return None
-            self._left.pop(0)
+            self._left.remove(params)
             if exploration.complete:
                 self._held[params] = Smallest(smaller=1, explored=1, runs=exploration.runs,
                                               budget=self._budget)
@@ -256,7 +296,7 @@ class _Walk:
         """How the configurations smaller than the one of params ``answer`` were checked,
         summed."""
         checked = [held for params, held in self._held.items()
-                   if self.size[params] < self.size[answer]]
+                   if self.size(params) < self.size(answer)]
         return Smallest(smaller=len(checked), explored=sum(each.explored for each in checked),
                         searched=sum(each.searched for each in checked),
                         runs=sum(each.runs for each in checked), budget=self._budget)

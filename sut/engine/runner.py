@@ -52,7 +52,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from sut.engine import gate, lifetime, strict, words
+from sut.engine import counting, gate, lifetime, strict, words
 from sut.engine.backend import Backend, unseen_sharing
 from sut.engine.model import Kind, Op, World
 from sut.engine.probe import Mode, Probe, Quiet, Schedule, read_log
@@ -237,6 +237,7 @@ class Run:
         self._hang_watch = StallWatch()  # tells when every worker is stuck (see _all_stuck)
         self._participants: dict[str, Probe] = {}
         self._closed = False
+        self._past_count: counting.PastCount | None = None  # stopped, counting processes
         self._coordinator: Coordinator | None = None
         if isinstance(self.mode, Schedule):
             try:
@@ -404,10 +405,12 @@ class Run:
     def spawn(self, name: str, target: Callable[..., object], *args: Any) -> None:
         """Start a worker running ``target(probe, *args)``; ``target`` must be a module-level
         function (else DeclarationError, under every start method: what runs under fork
-        must not break under spawn)."""
+        must not break under spawn). Inside :func:`~sut.engine.counting.counting_to`,
+        a worker past the count is not started: PastCount."""
         lifetime.pay_owed_stop()
         self._check_new_name(name, target)
         self._check_alike(name, target, args)
+        self._check_count()
         if time.monotonic() - self._began > max(self.timeout, START_LIMIT):
             raise HarnessFailure(
                 f"the run had started {len(self._workers)} workers when its start-up limit "
@@ -455,6 +458,14 @@ class Run:
             _check_module_level(name, target)
         if name in self._participants or any(worker.name == name for worker in self._workers):
             raise ValueError(f"a worker called {name!r} already exists in this run")
+
+    def _check_count(self) -> None:
+        """PastCount if one more worker is past the count (see :mod:`.counting`)."""
+        try:
+            counting.check(len(self._workers))
+        except counting.PastCount as past:
+            self._past_count = past  # a program that swallows it gets no Result either
+            raise
 
     def started(self, name: str) -> bool:
         """Whether the worker ``name`` was started (spawn may fail to pickle its arguments)."""
@@ -537,6 +548,8 @@ class Run:
     def result(self) -> Result:
         """Wait for every worker, stop the hung ones, and gather the Result (the state
         the program left behind is the scenario's to add: :meth:`Result.with_final`)."""
+        if self._past_count is not None:
+            raise self._past_count
         self.wait()
         self._stop_stragglers()
         failed = [worker.name for worker in self._workers

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
 import pytest
 
-from sut.engine import Backend, Kill, Run, runner
+from sut.engine import Backend, Kill, Run, Schedule, runner
 from sut.engine.backend import drain, join_queue
+from sut.engine.counting import PastCount, counting_to
 from tests import slow_start, workers
 
 
@@ -188,6 +190,32 @@ def test_a_worker_that_cannot_start_is_a_crashed_outcome() -> None:
     assert outcome.status == "crashed"
     assert outcome.error is not None
     assert outcome.error.startswith("could not start: TypeError: cannot pickle")
+
+
+@pytest.mark.parametrize("scheduled", [False, True])
+def test_a_run_counting_its_processes_stops_before_one_past_the_count(
+        start_method: str, scheduled: bool) -> None:
+    mode = Schedule(()) if scheduled else None
+    with counting_to(2), Run(Backend(start_method), "test", "count", {}, mode=mode) as run:
+        run.spawn("a", workers.steps, 1)
+        run.spawn("b", workers.steps, 1)
+        with pytest.raises(PastCount) as past:
+            run.spawn("c", workers.steps, 1)
+    assert past.value.at_least == 3
+    assert [worker.name for worker in run._workers] == ["a", "b"]  # c never started
+    # Up to the count, a run goes as ever. The leak guard: nothing is left of either.
+    with counting_to(2), Run(Backend(start_method), "test", "count", {}, mode=mode) as run:
+        run.spawn("a", workers.steps, 1)
+        run.spawn("b", workers.steps, 1)
+        assert [outcome.status for outcome in run.result().workers] == ["ok", "ok"]
+
+
+def test_a_program_that_swallows_the_stop_of_a_count_gets_no_result() -> None:
+    with counting_to(0), Run(Backend("fork"), "test", "count", {}) as run:
+        with contextlib.suppress(BaseException):  # a program that catches everything
+            run.spawn("a", workers.steps, 1)
+        with pytest.raises(PastCount):
+            run.result()
 
 
 def test_a_queue_s_pipe_closes_with_its_run_even_where_nothing_was_put(start_method: str

@@ -18,7 +18,7 @@ from sut.drive.minimal import minimal_schedule
 from sut.drive.sizes import Configuration, configurations, continuous, kind, values
 from sut.drive.smallest import Smallest, _Runs, smallest_schedule
 from sut.drive.strategies import configs
-from sut.engine import Result, Schedule, Violation, WorkerOutcome
+from sut.engine import Result, Schedule, Violation, WorkerOutcome, counting
 from sut.engine.coordinator import Step, fingerprinted
 from sut.engine.model import Op
 from sut.engine.space import OneOf
@@ -116,6 +116,8 @@ def _write(params: Writers, schedule: Schedule) -> tuple[Result, list[Violation]
     each. It breaks when three writers' lines interleave at all, and when two writers'
     alternate line by line - one interleaving, which random schedules seldom make."""
     names = [f"writer {i}" for i in range(params.writers)]
+    for started in range(params.writers):
+        counting.check(started)  # as a Run starts each: a count may stop it first
     left = dict.fromkeys(names, LINES)
     order: list[str] = []
     steps: list[Step] = []
@@ -190,10 +192,12 @@ def test_a_smaller_configuration_that_breaks_is_found_and_said_to_be_the_smalles
     params, result, violations, smallest = smallest_schedule(
         counted, Writers, SPACE, workers=3, decisions=DECISIONS)
     # Put in order of size, two writers ran by the default schedule, without
-    # fingerprints; the walk explores them, and runs that again with them. Without
+    # fingerprints; the walk explores them, and runs that again with them. Three
+    # writers were counted only as far as two: they come after two anyway. Without
     # a draw: the first breaking run in the exploration's order (the default order,
     # then those that leave it latest) is the one order in which two writers break.
     assert {(2, False), (2, True)} <= set(made)
+    assert not any(writers == 3 for writers, _ in made)
     assert params == Writers(2)
     assert _alternates(result)
     assert [v.invariant for v in violations] == ["grouped"]
@@ -227,6 +231,42 @@ def test_past_its_runs_the_walk_draws_from_the_whole_space_and_goes_on_up_to_tha
     assert capped[1].schedule == walked[1].schedule
     assert capped[3] == walked[3] == Smallest(smaller=2, explored=1, searched=1, runs=1,
                                               budget=10)
+
+
+@dataclass(frozen=True)
+class Team:
+    choice: int = 0
+
+
+TEAMS = {0: 2, 1: 3, 2: 1}  # the processes each choice starts, against its order
+
+
+def test_a_configuration_counted_past_a_smaller_one_is_counted_whole_when_its_turn_comes(
+        ) -> None:
+    counted: list[tuple[int, str]] = []  # each run by the default schedule, and how it went
+
+    def team(params: Team, schedule: Schedule) -> tuple[Result, list[Violation]]:
+        names = [f"worker {i}" for i in range(TEAMS[params.choice])]
+        try:
+            for started in range(len(names)):
+                counting.check(started)
+        except counting.PastCount:
+            counted.append((params.choice, "stopped"))
+            raise
+        counted.append((params.choice, "whole"))
+        result = Result(scenario="team", variant="made-up", params=vars(params),
+                        start_method="fork", seed=0, events=(),
+                        workers=tuple(WorkerOutcome(name, "ok", 0) for name in names),
+                        final={}, schedule=(), steps=())
+        return result, [Violation("team", "three")] if params.choice == 1 else []
+
+    params, _, _, smallest = smallest_schedule(team, Team, {"choice": (0, 2)}, workers=3,
+                                               decisions=3)
+    # Two processes counted, three are stopped there: they come later. One process
+    # comes first; then two; then three, counted whole now - and breaking.
+    assert counted == [(0, "whole"), (1, "stopped"), (2, "whole"), (1, "whole")]
+    assert params == Team(1)
+    assert smallest == Smallest(smaller=2, explored=2, runs=2)
 
 
 def _never_breaks(params: Writers, schedule: Schedule) -> tuple[Result, list[Violation]]:
