@@ -69,18 +69,29 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import hashlib
+import math
 import os
+import select
 import socket
 import struct
 import time
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Literal
 
 from sut.engine.alike import Mentioned, Rename, mentions, renamed, renamings
-from sut.engine.gate import STARTED_UP, Check, Granted, ModelDisagreement, Reply, Timed
+from sut.engine.gate import (
+    STARTED_UP,
+    Check,
+    Granted,
+    ModelDisagreement,
+    Reply,
+    Timed,
+    receive,
+    send,
+)
 from sut.engine.model import Deadlock, Op, World
 from sut.engine.reads import held_open
 from sut.engine.stall import StallWatch
@@ -302,7 +313,7 @@ class Coordinator:
                           if among is None or worker in among]:
             connections = [self._connections[worker] for worker in running]
             left = deadline - time.monotonic()
-            ready = wait(connections, timeout=max(0.0, min(left, LOOK_EVERY)))
+            ready = _ready(connections, max(0.0, min(left, LOOK_EVERY)))
             if not ready:
                 if left <= LOOK_EVERY or self._all_blocked(running):
                     return False
@@ -314,7 +325,7 @@ class Coordinator:
                 self._running.discard(worker)
                 self._watch.forget(self._pids.get(worker, 0))
                 try:
-                    kind, target, timed, detail, checkable, notes, opened = connection.recv()
+                    kind, target, timed, detail, checkable, notes, opened = receive(connection)
                 except (EOFError, OSError):  # killed, or gone without a word
                     kind, notes, opened = "exit", (), ()
                 if kind == STARTED_UP:
@@ -343,8 +354,8 @@ class Coordinator:
         def ask() -> bool:
             connection = self._connections[worker]
             try:
-                connection.send(("check", None))
-                return bool(connection.poll(SEND_LIMIT) and connection.recv())
+                send(connection, ("check", None))
+                return bool(connection.poll(SEND_LIMIT) and receive(connection))
             except (EOFError, OSError):
                 return False
         return ask
@@ -613,7 +624,7 @@ class Coordinator:
         """Let ``worker``, waiting for the coordinator, go on as ``granted``."""
         self._running.add(worker)
         try:
-            self._connections[worker].send(tuple(granted))
+            send(self._connections[worker], tuple(granted))
         except BlockingIOError:
             raise RuntimeError(f"the coordinator could not reach {worker} at its gate for "
                                f"{SEND_LIMIT} s: it no longer reads its replies") from None
@@ -651,6 +662,19 @@ class Coordinator:
             return Granted("timeout", None)
         raise RuntimeError(f"main would wait forever for {self.world.waits_for(op)}"
                            + (": a worker hangs outside any gate" if state == "late" else ""))
+
+
+def _ready(connections: Sequence[Connection], timeout: float) -> list[Connection]:
+    """Those of ``connections`` that have something to read, or are at their end, once
+    one has (after ``timeout`` seconds at most: then none): what
+    ``multiprocessing.connection.wait`` answers, without a selector made for each
+    call - one is made at every decision."""
+    poller = select.poll()
+    by_number = {}
+    for connection in connections:
+        by_number[connection.fileno()] = connection
+        poller.register(connection.fileno(), select.POLLIN)
+    return [by_number[number] for number, _ in poller.poll(math.ceil(timeout * 1000))]
 
 
 def _bound_sends(connection: Connection) -> None:

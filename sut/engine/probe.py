@@ -33,7 +33,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from sut.engine.gate import STARTED_UP, Check, Granted, Timed
+from sut.engine.gate import STARTED_UP, Check, Granted, Timed, receive, send
 from sut.engine.gate import current as current_gate
 from sut.engine.model import Kind
 from sut.engine.result import Event, HarnessFailure
@@ -204,23 +204,23 @@ class Probe:
             if parent is None:
                 raise ValueError(f"{self.worker} has no coordinator: it is not in schedule mode")
             return parent.step(kind, target, timed=timed, detail=detail, real=real)
-        self.gate.send((kind, target, timed, detail, real is not None, tuple(self._notes),
-                        tuple(self._opened)))
+        send(self.gate, (kind, target, timed, detail, real is not None, tuple(self._notes),
+                         tuple(self._opened)))
         self._notes.clear()
         self._opened.clear()
         while True:
-            reply, answer = self.gate.recv()
+            reply, answer = receive(self.gate)
             if reply != "check":
                 return Granted(reply, answer)
             assert real is not None
-            self.gate.send(real())  # asked while waiting here: see Gate.step
+            send(self.gate, real())  # asked while waiting here: see Gate.step
 
     def begin(self) -> None:
         """Wait, started up, until the coordinator lets this worker's own code begin
         (schedule mode; see ``Coordinator.begin``). No decision of the schedule."""
         if self.gate is not None:
-            self.gate.send((STARTED_UP, "", None, "", False, (), ()))
-            self.gate.recv()
+            send(self.gate, (STARTED_UP, "", None, "", False, (), ()))
+            receive(self.gate)
 
     def catch_up(self) -> None:
         """A worker's gate: it starts nobody (see ``Gate.catch_up``)."""
@@ -241,7 +241,7 @@ class Probe:
         one of them waits at most for the teardown to end.
         """
         if self.gate is not None:
-            self.gate.send(("exit", "", None, "", None, tuple(self._notes), tuple(self._opened)))
+            send(self.gate, ("exit", "", None, "", None, tuple(self._notes), tuple(self._opened)))
             self._notes.clear()
             self._opened.clear()
 
