@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import queue as queue_module
 import time
 
 import pytest
 
 from sut.engine import Backend, Run, Schedule
-from sut.engine.coordinator import format_schedule, parse_schedule
+from sut.engine.coordinator import _ready, format_schedule, parse_schedule
+from sut.engine.gate import receive, send
 
 # Far longer than any run here takes: reaching it would mean the coordinator waited on a clock.
 LONG = 30.0
@@ -35,3 +37,16 @@ def test_schedules_read_and_print_as_comma_separated_indices() -> None:
         parse_schedule("0,x")
     with pytest.raises(ValueError, match=r"worker indices >= 0 \(-1 for main\)"):
         Schedule((-2,))
+
+
+def test_the_coordinator_hears_from_the_workers_with_something_to_say_or_gone() -> None:
+    pairs = [multiprocessing.Pipe() for _ in range(3)]
+    ours = [our for our, _ in pairs]
+    assert _ready(ours, 0.01) == []  # nobody said anything: after the timeout, nobody
+    send(pairs[1][1], ("point", "read", None, "", False, (), ()))
+    pairs[2][1].close()  # gone without a word: its end of file is something to read
+    assert _ready(ours, LONG) == [ours[1], ours[2]]
+    assert receive(ours[1]) == ("point", "read", None, "", False, (), ())
+    for our, their in pairs:
+        our.close()
+        their.close()
