@@ -15,6 +15,12 @@ or back to back in the same minutes); run it on a quiet machine. Sections:
 - ``schedules``: schedule-mode searches and exhaustive exploration
   (``benchmarks.schedules``).
 
+Each section runs in a fresh interpreter, as a user's ``python -m sut``
+command would: a fork costs more the more memory the process that forks
+holds (page tables to copy, then to tear down), and what one section leaves
+behind - a process grown by a thousand workers' runs - would weigh on the
+next one's numbers.
+
 The report starts with a heading that says when and on what machine it was
 measured. With ``--out PATH`` it is written to PATH whole, once every section
 has run (a temporary file in the same folder, then a rename: never half a
@@ -29,8 +35,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import json
 import os
 import platform
+import subprocess
 import sys
 import textwrap
 import time
@@ -94,7 +102,8 @@ def _scheduled_about() -> str:
     return ("One run of the ticket office (`locked`, 2 buyers) by the default schedule, run and "
             "checked as `python -m sut run ... --schedule ''` does, against starting and "
             "joining 2 bare processes, and against the same run without a schedule (the "
-            "program's own work: the lock, the file, the log); then what the processes "
+            "program's own work: the lock, the file, the log), from a fresh process and "
+            f"again from one holding {scheduled.BALLAST} MiB more; then what the processes "
             "spend, CPU and page faults (a fork shares memory copy-on-write: every page "
             "either side then writes first costs a fault, and a copy while both live); "
             "then where the run's time goes, part by part. "
@@ -223,6 +232,27 @@ def write_whole(path: str, text: str) -> None:
         raise
 
 
+def _prepare() -> None:
+    """What a process measuring a section does first, as ``python -m sut`` and the suite do."""
+    from benchmarks.overhead import precompile
+    from sut.engine.backend import preload_forkserver
+    from sut.scenarios import MODULES
+
+    precompile()
+    preload_forkserver(*MODULES)  # before the server starts
+
+
+def _rows(name: str) -> list[str]:
+    """The rows of section ``name``, measured in a fresh interpreter (see the docstring)."""
+    measured = subprocess.run([sys.executable, "-m", "benchmarks", "--rows-of", name],
+                              stdout=subprocess.PIPE, text=True, check=False)
+    if measured.returncode != 0:
+        raise SystemExit(f"benchmarks: error: the {name} section failed "
+                         f"(exit {measured.returncode}; what it said is above)")
+    rows: list[str] = json.loads(measured.stdout)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks",
                                      description=__doc__.splitlines()[0])
@@ -231,7 +261,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", metavar="PATH",
                         help="write the whole report to PATH once it is done, instead of "
                              "printing it as it goes (for example docs/PERFORMANCE.md)")
+    # How the report measures each section in a process of its own: its rows, as JSON.
+    parser.add_argument("--rows-of", choices=SECTIONS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.rows_of is not None:
+        _prepare()
+        print(json.dumps(RUNNERS[args.rows_of][2]()))
+        return 0
     chosen = args.only.split(",")
     unknown = sorted(set(chosen) - set(SECTIONS))
     if unknown:
@@ -242,20 +278,14 @@ def main(argv: list[str] | None = None) -> int:
     if problem is not None:
         print(f"benchmarks: error: {problem}", file=sys.stderr)
         return 2
-    from benchmarks.overhead import precompile
-    from sut.engine.backend import preload_forkserver
-    from sut.scenarios import MODULES
-
-    precompile()
-    preload_forkserver(*MODULES)  # as `python -m sut` and the suite do, before the server starts
     report = [heading(datetime.date.today(), machine())]
     if args.out is None:
         print(report[-1], flush=True)
     for name in chosen:
-        title, _, runner = RUNNERS[name]
+        title, _, _ = RUNNERS[name]
         print(f"{title}, as `python -m benchmarks --only {name}` ran it:", file=sys.stderr)
         began = time.monotonic()
-        rows = runner()
+        rows = _rows(name)
         report.append(section(name, rows, time.monotonic() - began))
         if args.out is None:
             print(report[-1], flush=True)
