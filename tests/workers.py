@@ -102,3 +102,9 @@ def lose_the_log(probe: Probe) -> None:
     probe.point("before")
     probe._fd = os.open("/dev/full", os.O_WRONLY)
     probe.point("into a full disk")
+
+
+def report_held_signals(connection: Any) -> None:
+    """Not a worker of a Run: a plain process, reporting the signals it starts with held."""
+    connection.send(sorted(int(held) for held in signal.pthread_sigmask(signal.SIG_BLOCK, [])))
+    connection.close()

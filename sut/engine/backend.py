@@ -17,6 +17,7 @@ from __future__ import annotations
 import ctypes
 import multiprocessing
 import multiprocessing.connection
+import multiprocessing.forkserver
 import multiprocessing.queues
 import multiprocessing.sharedctypes
 import multiprocessing.synchronize
@@ -182,6 +183,15 @@ class Backend:
         process: BaseProcess = self.context.Process(  # type: ignore[attr-defined]
             target=target, args=args, name=name, daemon=True)
         return process
+
+    def ready_to_start(self) -> None:
+        """Under forkserver, start the fork server now if it is not running. Call it with
+        no signal held: a fork server started while the runner holds SIGINT, SIGTERM and
+        SIGHUP around a start (:func:`~sut.engine.lifetime.signals_held`) would hold
+        some of them for good, and so would every process it forks - a program's own
+        server then cannot be stopped."""
+        if self.start_method == "forkserver":
+            multiprocessing.forkserver.ensure_running()
 
     def start(self, process: BaseProcess) -> None:
         """Start ``process``.

@@ -410,12 +410,7 @@ class Run:
         lifetime.pay_owed_stop()
         self._check_new_name(name, target)
         self._check_alike(name, target, args)
-        self._check_count()
-        if time.monotonic() - self._began > max(self.timeout, START_LIMIT):
-            raise HarnessFailure(
-                f"the run had started {len(self._workers)} workers when its start-up limit "
-                f"of {max(self.timeout, START_LIMIT):g} s ran out: {name} and any after it "
-                f"were not started")
+        self._check_start(name)
         log_path = self.workdir / f"events-{len(self._workers)}.jsonl"
         kill_at = None
         if self.kill is not None and self.kill.worker in (None, name):
@@ -431,6 +426,7 @@ class Run:
         worker = _Worker(name, process, log_path, handed=args, spawned_at=time.monotonic())
         self._workers.append(worker)
         try:
+            self.backend.ready_to_start()
             # Held, the signals reach neither this process until it returns nor the
             # worker until it has left this process's group (lifetime.bind_to_runner).
             with lifetime.signals_held():
@@ -459,13 +455,19 @@ class Run:
         if name in self._participants or any(worker.name == name for worker in self._workers):
             raise ValueError(f"a worker called {name!r} already exists in this run")
 
-    def _check_count(self) -> None:
-        """PastCount if one more worker is past the count (see :mod:`.counting`)."""
+    def _check_start(self, name: str) -> None:
+        """Refuse to start worker ``name`` past the count (PastCount, see :mod:`.counting`)
+        or past the run's start-up limit (HarnessFailure)."""
         try:
             counting.check(len(self._workers))
         except counting.PastCount as past:
             self._past_count = past  # a program that swallows it gets no Result either
             raise
+        if time.monotonic() - self._began > max(self.timeout, START_LIMIT):
+            raise HarnessFailure(
+                f"the run had started {len(self._workers)} workers when its start-up limit "
+                f"of {max(self.timeout, START_LIMIT):g} s ran out: {name} and any after it "
+                f"were not started")
 
     def started(self, name: str) -> bool:
         """Whether the worker ``name`` was started (spawn may fail to pickle its arguments)."""

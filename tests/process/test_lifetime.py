@@ -200,3 +200,29 @@ def test_a_run_leaves_no_reference_cycle_behind(scheduled: bool) -> None:
         if was_enabled:
             gc.enable()
     assert left == []
+
+
+_FIRST_START_BY_A_RUN = """
+from sut.engine import Backend, Run
+from tests import workers
+backend = Backend("forkserver")
+with Run(backend, "test", "held", {}) as run:  # its start starts the fork server
+    run.spawn("a", workers.steps, 1)
+    run.result()
+ours, theirs = backend.context.Pipe()
+process = backend.context.Process(target=workers.report_held_signals, args=(theirs,))
+process.start()
+theirs.close()
+print(ours.recv())
+process.join(60)
+"""
+
+
+def test_a_fork_server_a_run_starts_holds_no_signal_for_what_it_forks_later() -> None:
+    # A fresh interpreter, so that the run starts the fork server. Started while the
+    # run held its signals around a start, the server kept signals held in the
+    # processes it forked after (the chat's own server held SIGINT, SIGTERM and SIGHUP,
+    # and ignored its stop).
+    made = subprocess.run([sys.executable, "-c", _FIRST_START_BY_A_RUN], capture_output=True,
+                          text=True, timeout=120, check=True)
+    assert made.stdout.strip() == "[]"
