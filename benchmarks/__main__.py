@@ -232,16 +232,6 @@ def write_whole(path: str, text: str) -> None:
         raise
 
 
-def _prepare() -> None:
-    """What a process measuring a section does first, as ``python -m sut`` and the suite do."""
-    from benchmarks.overhead import precompile
-    from sut.engine.backend import preload_forkserver
-    from sut.scenarios import MODULES
-
-    precompile()
-    preload_forkserver(*MODULES)  # before the server starts
-
-
 def _rows(name: str) -> list[str]:
     """The rows of section ``name``, measured in a fresh interpreter (see the docstring)."""
     measured = subprocess.run([sys.executable, "-m", "benchmarks", "--rows-of", name],
@@ -265,7 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows-of", choices=SECTIONS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.rows_of is not None:
-        _prepare()
+        from benchmarks.overhead import prepare
+
+        prepare()
         print(json.dumps(RUNNERS[args.rows_of][2]()))
         return 0
     chosen = args.only.split(",")

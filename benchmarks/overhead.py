@@ -47,6 +47,17 @@ def precompile() -> None:
     compileall.compile_dir(Path(sut.__file__).parent, quiet=1)
 
 
+def prepare() -> None:
+    """What a process that measures does first: the bytecode written (:func:`precompile`),
+    and the fork server told to preload the scenarios, as ``python -m sut`` and the suite
+    do, before it starts."""
+    from sut.engine.backend import preload_forkserver
+    from sut.scenarios import MODULES
+
+    precompile()
+    preload_forkserver(*MODULES)
+
+
 def bare(start_method: str, processes: int) -> float:
     """Seconds to start ``processes`` processes that do nothing, and join them."""
     context: Any = multiprocessing.get_context(start_method)  # a start method's own context
@@ -108,11 +119,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--start-methods", default=",".join(START_METHODS))
     args = parser.parse_args(argv)
     sizes = tuple(int(size) for size in args.sizes.split(","))
-    from sut.engine.backend import preload_forkserver
-    from sut.scenarios import MODULES
-
-    precompile()
-    preload_forkserver(*MODULES)  # as `python -m sut` and the suite do, before the server starts
+    prepare()
     print("\n".join(table(sizes, args.repeat, tuple(args.start_methods.split(",")))))
 
 

@@ -118,12 +118,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit", type=float, default=LIMIT,
                         help="seconds an example may take (default: %(default)s)")
     args = parser.parse_args(argv)
-    from benchmarks.overhead import precompile
-    from sut.engine.backend import preload_forkserver
-    from sut.scenarios import MODULES
+    from benchmarks.overhead import prepare
 
-    precompile()
-    preload_forkserver(*MODULES)  # as `python -m sut` and the suite do
+    prepare()
     print("\n".join(table(tuple(args.start_methods.split(",")), args.limit)))
 
 

@@ -226,11 +226,15 @@ class _Walk:
         self._held: dict[Any, Smallest] = {}  # by params: how each that held was checked
         self.spent = 0  # runs the checks took: explored, or drawn
 
-    def size(self, params: Any) -> Size:
-        """The size of the configuration of ``params``, counted to the end."""
+    def size(self, params: Any, most: int | None = None) -> Size:
+        """The size of the configuration of ``params``, counted to the end.
+
+        Raises:
+            PastCount: it starts more than ``most`` processes (no limit for None).
+        """
         if params not in self._sizes:
             self._sizes[params] = self._configurations[params].size(
-                self._runs.processes(params))
+                self._runs.processes(params, most))
         return self._sizes[params]
 
     def _least(self, params: Any) -> Size:
@@ -248,8 +252,7 @@ class _Walk:
             counted = [self._sizes[other][0] for other in self._left if other in self._sizes]
             most = min(counted) if counted and params not in self._fewest else None
             try:
-                self._sizes[params] = self._configurations[params].size(
-                    self._runs.processes(params, most))
+                self.size(params, most)
             except PastCount as past:
                 self._fewest[params] = past.at_least
         return None
