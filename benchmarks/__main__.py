@@ -101,8 +101,10 @@ def _scheduled_about() -> str:
 
     return ("One run of the ticket office (`locked`, 2 buyers) by the default schedule, run and "
             "checked as `python -m sut run ... --schedule ''` does, against starting and "
-            "joining 2 bare processes, and against the same run without a schedule (the "
-            "program's own work: the lock, the file, the log), from a fresh process and "
+            "joining 2 bare processes, against the same run without a schedule, and against "
+            "the program's own work alone: its buyers' code in bare processes, one at a time, "
+            "each gate a raw one-byte round trip to main (no log, no model, no check: the "
+            "least any scheduled run of it can cost), from a fresh process and "
             f"again from one holding {scheduled.BALLAST} MiB more; then what the processes "
             "spend, CPU and page faults (a fork shares memory copy-on-write: every page "
             "either side then writes first costs a fault, and a copy while both live); "

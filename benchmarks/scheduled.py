@@ -20,6 +20,11 @@ first gate at main's next spawn), the gates (every decision of the
 schedule, the workers running between them, and their exit), reading the
 logs back, checking, and the teardown.
 
+And the floor of any scheduled run of this program (:func:`least`): the
+ticket office's own code, 2 buyers in bare processes, one at a time, each of
+their gates a raw one-byte round trip to this process - no log, no model, no
+check. What a scheduled run costs beyond it is the harness.
+
     python -m benchmarks.scheduled [--repeat 40] [--start-method fork]
 """
 
@@ -28,11 +33,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import json
+import os
 import resource
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
+from multiprocessing.connection import Connection
+from pathlib import Path
+from types import TracebackType
 from typing import Any
 from unittest import mock
 
@@ -40,6 +51,8 @@ from benchmarks.overhead import bare, precompile
 
 REPEAT = 40
 PROCESSES = 2
+# Seconds a buyer of the floor (least) may take to its next gate, or to end.
+LEAST_LIMIT = 60
 # MiB more memory held for the second measurement (see _held).
 BALLAST = 100
 # The parts of a run, as what does them: (``Run`` or the ``runner`` module, name, part).
@@ -70,6 +83,104 @@ def scheduled(start_method: str, spent: dict[str, float] | None = None, *,
     if violations or result.scenario_error:
         raise AssertionError(f"the locked ticket office broke: {violations or result}")
     return took
+
+
+class _RawGates:
+    """What a buyer of :func:`least` holds in place of its probe, its start barrier and
+    its lock: the real flock, and at each gate of a scheduled run a one-byte round trip
+    to main - nothing else (no event logged, no model, no check)."""
+
+    def __init__(self, worker: str, gate: Connection, lock_path: Path) -> None:
+        from sut.engine.guards import FileLock
+
+        self.worker = worker
+        self.gate = gate
+        self.lock = FileLock(lock_path)
+
+    def passing(self) -> None:
+        os.write(self.gate.fileno(), b"g")
+        os.read(self.gate.fileno(), 1)
+
+    def point(self, label: str, **data: Any) -> None:  # as a probe
+        self.passing()
+
+    def record(self, label: str, **data: Any) -> None:
+        pass
+
+    def wait(self, timeout: float | None = None) -> None:  # as the barrier: arrive, resume
+        self.passing()
+        self.passing()
+
+    def __enter__(self) -> None:  # as the lock
+        self.passing()
+        self.lock.acquire()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.passing()
+        self.lock.release()
+
+
+def _least_buyer(gates: _RawGates, db: Path) -> None:
+    from sut.scenarios import ticket
+
+    gates.passing()  # started up
+    plain: Any = gates  # probe, lock and barrier at once
+    ticket.buyer(plain, db, plain, ticket.write_atomic, plain, 60.0)
+    os.write(gates.gate.fileno(), b"x")  # over
+
+
+def least(start_method: str) -> float:
+    """Seconds for the ticket office's own work with 2 buyers and no harness, one buyer
+    at a time through its gates (see :class:`_RawGates`): the least a scheduled run of
+    it can cost."""
+    import multiprocessing
+
+    from sut.engine.lifetime import runs_folder
+    from sut.scenarios import ticket
+
+    context: Any = multiprocessing.get_context(start_method)
+    with tempfile.TemporaryDirectory(dir=runs_folder()) as folder:
+        db = Path(folder) / "ticket.json"
+        ends, buyers = [], []
+        try:
+            began = time.perf_counter()
+            db.write_text(json.dumps({"count": PROCESSES}), encoding="utf-8")
+            for i in range(PROCESSES):
+                ours, theirs = context.Pipe()
+                ends.append(ours)
+                buyers.append(context.Process(target=_least_buyer, args=(
+                    _RawGates(f"buyer {i}", theirs, Path(folder) / "lock"), db)))
+                buyers[-1].start()
+                theirs.close()
+            for end in ends:  # the first to its end, then the next
+                while _passed(end):
+                    os.write(end.fileno(), b"g")
+            for buyer in buyers:
+                buyer.join(LEAST_LIMIT)
+            took = time.perf_counter() - began
+        finally:
+            for buyer in buyers:
+                if buyer.is_alive():
+                    buyer.kill()
+                    buyer.join()
+            exits = [buyer.exitcode for buyer in buyers]
+            for closing in (*ends, *buyers):
+                closing.close()
+        left = ticket.parse_database(db.read_text(encoding="utf-8"), "the database")
+    if left != 0 or exits != [0] * PROCESSES:
+        raise AssertionError(f"the ticket office's own work left {left} tickets, its buyers "
+                             f"exited {exits}")
+    return took
+
+
+def _passed(end: Connection) -> bool:
+    """Whether the buyer at ``end`` stopped at a gate (else it is over): AssertionError if
+    it neither does nor ends within LEAST_LIMIT seconds."""
+    if not end.poll(LEAST_LIMIT):
+        raise AssertionError(f"a buyer of the ticket office's own work did not reach its next "
+                             f"gate within {LEAST_LIMIT} s")
+    return os.read(end.fileno(), 1) == b"g"
 
 
 @contextlib.contextmanager
@@ -141,12 +252,13 @@ def _held(repeat: int, start_method: str) -> str:
 
 def table(repeat: int, start_method: str) -> list[str]:
     """The ratio, what the processes spend, and the breakdown, as Markdown."""
-    bare(start_method, PROCESSES), scheduled(start_method)  # warm-up
-    floors, runs, parts, plain = [], [], [], []
+    bare(start_method, PROCESSES), scheduled(start_method), least(start_method)  # warm-up
+    floors, runs, parts, plain, leasts = [], [], [], [], []
     spent_bare, spent_run = [0.0] * 2 * len(SPENT), [0.0] * 2 * len(SPENT)
     for _ in range(repeat):
         floors.append(_accounted(lambda: bare(start_method, PROCESSES), spent_bare))
         plain.append(scheduled(start_method, schedule=None))
+        leasts.append(least(start_method))
         with timing_parts() as spent:
             runs.append(_accounted(lambda: scheduled(start_method, spent), spent_run))
         parts.append(spent)
@@ -156,7 +268,10 @@ def table(repeat: int, start_method: str) -> list[str]:
             f"({start_method}, median of {repeat}, from a process that held at most "
             f"{_resident()} MiB, about what a `python -m sut` command holds). The same run "
             f"without a schedule (no jitter): {statistics.median(plain) * 1000:.1f} ms, "
-            f"{statistics.median(plain) / floor:.1f}x. {_held(repeat, start_method)}", "",
+            f"{statistics.median(plain) / floor:.1f}x. The program's own work, one buyer at a "
+            f"time through raw gates (the least a scheduled run of it can cost): "
+            f"{statistics.median(leasts) * 1000:.1f} ms, "
+            f"{statistics.median(leasts) / floor:.1f}x. {_held(repeat, start_method)}", "",
             "| spent, mean of a run | scheduled run | bare start and join |", "|---|---:|---:|"]
     for i, (who, (_, what, scale)) in enumerate(
             (who, spent) for who in ("this process", f"its {PROCESSES} processes")
