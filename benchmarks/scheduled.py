@@ -21,9 +21,10 @@ schedule, the workers running between them, and their exit), reading the
 logs back, checking, and the teardown.
 
 And the floor of any scheduled run of this program (:func:`least`): the
-ticket office's own code, 2 buyers in bare processes, one at a time, each of
-their gates a raw one-byte round trip to this process - no log, no model, no
-check. What a scheduled run costs beyond it is the harness.
+ticket office's own work - its file, its barrier, its event, its flock, its
+buyers' code in bare processes, taken one at a time as the default schedule
+takes them, each of their gates a raw one-byte round trip to this process: no
+log, no model, no check. What a scheduled run costs beyond it is the harness.
 
     python -m benchmarks.scheduled [--repeat 40] [--start-method fork]
 """
@@ -87,14 +88,15 @@ def scheduled(start_method: str, spent: dict[str, float] | None = None, *,
 
 class _RawGates:
     """What a buyer of :func:`least` holds in place of its probe, its start barrier and
-    its lock: the real flock, and at each gate of a scheduled run a one-byte round trip
-    to main - nothing else (no event logged, no model, no check)."""
+    its lock: the real barrier and flock, and at each gate of a scheduled run a one-byte
+    round trip to main - nothing else (no event logged, no model, no check)."""
 
-    def __init__(self, worker: str, gate: Connection, lock_path: Path) -> None:
+    def __init__(self, worker: str, gate: Connection, start: Any, lock_path: Path) -> None:
         from sut.engine.guards import FileLock
 
         self.worker = worker
         self.gate = gate
+        self.start = start
         self.lock = FileLock(lock_path)
 
     def passing(self) -> None:
@@ -109,6 +111,7 @@ class _RawGates:
 
     def wait(self, timeout: float | None = None) -> None:  # as the barrier: arrive, resume
         self.passing()
+        self.start.wait(timeout)
         self.passing()
 
     def __enter__(self) -> None:  # as the lock
@@ -146,18 +149,26 @@ def least(start_method: str) -> float:
         try:
             began = time.perf_counter()
             db.write_text(json.dumps({"count": PROCESSES}), encoding="utf-8")
+            start, sale_over = context.Barrier(PROCESSES), context.Event()
             for i in range(PROCESSES):
                 ours, theirs = context.Pipe()
                 ends.append(ours)
                 buyers.append(context.Process(target=_least_buyer, args=(
-                    _RawGates(f"buyer {i}", theirs, Path(folder) / "lock"), db)))
+                    _RawGates(f"buyer {i}", theirs, start, Path(folder) / "lock"), db)))
                 buyers[-1].start()
                 theirs.close()
-            for end in ends:  # the first to its end, then the next
+            # As the default schedule goes: each started up, all arrive at the barrier and
+            # pass it together, then the first to its end, then the next.
+            for _ in ("started up", "arrive"):
+                for end in ends:
+                    _passed(end)
+                    os.write(end.fileno(), b"g")
+            for end in ends:
                 while _passed(end):
                     os.write(end.fileno(), b"g")
             for buyer in buyers:
                 buyer.join(LEAST_LIMIT)
+            sale_over.set()
             took = time.perf_counter() - began
         finally:
             for buyer in buyers:
