@@ -185,6 +185,31 @@ def least(start_method: str) -> float:
     return took
 
 
+def _lock_once(probe: Any, lock: Any) -> None:
+    with lock:
+        probe.record("held")
+
+
+def lock_once(start_method: str) -> float:
+    """Seconds for a scheduled run of 2 workers whose own work is next to nothing - each
+    takes a Lock and lets it go - started, driven, reaped and read back: the harness's
+    own cost, where :func:`scheduled` adds the ticket office's work."""
+    import sut
+
+    began = time.perf_counter()
+    backend = sut.Backend(start_method)
+    with sut.Run(backend, "benchmark", "lock-once", {}, mode=sut.shaking(0.0, ()),
+                 timeout=60) as run:
+        lock = backend.Lock("lock")
+        for i in range(PROCESSES):
+            run.spawn(f"worker {i}", _lock_once, lock)
+        result = run.result()
+    took = time.perf_counter() - began
+    if result.scenario_error or len(result.events_of("held")) != PROCESSES:
+        raise AssertionError(f"the workers that take a lock once did not: {result}")
+    return took
+
+
 def _passed(end: Connection) -> bool:
     """Whether the buyer at ``end`` stopped at a gate (else it is over): AssertionError if
     it neither does nor ends within LEAST_LIMIT seconds."""
@@ -263,13 +288,16 @@ def _held(repeat: int, start_method: str) -> str:
 
 def table(repeat: int, start_method: str) -> list[str]:
     """The ratio, what the processes spend, and the breakdown, as Markdown."""
-    bare(start_method, PROCESSES), scheduled(start_method), least(start_method)  # warm-up
-    floors, runs, parts, plain, leasts = [], [], [], [], []
+    bare(start_method, PROCESSES)
+    for warm_up in (scheduled, least, lock_once):
+        warm_up(start_method)
+    floors, runs, parts, plain, leasts, locks = [], [], [], [], [], []
     spent_bare, spent_run = [0.0] * 2 * len(SPENT), [0.0] * 2 * len(SPENT)
     for _ in range(repeat):
         floors.append(_accounted(lambda: bare(start_method, PROCESSES), spent_bare))
         plain.append(scheduled(start_method, schedule=None))
         leasts.append(least(start_method))
+        locks.append(lock_once(start_method))
         with timing_parts() as spent:
             runs.append(_accounted(lambda: scheduled(start_method, spent), spent_run))
         parts.append(spent)
@@ -282,7 +310,10 @@ def table(repeat: int, start_method: str) -> list[str]:
             f"{statistics.median(plain) / floor:.1f}x. The program's own work, one buyer at a "
             f"time through raw gates (the least a scheduled run of it can cost): "
             f"{statistics.median(leasts) * 1000:.1f} ms, "
-            f"{statistics.median(leasts) / floor:.1f}x. {_held(repeat, start_method)}", "",
+            f"{statistics.median(leasts) / floor:.1f}x. A scheduled run of {PROCESSES} workers "
+            f"whose own work is one Lock taken and let go each (the harness's own cost): "
+            f"{statistics.median(locks) * 1000:.1f} ms, {statistics.median(locks) / floor:.1f}x. "
+            f"{_held(repeat, start_method)}", "",
             "| spent, mean of a run | scheduled run | bare start and join |", "|---|---:|---:|"]
     for i, (who, (_, what, scale)) in enumerate(
             (who, spent) for who in ("this process", f"its {PROCESSES} processes")
