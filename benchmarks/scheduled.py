@@ -3,10 +3,10 @@
 The run: the ticket office, 2 buyers, ``locked``, by the default schedule,
 through the code path of ``python -m sut run ... --schedule ''`` (run and
 check). The floor: start 2 bare processes (a target that does nothing) and
-join them; and the same run without a schedule (no jitter): what the
-program's own work costs. All are measured alternately; the ratios are what a
-scheduled run costs beyond starting processes at all, and beyond running
-the program unscheduled. The ratio depends on the memory of the process
+join them; beside them, the same run without a schedule (no jitter). All are
+measured alternately; the ratios are what a scheduled run costs beyond
+starting processes at all, and beyond running the program unscheduled. The
+ratio depends on the memory of the process
 that forks: a fork copies its page tables and an exit tears them down, and a
 bare start and join is little else. So it is measured again from the same
 process holding BALLAST MiB more, as a test process may.
@@ -24,7 +24,9 @@ And the floor of any scheduled run of this program (:func:`least`): the
 ticket office's own work - its file, its barrier, its event, its flock, its
 buyers' code in bare processes, taken one at a time as the default schedule
 takes them, each of their gates a raw one-byte round trip to this process: no
-log, no model, no check. What a scheduled run costs beyond it is the harness.
+log, no model, no check. What a scheduled run costs beyond it is the harness;
+and what the harness costs by itself, a scheduled run of 2 workers that do
+next to nothing shows (:func:`lock_once`).
 
     python -m benchmarks.scheduled [--repeat 40] [--start-method fork]
 """
@@ -281,39 +283,52 @@ def _held(repeat: int, start_method: str) -> str:
         runs.append(scheduled(start_method))
     floor, run = statistics.median(floors), statistics.median(runs)
     del ballast
-    return (f"The same from this process holding {BALLAST} MiB more, as a test process "
-            f"with its suite and its data loaded may ({_resident()} MiB): "
-            f"{run * 1000:.1f} ms against {floor * 1000:.1f} ms, {run / floor:.1f}x.")
+    return (f"| the ticket office, scheduled, from this process holding {BALLAST} MiB more "
+            f"({_resident()} MiB, as a test process with its suite and its data loaded may) "
+            f"| {run * 1000:.1f} ms | {run / floor:.2f}x a bare start and join from there "
+            f"({floor * 1000:.1f} ms) |")
+
+
+# What the summary compares with a bare start and join, in its order: (key, what it is).
+RUNS = (("least", "the ticket office's own work alone: its buyers one at a time through raw "
+         "gates (the least any scheduled run of it can cost)"),
+        ("plain", "the ticket office without a schedule (no jitter)"),
+        ("scheduled", "**the ticket office, scheduled**"),
+        ("lock_once", "2 workers that take a Lock once each, scheduled (the harness's own "
+         "cost)"))
+
+
+def _summary(repeat: int, start_method: str, floor: float,
+             took: dict[str, list[float]]) -> list[str]:
+    """Each of RUNS against the bare start and join (``floor``), as Markdown."""
+    return [f"{start_method}, {PROCESSES} processes, median of {repeat}, alternating, from a "
+            f"process that held at most {_resident()} MiB (about what a `python -m sut` "
+            f"command holds):", "",
+            "| run | median | against a bare start and join |", "|---|---:|---:|",
+            f"| {PROCESSES} bare processes started and joined | {floor * 1000:.1f} ms | 1.00x |",
+            *(f"| {what} | {statistics.median(took[key]) * 1000:.1f} ms "
+              f"| {statistics.median(took[key]) / floor:.2f}x |" for key, what in RUNS),
+            _held(repeat, start_method), ""]
 
 
 def table(repeat: int, start_method: str) -> list[str]:
-    """The ratio, what the processes spend, and the breakdown, as Markdown."""
+    """The ratios, what the processes spend, and the breakdown, as Markdown."""
     bare(start_method, PROCESSES)
     for warm_up in (scheduled, least, lock_once):
         warm_up(start_method)
-    floors, runs, parts, plain, leasts, locks = [], [], [], [], [], []
+    floors, parts = [], []
+    took: dict[str, list[float]] = {key: [] for key, _ in RUNS}
     spent_bare, spent_run = [0.0] * 2 * len(SPENT), [0.0] * 2 * len(SPENT)
     for _ in range(repeat):
         floors.append(_accounted(lambda: bare(start_method, PROCESSES), spent_bare))
-        plain.append(scheduled(start_method, schedule=None))
-        leasts.append(least(start_method))
-        locks.append(lock_once(start_method))
+        took["plain"].append(scheduled(start_method, schedule=None))
+        took["least"].append(least(start_method))
+        took["lock_once"].append(lock_once(start_method))
         with timing_parts() as spent:
-            runs.append(_accounted(lambda: scheduled(start_method, spent), spent_run))
+            took["scheduled"].append(
+                _accounted(lambda: scheduled(start_method, spent), spent_run))
         parts.append(spent)
-    floor, run = statistics.median(floors), statistics.median(runs)
-    rows = [f"A scheduled run of {PROCESSES} buyers: {run * 1000:.1f} ms; {PROCESSES} bare "
-            f"processes started and joined: {floor * 1000:.1f} ms; ratio {run / floor:.1f}x "
-            f"({start_method}, median of {repeat}, from a process that held at most "
-            f"{_resident()} MiB, about what a `python -m sut` command holds). The same run "
-            f"without a schedule (no jitter): {statistics.median(plain) * 1000:.1f} ms, "
-            f"{statistics.median(plain) / floor:.1f}x. The program's own work, one buyer at a "
-            f"time through raw gates (the least a scheduled run of it can cost): "
-            f"{statistics.median(leasts) * 1000:.1f} ms, "
-            f"{statistics.median(leasts) / floor:.1f}x. A scheduled run of {PROCESSES} workers "
-            f"whose own work is one Lock taken and let go each (the harness's own cost): "
-            f"{statistics.median(locks) * 1000:.1f} ms, {statistics.median(locks) / floor:.1f}x. "
-            f"{_held(repeat, start_method)}", "",
+    rows = [*_summary(repeat, start_method, statistics.median(floors), took),
             "| spent, mean of a run | scheduled run | bare start and join |", "|---|---:|---:|"]
     for i, (who, (_, what, scale)) in enumerate(
             (who, spent) for who in ("this process", f"its {PROCESSES} processes")
