@@ -53,10 +53,12 @@ MAX_TIMEOUT = 1.0
 # after at most one jitter pause). It only decides how soon a broken event is
 # noticed: a correct one is judged after main's announcement, whatever this is.
 WAKE_GRACE = 0.05
-# A timed wait ends on the system clock (sem_timedwait takes a CLOCK_REALTIME
-# deadline) but is measured here on the monotonic clock, and NTP may slew the
-# one against the other by up to 0.05%: a wait measured this much short of its
-# timeout has still kept it.
+# A timed wait of a multiprocessing Event ends at a deadline on the system clock
+# (sem_timedwait takes a CLOCK_REALTIME one), which may be set while it waits - a
+# machine restored from a snapshot has its clock set again - and ends it early on
+# the monotonic clock: it is measured on both, and kept its timeout if either says
+# so. NTP may slew the one against the other by up to 0.05%: a wait measured
+# this much short of its timeout has still kept it.
 CLOCK_SLEW = 0.001
 # The waiters' phases, in order: each reports one of these events.
 START, WOKE, TIMED_WAIT = "start", "woke", "timed-wait"
@@ -119,9 +121,9 @@ def waiter(probe: sut.Probe, event: Any, phases: Phases, timeout: float, wake_sl
 
     # Phase 3: main has cleared the event before letting us past `cleared`.
     phases.cleared.wait(start_timeout)
-    began = time.monotonic()
+    began, began_by_the_clock = time.monotonic(), time.time()
     returned = event.wait(timeout)
-    waited = time.monotonic() - began
+    waited = max(time.monotonic() - began, time.time() - began_by_the_clock)
     probe.record(TIMED_WAIT, returned=returned, waited=waited, is_set=event.is_set())
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
+from sut.scenarios import event as event_scenario
 from sut.scenarios.event import SCENARIO, Params
 from tests import handmade
 from tests.checked import assert_refused
@@ -61,6 +65,55 @@ def test_check_finds_a_cleared_event_that_does_not_block() -> None:
         ("clear-times-out", "waiter 0's wait(0.1) returned True after main's clear()")]
     assert _found(_watch(timed_wait={"waited": 0.05})) == [
         ("clear-times-out", "waiter 0's wait(0.1) returned False after only 0.050 s")]
+
+
+class _ClockSetForward:
+    """A cleared multiprocessing Event, as its timed wait goes when the system clock is set
+    ``step`` seconds forward meanwhile (a machine restored from a snapshot): the wait ends
+    at its deadline on that clock, ``step`` early on the monotonic one."""
+
+    def __init__(self, step: float) -> None:
+        self.step = step
+        self.monotonic, self.wall = 100.0, 1.8e9
+        self.waits = 0
+
+    def time_module(self) -> SimpleNamespace:
+        return SimpleNamespace(monotonic=lambda: self.monotonic, time=lambda: self.wall)
+
+    def is_set(self) -> bool:
+        return self.waits == 1  # set between the waiter's first wait and main's clear
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waits += 1
+        if self.waits == 1:
+            return True  # main's set() woke it
+        assert timeout is not None
+        self.monotonic += timeout - self.step
+        self.wall += timeout
+        return False
+
+
+class _Records:
+    def __init__(self) -> None:
+        self.data: dict[str, dict[str, Any]] = {}
+
+    def point(self, label: str, **data: Any) -> None:
+        self.data[label] = data
+
+    record = point
+
+
+def test_a_wait_the_system_clock_cut_short_kept_its_timeout(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    event = _ClockSetForward(step=0.0005)
+    monkeypatch.setattr(event_scenario, "time", event.time_module())
+    meeting = SimpleNamespace(wait=lambda timeout=None: 0, acquire=lambda *args: True)
+    phases = event_scenario.Phases(meeting, meeting, meeting, meeting)
+    records = _Records()
+    event_scenario.waiter(records, event, phases, 0.1, 0.05, 1.0)  # type: ignore[arg-type]
+    timed = records.data["timed-wait"]
+    assert timed == {"returned": False, "waited": pytest.approx(0.1), "is_set": False}
+    assert check(_watch(timed_wait=timed)) == []
 
 
 def test_check_wants_every_phase_reported_once() -> None:
