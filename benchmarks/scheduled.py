@@ -151,6 +151,8 @@ def least(start_method: str) -> float:
         try:
             began = time.perf_counter()
             db.write_text(json.dumps({"count": PROCESSES}), encoding="utf-8")
+            # What the program makes: the buyers' start barrier, and the event that tells
+            # its readers (none here) the sale is over.
             start, sale_over = context.Barrier(PROCESSES), context.Event()
             for i in range(PROCESSES):
                 ours, theirs = context.Pipe()
@@ -159,15 +161,7 @@ def least(start_method: str) -> float:
                     _RawGates(f"buyer {i}", theirs, start, Path(folder) / "lock"), db)))
                 buyers[-1].start()
                 theirs.close()
-            # As the default schedule goes: each started up, all arrive at the barrier and
-            # pass it together, then the first to its end, then the next.
-            for _ in ("started up", "arrive"):
-                for end in ends:
-                    _passed(end)
-                    os.write(end.fileno(), b"g")
-            for end in ends:
-                while _passed(end):
-                    os.write(end.fileno(), b"g")
+            _serve(ends)
             for buyer in buyers:
                 buyer.join(LEAST_LIMIT)
             sale_over.set()
@@ -185,6 +179,28 @@ def least(start_method: str) -> float:
         raise AssertionError(f"the ticket office's own work left {left} tickets, its buyers "
                              f"exited {exits}")
     return took
+
+
+def _serve(ends: list[Connection]) -> None:
+    """Take the buyers at ``ends`` through their gates as the default schedule does: each
+    started up, all arrive at the barrier and pass it together, then the first to its
+    end, then the next."""
+    for _ in ("started up", "arrive"):
+        for end in ends:
+            if _passed(end):
+                os.write(end.fileno(), b"g")
+    for end in ends:
+        while _passed(end):
+            os.write(end.fileno(), b"g")
+
+
+def _passed(end: Connection) -> bool:
+    """Whether the buyer at ``end`` stopped at a gate (else it is over): AssertionError if
+    it neither does nor ends within LEAST_LIMIT seconds."""
+    if not end.poll(LEAST_LIMIT):
+        raise AssertionError(f"a buyer of the ticket office's own work did not reach its next "
+                             f"gate within {LEAST_LIMIT} s")
+    return os.read(end.fileno(), 1) == b"g"
 
 
 def _lock_once(probe: Any, lock: Any) -> None:
@@ -210,15 +226,6 @@ def lock_once(start_method: str) -> float:
     if result.scenario_error or len(result.events_of("held")) != PROCESSES:
         raise AssertionError(f"the workers that take a lock once did not: {result}")
     return took
-
-
-def _passed(end: Connection) -> bool:
-    """Whether the buyer at ``end`` stopped at a gate (else it is over): AssertionError if
-    it neither does nor ends within LEAST_LIMIT seconds."""
-    if not end.poll(LEAST_LIMIT):
-        raise AssertionError(f"a buyer of the ticket office's own work did not reach its next "
-                             f"gate within {LEAST_LIMIT} s")
-    return os.read(end.fileno(), 1) == b"g"
 
 
 @contextlib.contextmanager
